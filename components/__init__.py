@@ -1,0 +1,1 @@
+"""Reusable UI pieces: `make_*()` factories that return Dash components. No database access here."""

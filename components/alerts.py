@@ -1,0 +1,29 @@
+"""Messages in place of content: refusals, empty states, errors a user can act on."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashapp.auth.permissions import PERMISSIONS
+
+
+def make_forbidden(permission: str) -> dbc.Alert:
+    what = PERMISSIONS.get(permission, permission).lower()
+    return dbc.Alert(
+        [
+            html.H4("Not available for your role", className="alert-heading"),
+            html.P(f"This page needs permission to {what}. Ask an admin if you need it."),
+        ],
+        color="warning",
+        id="forbidden",
+    )
+
+
+def make_empty_state(title: str, hint: str, *, id: str | None = None) -> dbc.Alert:
+    """What to show where there is no data yet, saying what to do about it."""
+    return dbc.Alert(
+        [html.H5(title, className="alert-heading"), html.P(hint, className="mb-0")],
+        color="info",
+        id=id or "empty-state",
+    )

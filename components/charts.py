@@ -1,0 +1,45 @@
+"""Plotly figure factories that follow the light/dark theme and label their axes with units."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+TEMPLATES = {"light": "plotly_white", "dark": "plotly_dark"}
+
+
+def themed(fig: go.Figure, theme: str | None) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATES.get(theme or "light", "plotly_white"),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        font={"size": 13},
+    )
+    return fig
+
+
+def make_bar_chart(
+    categories: Sequence[str],
+    values: Sequence[float],
+    *,
+    value_label: str,
+    category_label: str,
+    theme: str | None = None,
+    hover_format: str = ",.0f",
+    text: Sequence[str] | None = None,
+) -> go.Figure:
+    fig = go.Figure(
+        go.Bar(
+            x=list(categories),
+            y=list(values),
+            text=list(text) if text is not None else None,
+            textposition="auto",
+            hovertemplate=f"%{{x}}<br>{value_label}: %{{y:{hover_format}}}<extra></extra>",
+            marker_color="#0d6efd",
+        )
+    )
+    fig.update_xaxes(title_text=category_label)
+    fig.update_yaxes(title_text=value_label, rangemode="tozero")
+    return themed(fig, theme)

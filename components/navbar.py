@@ -1,0 +1,55 @@
+"""The top navigation bar, built from the page registry."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+
+def make_navbar(pages: list[dict], user: object, theme: str) -> dbc.Navbar:
+    links = [
+        dbc.NavItem(
+            dbc.NavLink(p["name"], href=p["relative_path"], active="partial" if p["path"] != "/" else "exact")
+        )
+        for p in pages
+    ]
+    name = getattr(user, "display_name", "") if getattr(user, "is_authenticated", False) else ""
+    role = getattr(user, "role", "")
+    user_menu = dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem(f"Role: {role}", header=True),
+            dbc.DropdownMenuItem(
+                dbc.Switch(id="theme-switch", label="Dark theme", value=theme == "dark", className="mb-0"),
+                toggle=False,
+            ),
+            dbc.DropdownMenuItem(divider=True),
+            dbc.DropdownMenuItem("Log out", href="/logout", external_link=True, id="logout-link"),
+        ],
+        label=name or "Account",
+        nav=True,
+        align_end=True,
+        id="user-menu",
+    )
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(
+                    [html.Img(src="/assets/logo.svg", height="28", className="me-2"), "healthdash"],
+                    href="/",
+                    className="d-flex align-items-center",
+                ),
+                dbc.NavbarToggler(id="navbar-toggler"),
+                dbc.Collapse(
+                    [dbc.Nav(links, navbar=True, className="me-auto"), dbc.Nav([user_menu], navbar=True)],
+                    id="navbar-collapse",
+                    navbar=True,
+                    is_open=False,
+                ),
+            ],
+            fluid="xxl",
+        ),
+        color="primary",
+        dark=True,
+        expand="lg",
+        className="mb-2",
+    )

@@ -1,0 +1,48 @@
+"""healthdash: customer health for customer success teams.
+
+`create_app(settings)` builds the Flask server with Dash mounted on it. Nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from dashapp.settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PAGES_DIR = PROJECT_ROOT / "pages"
+ASSETS_DIR = PROJECT_ROOT / "assets"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web application. Embedded PostgreSQL/Redis are started when no URL is configured."""
+    from dashapp import services
+    from dashapp.auth import init_auth
+    from dashapp.extensions import init_runtime
+    from dashapp.health import bp as health_bp
+    from dashapp.shell import create_dash
+
+    settings = services.resolve(settings or Settings.from_env())
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    server = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
+    server.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        SESSION_COOKIE_NAME="healthdash_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    init_runtime(server, settings)
+    init_auth(server)
+    server.register_blueprint(health_bp)
+    create_dash(server)
+    return server

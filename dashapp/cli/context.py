@@ -1,0 +1,44 @@
+"""Shared state for CLI commands: settings resolved once, servers reached, the database handle."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+import click
+
+from dashapp import services
+from dashapp.settings import Settings
+from models.db import Database
+
+
+class CliError(RuntimeError):
+    """A command cannot do what was asked; printed as one line."""
+
+
+class CliContext:
+    @cached_property
+    def settings(self) -> Settings:
+        """Settings with running servers (embedded ones started if needed), exported for child processes."""
+        settings = services.resolve(Settings.from_env())
+        assert settings.database_url and settings.redis_url
+        services.check_database(settings.database_url)
+        services.check_redis(settings.redis_url)
+        os.environ["DATABASE_URL"] = settings.database_url
+        os.environ["REDIS_URL"] = settings.redis_url
+        return settings
+
+    @cached_property
+    def db(self) -> Database:
+        return Database(self.settings.database_url or "")
+
+    def require_migrated(self) -> None:
+        from dashapp import migrate
+
+        if not migrate.is_up_to_date(self.settings.database_url or ""):
+            raise CliError(
+                "the database is not migrated to the latest version; run `healthdash db upgrade` first"
+            )
+
+
+pass_ctx = click.make_pass_decorator(CliContext, ensure=True)

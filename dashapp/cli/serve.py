@@ -1,0 +1,83 @@
+"""`healthdash serve` (the web app under gunicorn) and `healthdash worker` (RQ)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from dashapp.cli.context import CliContext, pass_ctx
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to listen on [default: HOST or 127.0.0.1].")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port [default: PORT or 8050].")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Web processes [default: WEB_CONCURRENCY or 2].",
+)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+@pass_ctx
+def serve(ctx: CliContext, host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
+    """Serve the web app with gunicorn."""
+    settings = ctx.settings
+    ctx.require_migrated()
+    bind = f"{host or settings.host}:{port or settings.port}"
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers or settings.web_workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "20",
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    ]
+    if reload:
+        argv.append("--reload")
+    argv.append("dashapp:create_app()")
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
+
+
+@click.command("worker")
+@click.option("--queue", "queues", multiple=True, help="Queue to listen on (repeatable) [default: all].")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--name", default=None, help="Worker name (unique per host).")
+@pass_ctx
+def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | None) -> None:
+    """Run an RQ worker (with the scheduler for delayed and retried jobs)."""
+    from rq import Worker
+
+    from jobs.queues import QUEUES, all_queues, redis_connection
+
+    settings = ctx.settings
+    ctx.require_migrated()
+    unknown = [q for q in queues if q not in QUEUES]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(QUEUES)}", param_hint="--queue"
+        )
+    rq_worker = Worker(
+        all_queues(settings, list(queues) or None),
+        connection=redis_connection(settings.redis_url or ""),
+        name=name,
+    )
+    rq_worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)
+
+
+COMMANDS = [serve, worker]

@@ -1,0 +1,1 @@
+"""Small read-only query functions used by pages, the API and exports."""

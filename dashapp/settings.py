@@ -1,0 +1,213 @@
+"""The one settings object: read from the environment once, typed, validated.
+
+`Settings.from_env()` is called by the application factory, the CLI and the worker; nothing reads
+`os.environ` anywhere else. Unset `DATABASE_URL`/`REDIS_URL` mean "use the embedded servers"
+(see `dashapp.services`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENVIRONMENTS = ("development", "production", "test")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and what to do."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the forms hosting providers hand out and return a SQLAlchemy psycopg 3 URL.
+
+    `postgres://`, `postgresql://` and `postgresql+psycopg://` are accepted; anything else is refused.
+    """
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep or not rest:
+        raise SettingsError(f"DATABASE_URL {url!r} is not a URL; expected postgresql://user@host:port/dbname")
+    scheme = scheme.lower()
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg3"):
+        return f"postgresql+psycopg://{rest}"
+    raise SettingsError(
+        f"DATABASE_URL scheme {scheme!r} is not supported; healthdash needs PostgreSQL "
+        "(postgresql://user@host:port/dbname)"
+    )
+
+
+def validate_redis_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(
+            f"REDIS_URL {url!r} is not a Redis URL; expected redis://host:port/0 or unix:///path/redis.sock"
+        )
+    if parts.scheme != "unix" and not parts.hostname:
+        raise SettingsError(f"REDIS_URL {url!r} has no host; expected redis://host:port/0")
+    return url
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int = 2**31) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if not minimum <= value <= maximum:
+        raise SettingsError(f"{name}={value} is out of range ({minimum}..{maximum})")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name, "")
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about healthdash. Build it with `Settings.from_env()`."""
+
+    env: str = "development"
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = ""
+    data_dir: Path = field(default_factory=lambda: Path.cwd() / ".data")
+    host: str = "127.0.0.1"
+    port: int = 8050
+    base_url: str = ""
+    log_level: str = "INFO"
+    # Prefix for every Redis key and RQ queue name, so several installs (or test runs) can share a server.
+    redis_namespace: str = ""
+    # Failed logins allowed per window, per account and per client IP.
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    session_cookie_secure: bool = False
+    web_workers: int = 2
+    cors_origins: tuple[str, ...] = ()
+    stripe_webhook_secret: str = ""
+    support_webhook_secret: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = "healthdash@localhost"
+    smtp_starttls: bool = False
+    export_retention_days: int = 7
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def public_url(self) -> str:
+        """The address users reach the app at (for links in emails and CLI output)."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = "localhost" if self.host in ("0.0.0.0", "127.0.0.1", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate the environment. Raises `SettingsError` with one clear line on bad input."""
+        env = os.environ if environ is None else environ
+        mode = env.get("HEALTHDASH_ENV", "development").strip().lower() or "development"
+        if mode not in ENVIRONMENTS:
+            raise SettingsError(f"HEALTHDASH_ENV={mode!r} must be one of {', '.join(ENVIRONMENTS)}")
+
+        database_url = env.get("DATABASE_URL", "").strip() or None
+        if database_url is not None:
+            database_url = normalise_database_url(database_url)
+        redis_url = env.get("REDIS_URL", "").strip() or None
+        if redis_url is not None:
+            redis_url = validate_redis_url(redis_url)
+
+        data_dir = Path(env.get("HEALTHDASH_DATA_DIR", "").strip() or Path.cwd() / ".data").expanduser()
+        secret_key = env.get("SECRET_KEY", "").strip()
+        if not secret_key:
+            if mode == "production":
+                raise SettingsError(
+                    "SECRET_KEY is not set; production mode needs one "
+                    "(generate it with: python -c 'import secrets; print(secrets.token_hex(32))')"
+                )
+            secret_key = _development_secret(data_dir)
+        elif mode == "production" and len(secret_key) < 16:
+            raise SettingsError("SECRET_KEY is too short for production; use at least 16 random characters")
+
+        log_level = env.get("LOG_LEVEL", "INFO").strip().upper()
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise SettingsError(f"LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+
+        return cls(
+            env=mode,
+            database_url=database_url,
+            redis_url=redis_url,
+            secret_key=secret_key,
+            data_dir=data_dir.resolve(),
+            host=env.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
+            port=_int(env, "PORT", 8050, minimum=1, maximum=65535),
+            base_url=env.get("HEALTHDASH_BASE_URL", "").strip(),
+            log_level=log_level,
+            redis_namespace=env.get("HEALTHDASH_REDIS_NAMESPACE", "").strip(),
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, minimum=1, maximum=1000),
+            login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900, minimum=1, maximum=86400),
+            session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", mode == "production"),
+            web_workers=_int(env, "WEB_CONCURRENCY", 2, minimum=1, maximum=64),
+            cors_origins=_list(env, "CORS_ORIGINS"),
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip(),
+            support_webhook_secret=env.get("SUPPORT_WEBHOOK_SECRET", "").strip(),
+            smtp_host=env.get("SMTP_HOST", "").strip(),
+            smtp_port=_int(env, "SMTP_PORT", 25, minimum=1, maximum=65535),
+            smtp_user=env.get("SMTP_USER", "").strip(),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_sender=env.get("SMTP_SENDER", "healthdash@localhost").strip(),
+            smtp_starttls=_bool(env, "SMTP_STARTTLS", False),
+            export_retention_days=_int(env, "EXPORT_RETENTION_DAYS", 7, minimum=1, maximum=3650),
+        )
+
+
+def _development_secret(data_dir: Path) -> str:
+    """A random key kept under the data directory, so development sessions survive restarts.
+
+    Only used outside production; production refuses to start without SECRET_KEY.
+    """
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(key)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return path.read_text().strip()

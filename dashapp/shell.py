@@ -1,0 +1,82 @@
+"""The Dash app mounted on the Flask server: the page shell (navbar, theme) around `dash.page_container`."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, dcc, html
+from flask import Flask
+from flask_login import current_user
+
+from components.navbar import make_navbar
+from dashapp import ASSETS_DIR, PAGES_DIR
+from dashapp.auth.permissions import can
+from dashapp.extensions import db_session
+from dashapp.users import set_theme
+
+
+def visible_pages(user: object) -> list[dict]:
+    """Pages for the navbar: those with a `nav_order`, that the user may open, in order."""
+    pages = [p for p in dash.page_registry.values() if p.get("nav_order") is not None]
+    pages = [p for p in pages if can(user, p.get("permission", "view"))]
+    return sorted(pages, key=lambda p: p["nav_order"])
+
+
+def serve_layout() -> html.Div:
+    user = current_user
+    theme = getattr(user, "theme", "light") if user and user.is_authenticated else "light"
+    return html.Div(
+        [
+            dcc.Store(id="theme-store", data=theme),
+            make_navbar(visible_pages(user), user, theme),
+            dbc.Container(dash.page_container, fluid="xxl", className="py-3", id="page-body"),
+        ],
+        id="app-shell",
+    )
+
+
+def create_dash(server: Flask) -> Dash:
+    app = Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder=str(PAGES_DIR),
+        assets_folder=str(ASSETS_DIR),
+        title="healthdash",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.layout = serve_layout
+    _register_shell_callbacks(app)
+    return app
+
+
+def _register_shell_callbacks(app: Dash) -> None:
+    app.clientside_callback(
+        """
+        function(theme) {
+            document.documentElement.setAttribute('data-bs-theme', theme || 'light');
+            return theme || 'light';
+        }
+        """,
+        Output("app-shell", "data-theme"),
+        Input("theme-store", "data"),
+    )
+
+    @app.callback(
+        Output("theme-store", "data"),
+        Input("theme-switch", "value"),
+        State("theme-store", "data"),
+        prevent_initial_call=True,
+    )
+    def save_theme(dark: bool, current: str) -> str:
+        theme = "dark" if dark else "light"
+        if theme == current or not current_user.is_authenticated:
+            return theme
+        session = db_session()
+        user = session.merge(current_user._get_current_object())
+        set_theme(session, user, theme)
+        session.commit()
+        return theme

@@ -1,0 +1,100 @@
+"""Creating and changing users: the rules shared by the CLI and the admin page."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dashapp.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from models.audit import record
+from models.user import ROLES, THEMES, User
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
+
+
+class UserError(ValueError):
+    """A user cannot be created or changed as asked; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise UserError(f"{email!r} is not an email address")
+    return email
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    return role
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    name: str = "",
+    actor: User | None = None,
+) -> User:
+    """Validate and add a user (flushed, not committed). Raises `UserError` on bad input or a duplicate."""
+    email = normalise_email(email)
+    check_role(role)
+    check_password(password)
+    if find_by_email(session, email) is not None:
+        raise UserError(f"a user with email {email} already exists")
+    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    _audit(session, actor, "user.create", user, {"role": role})
+    return user
+
+
+def set_role(session: Session, user: User, role: str, *, actor: User | None = None) -> None:
+    check_role(role)
+    previous = user.role
+    user.role = role
+    _audit(session, actor, "user.set_role", user, {"from": previous, "to": role})
+
+
+def set_active(session: Session, user: User, active: bool, *, actor: User | None = None) -> None:
+    if actor is not None and actor.id == user.id and not active:
+        raise UserError("you cannot deactivate your own account")
+    user.is_active = active
+    _audit(session, actor, "user.activate" if active else "user.deactivate", user, {})
+
+
+def set_password(session: Session, user: User, password: str, *, actor: User | None = None) -> None:
+    user.password_hash = hash_password(check_password(password))
+    _audit(session, actor, "user.set_password", user, {})
+
+
+def set_theme(session: Session, user: User, theme: str) -> None:
+    if theme not in THEMES:
+        raise UserError(f"theme {theme!r} is not one of {', '.join(THEMES)}")
+    user.theme = theme
+
+
+def _audit(session: Session, actor: User | None, action: str, user: User, details: dict) -> None:
+    record(
+        session,
+        actor_id=actor.id if actor else None,
+        actor=actor.email if actor else "cli",
+        action=action,
+        object_type="user",
+        object_id=user.id,
+        details={"email": user.email, **details},
+    )

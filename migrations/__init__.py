@@ -1,0 +1,1 @@
+"""Alembic migrations. `dashapp.migrate` runs them; `alembic.ini` at the top level serves the alembic CLI."""

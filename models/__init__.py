@@ -1,0 +1,27 @@
+"""SQLAlchemy models, split by domain. Importing this package registers every table on `Base.metadata`."""
+
+from models.account import Account, Contact
+from models.activity import AccountDailyMetric, UsageEvent
+from models.audit import AuditLog
+from models.billing import Invoice, Payment
+from models.db import Base, Database
+from models.job import JobRun
+from models.support import SupportTicket
+from models.survey import SurveyResponse
+from models.user import User
+
+__all__ = [
+    "Account",
+    "AccountDailyMetric",
+    "AuditLog",
+    "Base",
+    "Contact",
+    "Database",
+    "Invoice",
+    "JobRun",
+    "Payment",
+    "SupportTicket",
+    "SurveyResponse",
+    "UsageEvent",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Dash pages: one per file, each with `register_page(...)` and `layout(**query)`."""
