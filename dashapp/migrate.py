@@ -18,7 +18,7 @@ MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 

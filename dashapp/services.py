@@ -60,7 +60,8 @@ def check_redis(url: str, timeout: float = 5.0) -> None:
         client.close()
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError, ValueError) as exc:
         raise ServiceError(
-            f"Cannot reach Redis at {_redact(url)}: {str(exc).rstrip('.')}. Check REDIS_URL, or unset it to use the embedded Redis."
+            f"Cannot reach Redis at {_redact(url)}: {str(exc).rstrip('.')}. "
+            "Check REDIS_URL, or unset it to use the embedded Redis."
         ) from None
 
 

@@ -5,6 +5,7 @@ from models.activity import AccountDailyMetric, UsageEvent
 from models.audit import AuditLog
 from models.billing import Invoice, Payment
 from models.db import Base, Database
+from models.health import AccountHealth, HealthSnapshot
 from models.job import JobRun
 from models.support import SupportTicket
 from models.survey import SurveyResponse
@@ -13,10 +14,12 @@ from models.user import User
 __all__ = [
     "Account",
     "AccountDailyMetric",
+    "AccountHealth",
     "AuditLog",
     "Base",
     "Contact",
     "Database",
+    "HealthSnapshot",
     "Invoice",
     "JobRun",
     "Payment",

@@ -128,7 +128,7 @@ def client(app: Flask, connection: Connection, redis_client: redis.Redis) -> Ite
         rt.db.unbind()
 
 
-def login(client: FlaskClient, email: str, password: str = PASSWORD):  # noqa: ANN201 - a TestResponse
+def login(client: FlaskClient, email: str, password: str = PASSWORD):
     """Log in through the real form (CSRF token included)."""
     client.get("/login")
     with client.session_transaction() as sess:
@@ -137,10 +137,10 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD):  # noqa: A
 
 
 @pytest.fixture
-def logged_in(client: FlaskClient, session: Session):  # noqa: ANN201
+def logged_in(client: FlaskClient, session: Session):
     """Factory: `logged_in(role)` creates a user with that role and logs the client in as them."""
 
-    def _login(role: str = "admin"):  # noqa: ANN202
+    def _login(role: str = "admin"):
         user = make_user(session, role=role)
         session.flush()
         response = login(client, user.email)

@@ -17,7 +17,7 @@ def test_login_page_is_styled_and_carries_a_csrf_token(client: FlaskClient) -> N
     response = client.get("/login")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '/assets/00_bootstrap.min.css' in html
+    assert "/assets/00_bootstrap.min.css" in html
     assert 'name="csrf_token"' in html
     with client.get("/assets/00_bootstrap.min.css") as css:
         assert css.status_code == 200
@@ -103,8 +103,12 @@ def test_next_only_redirects_within_the_site(client: FlaskClient, session: Sessi
         token = sess["csrf_token"]
     response = client.post(
         "/login",
-        data={"email": user.email, "password": "correct-horse-battery", "csrf_token": token,
-              "next": "https://evil.example/phish"},
+        data={
+            "email": user.email,
+            "password": "correct-horse-battery",
+            "csrf_token": token,
+            "next": "https://evil.example/phish",
+        },
     )
     assert response.headers["Location"] == "/"
 
@@ -127,7 +131,7 @@ def test_failed_logins_are_limited_per_ip_across_accounts(client: FlaskClient, s
     assert login(client, other.email).status_code == 429
 
 
-def test_viewer_cannot_open_admin_page_or_call_its_callbacks(client: FlaskClient, logged_in) -> None:  # noqa: ANN001
+def test_viewer_cannot_open_admin_page_or_call_its_callbacks(client: FlaskClient, logged_in) -> None:
     logged_in("viewer")
     page = render_page(client, "/admin/users")
     assert page.status_code == 200
@@ -137,8 +141,12 @@ def test_viewer_cannot_open_admin_page_or_call_its_callbacks(client: FlaskClient
     add = callback_body(
         [("new-user-message", "children"), ("users-table-wrap", "children")],
         [("new-user-submit", "n_clicks", 1)],
-        [("new-user-email", "value", "intruder@example.com"), ("new-user-name", "value", "x"),
-         ("new-user-role", "value", "admin"), ("new-user-password", "value", "password123")],
+        [
+            ("new-user-email", "value", "intruder@example.com"),
+            ("new-user-name", "value", "x"),
+            ("new-user-role", "value", "admin"),
+            ("new-user-password", "value", "password123"),
+        ],
         client=client,
     )
     response = client.post("/_dash-update-component", json=add)
@@ -146,15 +154,19 @@ def test_viewer_cannot_open_admin_page_or_call_its_callbacks(client: FlaskClient
     assert response.content_type == "application/problem+json"
 
 
-def test_admin_can_open_admin_page_and_add_a_user(client: FlaskClient, logged_in, session: Session) -> None:  # noqa: ANN001
+def test_admin_can_open_admin_page_and_add_a_user(client: FlaskClient, logged_in, session: Session) -> None:
     logged_in("admin")
     page = render_page(client, "/admin/users")
     assert "users-table" in page.get_data(as_text=True)
     add = callback_body(
         [("new-user-message", "children"), ("users-table-wrap", "children")],
         [("new-user-submit", "n_clicks", 1)],
-        [("new-user-email", "value", "new.person@example.com"), ("new-user-name", "value", "New Person"),
-         ("new-user-role", "value", "csm"), ("new-user-password", "value", "password123")],
+        [
+            ("new-user-email", "value", "new.person@example.com"),
+            ("new-user-name", "value", "New Person"),
+            ("new-user-role", "value", "csm"),
+            ("new-user-password", "value", "password123"),
+        ],
         client=client,
     )
     response = client.post("/_dash-update-component", json=add)
@@ -165,28 +177,33 @@ def test_admin_can_open_admin_page_and_add_a_user(client: FlaskClient, logged_in
     assert login(client, "new.person@example.com", "password123").status_code == 302
 
 
-def test_admin_page_reports_a_duplicate_user(client: FlaskClient, logged_in) -> None:  # noqa: ANN001
+def test_admin_page_reports_a_duplicate_user(client: FlaskClient, logged_in) -> None:
     admin = logged_in("admin")
     add = callback_body(
         [("new-user-message", "children"), ("users-table-wrap", "children")],
         [("new-user-submit", "n_clicks", 1)],
-        [("new-user-email", "value", admin.email), ("new-user-name", "value", ""),
-         ("new-user-role", "value", "csm"), ("new-user-password", "value", "password123")],
+        [
+            ("new-user-email", "value", admin.email),
+            ("new-user-name", "value", ""),
+            ("new-user-role", "value", "csm"),
+            ("new-user-password", "value", "password123"),
+        ],
         client=client,
     )
     response = client.post("/_dash-update-component", json=add)
     assert "already exists" in response.get_data(as_text=True)
 
 
-def test_unknown_page_shows_the_404_page(client: FlaskClient, logged_in) -> None:  # noqa: ANN001
+def test_unknown_page_shows_the_404_page(client: FlaskClient, logged_in) -> None:
     logged_in("viewer")
     assert "Page not found" in render_page(client, "/no/such/page").get_data(as_text=True)
 
 
-def test_theme_choice_is_saved_on_the_user(client: FlaskClient, logged_in, session: Session) -> None:  # noqa: ANN001
+def test_theme_choice_is_saved_on_the_user(client: FlaskClient, logged_in, session: Session) -> None:
     user = logged_in("viewer")
-    body = callback_body([("theme-store", "data")], [("theme-switch", "value", True)],
-                         [("theme-store", "data", "light")])
+    body = callback_body(
+        [("theme-store", "data")], [("theme-switch", "value", True)], [("theme-store", "data", "light")]
+    )
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)
     session.expire_all()

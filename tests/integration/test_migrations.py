@@ -20,7 +20,9 @@ def test_database_is_at_head_after_upgrade(database_url: str) -> None:
 def test_autogenerate_finds_no_difference_between_models_and_migrations(db: Database) -> None:
     assert models  # all model modules imported
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": False}
+        )
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
 
@@ -48,12 +50,13 @@ def test_timestamps_are_timezone_aware(db: Database) -> None:
         f"{table}.{col['name']}"
         for table in inspector.get_table_names()
         for col in inspector.get_columns(table)
-        if col["type"].__class__.__name__ in ("DATETIME", "TIMESTAMP") and not getattr(col["type"], "timezone", False)
+        if col["type"].__class__.__name__ in ("DATETIME", "TIMESTAMP")
+        and not getattr(col["type"], "timezone", False)
     ]
     assert naive == []
 
 
-def test_downgrade_to_base_and_back_up(server_settings) -> None:  # noqa: ANN001
+def test_downgrade_to_base_and_back_up(server_settings) -> None:
     from alembic import command
 
     from tests.support.database import create_test_database, drop_database

@@ -29,7 +29,7 @@ def drop_database(database_url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def truncate_all(engine) -> None:  # noqa: ANN001 - a SQLAlchemy Engine
+def truncate_all(engine) -> None:
     """Empty every table (for tests whose data had to be committed, e.g. for a live server)."""
     from sqlalchemy import text
 

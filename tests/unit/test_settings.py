@@ -12,7 +12,10 @@ def env(**kw: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("postgresql://app@db.example.com:5432/health", "postgresql+psycopg://app@db.example.com:5432/health"),
+        (
+            "postgresql://app@db.example.com:5432/health",
+            "postgresql+psycopg://app@db.example.com:5432/health",
+        ),
         ("postgres://u:p@h/d", "postgresql+psycopg://u:p@h/d"),
         ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
         ("  postgresql://u@h/d  ", "postgresql+psycopg://u@h/d"),
@@ -66,7 +69,9 @@ def test_production_without_secret_key_fails_fast(tmp_path: Path) -> None:
 
 def test_production_refuses_a_short_secret(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="too short"):
-        Settings.from_env({"HEALTHDASH_DATA_DIR": str(tmp_path), "HEALTHDASH_ENV": "production", "SECRET_KEY": "x"})
+        Settings.from_env(
+            {"HEALTHDASH_DATA_DIR": str(tmp_path), "HEALTHDASH_ENV": "production", "SECRET_KEY": "x"}
+        )
 
 
 @pytest.mark.parametrize(
