@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash
+from dash.dependencies import Wildcard
 from dash.exceptions import PreventUpdate
 from flask import Flask, Response, redirect, request
 from flask_login import current_user
@@ -22,7 +23,8 @@ from dashapp.auth.permissions import can
 from dashapp.errors import problem
 
 # Paths anyone may fetch. Static files hold no data; each other entry authenticates in its own way
-# (API tokens, write keys, webhook signatures, share-link tokens).
+# (API tokens, write keys, webhook signatures, share-link tokens). An entry matches that exact path and
+# everything below it (`/login` covers `/login` and `/login/...`, never `/loginx`).
 PUBLIC_PREFIXES: list[str] = [
     "/login",
     "/healthz",
@@ -34,6 +36,8 @@ JSON_PREFIXES = ("/_dash-", "/_reload-hash", "/api/")
 
 # component id -> permission needed for a callback that writes to it
 _PROTECTED_OUTPUTS: dict[str, str] = {}
+# pattern-matching ids ({"type": "x", "index": ALL}): (fixed keys and values, all keys, permission)
+_PROTECTED_PATTERNS: list[tuple[dict[str, Any], frozenset[str], str]] = []
 
 
 def add_public_prefix(prefix: str) -> None:
@@ -43,7 +47,11 @@ def add_public_prefix(prefix: str) -> None:
 
 
 def _is_public(path: str) -> bool:
-    return any(path == p.rstrip("/") or path.startswith(p) for p in PUBLIC_PREFIXES)
+    for prefix in PUBLIC_PREFIXES:
+        base = prefix.rstrip("/")
+        if path == base or path.startswith(base + "/"):
+            return True
+    return False
 
 
 def _wants_json(path: str) -> bool:
@@ -73,22 +81,48 @@ def _id_key(cid: Any) -> str:
     return cid if isinstance(cid, str) else json.dumps(cid, sort_keys=True)
 
 
-def _output_ids(body: Any) -> set[str]:
-    ids: set[str] = set()
-    outputs = body.get("outputs") if isinstance(body, dict) else None
-    items = outputs if isinstance(outputs, list) else [outputs]
-    for item in items:
-        if isinstance(item, dict):
-            ids.add(_id_key(item.get("id")))
+def _protect(component_id: Any, permission: str) -> None:
+    if isinstance(component_id, dict) and any(isinstance(v, Wildcard) for v in component_id.values()):
+        fixed = {k: v for k, v in component_id.items() if not isinstance(v, Wildcard)}
+        entry = (fixed, frozenset(component_id), permission)
+        if entry not in _PROTECTED_PATTERNS:
+            _PROTECTED_PATTERNS.append(entry)
+    else:
+        _PROTECTED_OUTPUTS[_id_key(component_id)] = permission
+
+
+def _output_ids(body: Any) -> list[Any]:
+    """Every output id of a callback request; pattern-matching (ALL) outputs arrive as nested lists."""
+    ids: list[Any] = []
+    pending = [body.get("outputs")] if isinstance(body, dict) else []
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict) and "id" in item:
+            ids.append(item["id"])
     return ids
+
+
+def _permissions_needed(cid: Any) -> list[str]:
+    needed = []
+    if isinstance(cid, str | dict):
+        exact = _PROTECTED_OUTPUTS.get(_id_key(cid))
+        if exact:
+            needed.append(exact)
+    if isinstance(cid, dict):
+        for fixed, keys, permission in _PROTECTED_PATTERNS:
+            if frozenset(cid) == keys and all(cid.get(k) == v for k, v in fixed.items()):
+                needed.append(permission)
+    return needed
 
 
 def _check_callback_permission() -> Response | None:
     body = request.get_json(silent=True)
     for cid in _output_ids(body):
-        permission = _PROTECTED_OUTPUTS.get(cid)
-        if permission and not can(current_user, permission):
-            return problem(403, f"Your role does not allow this ({permission}).", title="Forbidden")
+        for permission in _permissions_needed(cid):
+            if not can(current_user, permission):
+                return problem(403, f"Your role does not allow this ({permission}).", title="Forbidden")
     return None
 
 
@@ -104,7 +138,7 @@ def guarded_callback(permission: str, *args: Any, **kwargs: Any) -> Callable:
 
         for dep in args:
             if isinstance(dep, dash.Output):
-                _PROTECTED_OUTPUTS[_id_key(dep.component_id)] = permission
+                _protect(dep.component_id, permission)
         return dash.callback(*args, **kwargs)(wrapper)
 
     return decorator
