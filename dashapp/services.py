@@ -58,7 +58,8 @@ def check_redis(url: str, timeout: float = 5.0) -> None:
         client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
         client.ping()
         client.close()
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError, ValueError) as exc:
+    except (redis.exceptions.RedisError, OSError, ValueError) as exc:
+        # RedisError covers refused connections, timeouts, wrong passwords and "DB index is out of range".
         raise ServiceError(
             f"Cannot reach Redis at {_redact(url)}: {str(exc).rstrip('.')}. "
             "Check REDIS_URL, or unset it to use the embedded Redis."
