@@ -101,6 +101,8 @@ class Settings:
     login_window_seconds: int = 900
     session_cookie_secure: bool = False
     web_workers: int = 2
+    # Proxies whose X-Forwarded-* headers gunicorn trusts (comma-separated addresses, or * behind a private proxy).
+    forwarded_allow_ips: str = "127.0.0.1"
     cors_origins: tuple[str, ...] = ()
     stripe_webhook_secret: str = ""
     support_webhook_secret: str = ""
@@ -181,6 +183,7 @@ class Settings:
             login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900, minimum=1, maximum=86400),
             session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", mode == "production"),
             web_workers=_int(env, "WEB_CONCURRENCY", 2, minimum=1, maximum=64),
+            forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1",
             cors_origins=_list(env, "CORS_ORIGINS"),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip(),
             support_webhook_secret=env.get("SUPPORT_WEBHOOK_SECRET", "").strip(),

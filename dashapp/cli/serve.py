@@ -45,7 +45,7 @@ def serve(ctx: CliContext, host: str | None, port: int | None, workers: int | No
         "--access-logfile",
         "-",
         "--forwarded-allow-ips",
-        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        settings.forwarded_allow_ips,
     ]
     if reload:
         argv.append("--reload")

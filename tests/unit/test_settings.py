@@ -97,3 +97,9 @@ def test_reading_settings_has_no_side_effect_at_import() -> None:
 
     module = importlib.reload(dashapp.settings)
     assert not hasattr(module, "settings"), "no module-level settings instance"
+
+
+def test_trusted_proxies_default_to_localhost_and_can_be_set(tmp_path: Path) -> None:
+    assert Settings.from_env({"HEALTHDASH_DATA_DIR": str(tmp_path)}).forwarded_allow_ips == "127.0.0.1"
+    s = Settings.from_env({"HEALTHDASH_DATA_DIR": str(tmp_path), "FORWARDED_ALLOW_IPS": "*"})
+    assert s.forwarded_allow_ips == "*"
