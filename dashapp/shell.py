@@ -65,6 +65,21 @@ def _register_shell_callbacks(app: Dash) -> None:
         Input("theme-store", "data"),
     )
 
+    # Phone widths: the toggler opens and closes the collapsed menu; following a link closes it.
+    app.clientside_callback(
+        """
+        function(_clicks, _pathname, isOpen) {
+            const trigger = dash_clientside.callback_context.triggered_id;
+            return trigger === 'navbar-toggler' ? !isOpen : false;
+        }
+        """,
+        Output("navbar-collapse", "is_open"),
+        Input("navbar-toggler", "n_clicks"),
+        Input("_pages_location", "pathname"),
+        State("navbar-collapse", "is_open"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output("theme-store", "data"),
         Input("theme-switch", "value"),
