@@ -29,7 +29,9 @@ def make_bar_chart(
     theme: str | None = None,
     hover_format: str = ",.0f",
     text: Sequence[str] | None = None,
+    integer: bool = False,
 ) -> go.Figure:
+    """A bar per category. `integer=True` for counts: ticks at whole numbers only (no "0.5 accounts")."""
     fig = go.Figure(
         go.Bar(
             x=list(categories),
@@ -42,4 +44,8 @@ def make_bar_chart(
     )
     fig.update_xaxes(title_text=category_label)
     fig.update_yaxes(title_text=value_label, rangemode="tozero")
+    if integer:
+        fig.update_yaxes(tickformat=",d")
+        if max(values, default=0) <= 10:
+            fig.update_yaxes(dtick=1)
     return themed(fig, theme)

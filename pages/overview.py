@@ -26,6 +26,7 @@ def _segment_figures(theme: str | None) -> tuple:
         value_label="Active accounts",
         category_label="Segment",
         theme=theme,
+        integer=True,
     )
     arr = make_bar_chart(
         segments,
