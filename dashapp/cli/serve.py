@@ -46,6 +46,8 @@ def serve(ctx: CliContext, host: str | None, port: int | None, workers: int | No
         "-",
         "--forwarded-allow-ips",
         settings.forwarded_allow_ips,
+        # Every gunicorn would otherwise share one ~/.gunicorn/gunicorn.ctl (and a container user may have no home).
+        "--no-control-socket",
     ]
     if reload:
         argv.append("--reload")
