@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import click
 from sqlalchemy import func, select
 
-from dashapp import migrate
-from dashapp.cli.context import CliContext, pass_ctx
+from dashapp import migrate, services
+from dashapp.cli import processes
+from dashapp.cli.context import CliContext, CliError, pass_ctx
+from dashapp.settings import Settings
 from dashapp.users import create_user, find_by_email
 from models.account import Account
 
@@ -43,9 +41,33 @@ def ensure_demo_users(ctx: CliContext) -> None:
 @pass_ctx
 def run(ctx: CliContext, accounts: int, months: int) -> None:
     """Migrate, seed the demo book once, start the web app and a worker, and print the URL and login."""
+    plain = Settings.from_env()
+    # Embedded servers this command starts are stopped again when it ends; ones already running stay up.
+    ours_pg = plain.uses_embedded_database and not services.embedded_postgres_running(plain.data_dir)
+    ours_redis = plain.uses_embedded_redis and not services.embedded_redis_running(plain.data_dir)
+    if processes.port_in_use(plain.host, plain.port):
+        raise CliError(
+            f"port {plain.port} is already in use; stop what runs there or choose another: PORT=8051 make demo"
+        )
     settings = ctx.settings
+    try:
+        _prepare(ctx, accounts=accounts, months=months)
+        _serve(settings)
+    finally:
+        stopped = []
+        if ours_pg and services.stop_embedded_postgres(settings.data_dir):
+            stopped.append("PostgreSQL")
+        if ours_redis and services.stop_embedded_redis(settings.data_dir):
+            stopped.append("Redis")
+        if stopped:
+            click.echo(
+                f"Stopped the embedded {' and '.join(stopped)} (the next healthdash command starts them again)."
+            )
+
+
+def _prepare(ctx: CliContext, *, accounts: int, months: int) -> None:
     click.echo("Preparing the database...")
-    migrate.upgrade(settings.database_url or "")
+    migrate.upgrade(ctx.settings.database_url or "")
     ensure_demo_users(ctx)
     with ctx.db.transaction() as session:
         has_accounts = session.scalar(select(func.count()).select_from(Account)) > 0
@@ -53,43 +75,27 @@ def run(ctx: CliContext, accounts: int, months: int) -> None:
         from dashapp.cli.seed import seed_demo
 
         seed_demo(ctx, accounts=accounts, months=months, seed=42)
-    exe = [sys.executable, "-m", "dashapp.cli.entry"]
-    env = dict(os.environ)
-    worker = subprocess.Popen([*exe, "worker"], env=env)
-    web = subprocess.Popen([*exe, "serve"], env=env)
-    time.sleep(1.0)
+    ctx.db.dispose()  # the children open their own connections
+
+
+def _serve(settings: Settings) -> None:
+    env = dict(os.environ)  # DATABASE_URL and REDIS_URL point at the servers resolved above
+    worker = processes.start(["worker"], env)
+    web = processes.start(["serve"], env)
+    children = [web, worker]
+    probe = f"http://{processes.local_address(settings.host)}:{settings.port}/healthz"
+    if not processes.wait_until_serving(probe, children):
+        processes.stop(children)
+        raise CliError("the web app or the worker did not start; see the messages above")
     click.echo("")
     click.echo(f"healthdash is running at {settings.public_url}")
     click.echo(f"Log in as {DEMO_USERS[0][0]} with password {DEMO_PASSWORD}")
     click.echo("(other roles: " + ", ".join(f"{e} ({r})" for e, r, _ in DEMO_USERS[1:]) + ", same password)")
     click.echo("Press Ctrl-C to stop.")
-    _wait(web, worker)
-
-
-def _wait(*procs: subprocess.Popen) -> None:
-    """Run until Ctrl-C/SIGTERM or until a child exits on its own (then stop the rest and fail)."""
-    interrupted = False
-
-    def on_signal(*_args: object) -> None:
-        nonlocal interrupted
-        interrupted = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        while not interrupted and all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        interrupted = True
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-    if not interrupted:
-        raise click.ClickException("a demo process stopped unexpectedly; see the messages above")
+    if processes.supervise(children):
+        click.echo("Stopped the web app and the worker.")
+    else:
+        raise CliError("a demo process stopped unexpectedly; see the messages above")
 
 
 COMMANDS = [demo_group]

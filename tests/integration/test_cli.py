@@ -5,8 +5,6 @@ Bad input of every kind ends in one line on stderr that says what is wrong, and 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,31 +16,9 @@ from dashapp.auth.passwords import verify_password
 from dashapp.settings import Settings
 from models.db import Database
 from models.user import User
+from tests.support.cli import healthdash, one_line_error
 from tests.support.database import create_test_database, drop_database, truncate_all
 from tests.support.live_server import child_env
-
-
-def healthdash(
-    env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dashapp.cli.entry", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    """The error a user sees: exactly one line, no traceback; returns it."""
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 @pytest.fixture
