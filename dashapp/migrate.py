@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 
 import migrations
 
@@ -23,8 +23,28 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+# Any constant works; it only has to be the same in every process that migrates this database.
+_MIGRATION_LOCK = 0x6865616C74686461  # "healthda"
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    """Migrate under a PostgreSQL advisory lock, so several containers starting at once take turns."""
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+            conn.commit()
+            try:
+                config = alembic_config(database_url)
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                conn.commit()
+            finally:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def heads(database_url: str = "postgresql+psycopg://unused") -> list[str]:
