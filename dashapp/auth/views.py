@@ -28,8 +28,11 @@ def _csrf_token() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes to the home page."""
-    if not target:
+    """Only same-site relative paths; anything else goes to the home page.
+
+    Browsers read a backslash as a slash, so `/\\evil.example` would leave the site like `//evil.example`.
+    """
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
         return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
