@@ -30,8 +30,6 @@ from tests.support.database import truncate_all
 from tests.support.factories import PASSWORD
 from tests.support.live_server import LiveServer
 
-pytestmark = pytest.mark.ui
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

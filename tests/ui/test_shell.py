@@ -5,10 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from models.db import Database
 from tests.support.factories import make_account, make_user, utc
 from tests.support.live_server import LiveServer
 from tests.ui.conftest import ui_login
+
+pytestmark = pytest.mark.ui
 
 BOOTSTRAP_PRIMARY = "rgb(13, 110, 253)"
 
