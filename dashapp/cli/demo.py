@@ -47,7 +47,8 @@ def run(ctx: CliContext, accounts: int, months: int) -> None:
     ours_redis = plain.uses_embedded_redis and not services.embedded_redis_running(plain.data_dir)
     if processes.port_in_use(plain.host, plain.port):
         raise CliError(
-            f"port {plain.port} is already in use; stop what runs there or choose another: PORT=8051 make demo"
+            f"port {plain.port} is already in use; stop what runs there "
+            f"or choose another, e.g. PORT={plain.port + 1} make demo"
         )
     settings = ctx.settings
     try:
