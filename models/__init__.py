@@ -6,6 +6,7 @@ from models.audit import AuditLog
 from models.billing import Invoice, Payment
 from models.db import Base, Database
 from models.health import AccountHealth, HealthSnapshot
+from models.ingest import DataImport, ImportRowError, RollupPending, Subscription, WebhookEvent, WriteKey
 from models.job import JobRun
 from models.support import SupportTicket
 from models.survey import SurveyResponse
@@ -18,13 +19,19 @@ __all__ = [
     "AuditLog",
     "Base",
     "Contact",
+    "DataImport",
     "Database",
     "HealthSnapshot",
+    "ImportRowError",
     "Invoice",
     "JobRun",
     "Payment",
+    "RollupPending",
+    "Subscription",
     "SupportTicket",
     "SurveyResponse",
     "UsageEvent",
     "User",
+    "WebhookEvent",
+    "WriteKey",
 ]

@@ -29,6 +29,12 @@ class UsageEvent(Base):
             "account_external_id",
             postgresql_where=text("account_id IS NULL"),
         ),
+        # Events of a user not yet linked to an account, attached when a group call links the user.
+        Index(
+            "ix_usage_events_unattached_user",
+            "user_external_id",
+            postgresql_where=text("account_id IS NULL AND account_external_id IS NULL"),
+        ),
     )
 
     id: Mapped[BigId]
