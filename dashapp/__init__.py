@@ -44,5 +44,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_runtime(server, settings)
     init_auth(server)
     server.register_blueprint(health_bp)
+    from dashapp.ingest import register_ingest
+
+    register_ingest(server)
     create_dash(server)
     return server

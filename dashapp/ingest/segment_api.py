@@ -1,0 +1,229 @@
+"""The Segment-compatible HTTP API: `POST /v1/batch|identify|group|track|page|screen|alias`.
+
+Authentication is a write key, as Segment clients send it: HTTP Basic with the key as user name
+(`base64("KEY:")`), or `writeKey` in the JSON body. Limits are Segment's: 32 KB per message, 500 KB per
+request (gzip bodies are measured after decompression); over them: 413.
+
+Responses: 200 `{"success": true, "accepted", "stored", "duplicates", "rejected": [...]}`. A batch with
+some bad messages stores the good ones and lists the bad ones as `{"index", "messageId", "reason"}`
+with status 200 (Segment clients only look at the status, and retrying would not make them valid).
+If every message of a request is bad: 400 problem details with the same `errors` list.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from flask import Blueprint, Response, jsonify, request
+
+from dashapp.errors import problem
+from dashapp.extensions import db_session, runtime
+from dashapp.ingest import writekeys, writer
+from dashapp.ingest.payload import (
+    MAX_BATCH_BYTES,
+    MAX_MESSAGE_BYTES,
+    Alias,
+    EventRow,
+    Group,
+    Identify,
+    MessageError,
+    Operation,
+    parse_message,
+)
+
+bp = Blueprint("segment", __name__, url_prefix="/v1")
+PREFIX = "/v1/"
+
+
+class RequestProblem(Exception):
+    def __init__(self, status: int, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.extra = status, detail, extra
+
+
+def _read_body(limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestProblem(
+            413, f"the request body is {request.content_length:,} bytes; the limit is {limit // 1024} KB"
+        )
+    raw = request.stream.read(limit + 1)
+    encoding = (request.headers.get("Content-Encoding") or "").strip().lower()
+    if encoding == "gzip":
+        try:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            raw = inflater.decompress(raw, limit + 1)
+        except zlib.error:
+            raise RequestProblem(400, "the body is marked gzip but is not valid gzip data") from None
+    elif encoding not in ("", "identity"):
+        raise RequestProblem(415, f"Content-Encoding {encoding!r} is not supported; use gzip or none")
+    if len(raw) > limit:
+        raise RequestProblem(413, f"the request body is over the limit of {limit // 1024} KB")
+    return raw
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw.strip():
+        raise RequestProblem(400, "the request body is empty; send a JSON object")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise RequestProblem(400, "the request body is not UTF-8 encoded JSON") from None
+    except json.JSONDecodeError as exc:
+        raise RequestProblem(
+            400, f"the request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+
+
+def _write_key(body: Any) -> str:
+    header = request.headers.get("Authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise RequestProblem(
+                401, "the Authorization header is not valid HTTP Basic credentials"
+            ) from None
+        return decoded.split(":", 1)[0]
+    if isinstance(body, dict) and isinstance(body.get("writeKey"), str):
+        return body["writeKey"]
+    raise RequestProblem(
+        401, "no write key: send it as the HTTP Basic user name (password empty) or as writeKey in the body"
+    )
+
+
+def _authenticate(body: Any) -> None:
+    key = _write_key(body)
+    if writekeys.authenticate(db_session(), key) is None:
+        raise RequestProblem(401, "the write key is not valid or has been revoked")
+
+
+def _unauthorised(exc: RequestProblem) -> Response:
+    response = problem(exc.status, exc.detail, **exc.extra)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="healthdash"'
+    return response
+
+
+def _parse_all(
+    messages: list[Any], measure: bool, received_at: datetime, default_type: str | None
+) -> tuple[list[tuple[int, Operation]], list[dict[str, Any]]]:
+    good: list[tuple[int, Operation]] = []
+    bad: list[dict[str, Any]] = []
+    for index, msg in enumerate(messages):
+        mid = msg.get("messageId") if isinstance(msg, dict) else None
+        try:
+            if measure:
+                size = len(json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode())
+                if size > MAX_MESSAGE_BYTES:
+                    raise MessageError(f"the message is {size:,} bytes; the limit is 32 KB")
+            good.append((index, parse_message(msg, received_at, default_type)))
+        except MessageError as exc:
+            bad.append({"index": index, "messageId": mid, "reason": str(exc)})
+    return good, bad
+
+
+def _store(ops: list[tuple[int, Operation]]) -> tuple[int, int, list[dict[str, Any]]]:
+    """Write everything in one transaction; if the database refuses a value, isolate the culprits."""
+    session = db_session()
+    pg: psycopg.Connection = session.connection().connection.driver_connection
+    try:
+        with pg.transaction():
+            stored, pending = _write(pg, [op for _, op in ops])
+        failed: list[dict[str, Any]] = []
+    except psycopg.DataError:
+        stored, pending, failed = 0, 0, []
+        for index, op in ops:
+            try:
+                with pg.transaction():
+                    s, p = _write(pg, [op])
+                stored, pending = stored + s, pending + p
+            except psycopg.DataError as exc:
+                reason = f"the database refused a value: {str(exc).splitlines()[0]}"
+                failed.append({"index": index, "messageId": op.message_id, "reason": reason})
+    session.commit()
+    if pending:
+        rt = runtime()
+        from jobs.rollup import schedule
+
+        schedule(rt.settings, rt.db, rt.redis)
+    return stored, pending, failed
+
+
+def _write(pg: psycopg.Connection, ops: list[Operation]) -> tuple[int, int]:
+    """Returns (messages that changed something or were new, new pending account-days)."""
+    identifies = [op for op in ops if isinstance(op, Identify)]
+    events = [op for op in ops if isinstance(op, EventRow)]
+    stored = len(identifies)
+    writer.upsert_identifies(pg, identifies)
+    pending = 0
+    for op in ops:
+        if isinstance(op, Group):
+            pending += writer.apply_group(pg, op)[1]
+            stored += 1
+    inserted, new_pending = writer.write_events(pg, events)
+    return stored + inserted, pending + new_pending
+
+
+def _handle(default_type: str | None) -> Response:
+    received_at = datetime.now(UTC)
+    limit = MAX_BATCH_BYTES if default_type is None else MAX_MESSAGE_BYTES
+    try:
+        raw = _read_body(limit)
+        body = _parse_json(raw)
+        _authenticate(body)
+        if default_type is None:
+            if not isinstance(body, dict) or not isinstance(body.get("batch"), list):
+                raise RequestProblem(
+                    400, 'a batch request needs a JSON object with a "batch" list of messages'
+                )
+            messages = body["batch"]
+        else:
+            if not isinstance(body, dict):
+                raise RequestProblem(400, "the request body must be a JSON object (one message)")
+            messages = [body]
+    except RequestProblem as exc:
+        return _unauthorised(exc)
+    good, bad = _parse_all(messages, len(raw) > MAX_MESSAGE_BYTES, received_at, default_type)
+    if bad and not good:
+        detail = bad[0]["reason"] if default_type else f"all {len(bad)} messages were rejected"
+        return problem(400, detail, errors=bad)
+    stored, _pending, failed = _store(good) if good else (0, 0, [])
+    bad.extend(failed)
+    if failed and len(bad) == len(messages):
+        return problem(400, bad[0]["reason"] if default_type else "no message could be stored", errors=bad)
+    accepted = len(good) - len(failed)
+    writes = sum(1 for _, op in good if not isinstance(op, Alias))
+    return jsonify(
+        success=True,
+        accepted=accepted,
+        stored=stored,
+        # Messages whose messageId was already stored: a replay, acknowledged and not stored again.
+        duplicates=max(0, writes - len(failed) - stored),
+        rejected=sorted(bad, key=lambda b: b["index"]),
+    )
+
+
+@bp.post("/batch")
+@bp.post("/import")
+def batch() -> Response:
+    return _handle(None)
+
+
+def _single(kind: str):
+    def view() -> Response:
+        return _handle(kind)
+
+    view.__name__ = f"single_{kind}"
+    return view
+
+
+for _kind in ("identify", "group", "track", "page", "screen", "alias"):
+    bp.add_url_rule(f"/{_kind}", view_func=_single(_kind), methods=["POST"])
+for _short, _kind in (("i", "identify"), ("g", "group"), ("t", "track"), ("p", "page"), ("s", "screen")):
+    bp.add_url_rule(f"/{_short}", endpoint=f"short_{_kind}", view_func=_single(_kind), methods=["POST"])
