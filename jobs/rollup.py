@@ -9,21 +9,24 @@ batches therefore costs one roll-up of each touched account-day, not one job per
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import redis
+from rq.job import JobStatus
 from sqlalchemy import select
 
 from dashapp.ingest import rollup as core
 from dashapp.settings import Settings
-from jobs.queues import enqueue, redis_connection
+from jobs.queues import enqueue, get_queue, redis_connection
 from jobs.runtime import job_database, job_settings, set_progress, tracked
 from models.account import Account
 from models.db import Database
 
-JOB_ID = "rollup-pending"
+JOB_NAME = "rollup-pending"
 DRAIN_CHUNK = 20_000
 REBUILD_ACCOUNTS_PER_CHUNK = 200
+_ENDED = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 # If a flag outlives its job (e.g. Redis lost the job), a later writer may schedule again after this.
 FLAG_TTL_SECONDS = 600
 
@@ -32,11 +35,20 @@ def flag_key(settings: Settings) -> str:
     return f"{settings.redis_namespace}healthdash:rollup:scheduled"
 
 
+def job_id(settings: Settings) -> str:
+    """RQ job ids are global in Redis: prefix this install's namespace (job ids allow [A-Za-z0-9_-])."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", settings.redis_namespace) + JOB_NAME
+
+
 def schedule(settings: Settings, db: Database, conn: redis.Redis | None = None) -> bool:
     """Make sure a roll-up run will see the pending pairs committed so far. True if a job was enqueued."""
     conn = conn or redis_connection(settings.redis_url or "")
     if not conn.set(flag_key(settings), "1", nx=True, ex=FLAG_TTL_SECONDS):
         return False
+    # A unique job id stays taken while RQ keeps the job; a finished or failed run must not block the next.
+    previous = get_queue("ingest", settings).fetch_job(job_id(settings))
+    if previous is not None and previous.get_status(refresh=True) in _ENDED:
+        previous.delete()
     enqueue(
         settings,
         db,
@@ -44,7 +56,7 @@ def schedule(settings: Settings, db: Database, conn: redis.Redis | None = None) 
         kind="rollup",
         queue="ingest",
         title="Daily roll-up of new events",
-        job_id=JOB_ID,
+        job_id=job_id(settings),
     )
     return True
 

@@ -103,8 +103,14 @@ def _authenticate(body: Any) -> None:
         raise RequestProblem(401, "the write key is not valid or has been revoked")
 
 
+def _problem(status: int, detail: str, **extra: Any) -> Response:
+    """Problem details plus `code`/`message`, the members Segment's libraries log from an error body."""
+    code = {400: "invalid_request", 401: "unauthorized", 413: "payload_too_large"}.get(status, "error")
+    return problem(status, detail, code=code, message=detail, **extra)
+
+
 def _unauthorised(exc: RequestProblem) -> Response:
-    response = problem(exc.status, exc.detail, **exc.extra)
+    response = _problem(exc.status, exc.detail, **exc.extra)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="healthdash"'
     return response
@@ -192,11 +198,11 @@ def _handle(default_type: str | None) -> Response:
     good, bad = _parse_all(messages, len(raw) > MAX_MESSAGE_BYTES, received_at, default_type)
     if bad and not good:
         detail = bad[0]["reason"] if default_type else f"all {len(bad)} messages were rejected"
-        return problem(400, detail, errors=bad)
+        return _problem(400, detail, errors=bad)
     stored, _pending, failed = _store(good) if good else (0, 0, [])
     bad.extend(failed)
     if failed and len(bad) == len(messages):
-        return problem(400, bad[0]["reason"] if default_type else "no message could be stored", errors=bad)
+        return _problem(400, bad[0]["reason"] if default_type else "no message could be stored", errors=bad)
     accepted = len(good) - len(failed)
     writes = sum(1 for _, op in good if not isinstance(op, Alias))
     return jsonify(

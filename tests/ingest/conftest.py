@@ -51,3 +51,64 @@ def committed(db: Database) -> Iterator[Database]:
     truncate_all(db.engine)
     yield db
     truncate_all(db.engine)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_url(test_env: dict[str, str]) -> Iterator[str]:
+    """`healthdash serve` (gunicorn, as in production) on a free port, on this run's database and Redis."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {**test_env, "STRIPE_WEBHOOK_SECRET": STRIPE_SECRET, "SUPPORT_WEBHOOK_SECRET": SUPPORT_SECRET}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashapp.cli.entry", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(
+                    "the server did not start: " + proc.stderr.read().decode()[-2000:]
+                ) from None
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    proc.stderr.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_namespaced_jobs(settings) -> Iterator[None]:
+    """Job hashes are keyed by job id (`rq:job:<id>`), which carries the run's namespace in a job-id-safe form."""
+    yield
+    import re
+
+    import redis
+
+    client = redis.Redis.from_url(settings.redis_url or "")
+    safe = re.sub(r"[^A-Za-z0-9_-]", "-", settings.redis_namespace)
+    keys = list(client.scan_iter(match=f"rq:*{safe}*", count=1000))
+    if keys:
+        client.delete(*keys)
