@@ -28,8 +28,8 @@ def _stripe(
 ):
     payload = json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp=timestamp)
-    return client.post("/webhooks/stripe", data=body or payload, headers={"Stripe-Signature": header,
-                                                                        "Content-Type": "application/json"})  # fmt: skip
+    headers = {"Stripe-Signature": header, "Content-Type": "application/json"}
+    return client.post("/webhooks/stripe", data=body or payload, headers=headers)
 
 
 def _event(eid: str, kind: str, obj: dict, created: int = 1_714_000_000) -> dict:
@@ -42,6 +42,13 @@ INVOICE = {
     "status_transitions": {"paid_at": 1_714_000_100},
     "subscription_details": {"metadata": {"account_external_id": "acct-s"}},
 }  # fmt: skip
+
+
+def _item(quantity: int, cents: int, interval: str) -> dict:
+    return {
+        "quantity": quantity,
+        "price": {"unit_amount": cents, "currency": "usd", "recurring": {"interval": interval}},
+    }
 
 
 def _count(session, model) -> int:
@@ -102,10 +109,7 @@ def test_payment_failed_refund_and_subscription_lifecycle(client, session) -> No
 
     sub = {"id": "sub_1", "object": "subscription", "customer": "cus_1", "status": "active", "currency": "usd",
            "start_date": 1_700_000_000, "current_period_end": 1_717_000_000,
-           "items": {"data": [
-               {"quantity": 3, "price": {"unit_amount": 5000, "currency": "usd", "recurring": {"interval": "month", "interval_count": 1}}},
-               {"quantity": 1, "price": {"unit_amount": 120000, "currency": "usd", "recurring": {"interval": "year", "interval_count": 1}}},
-           ]}}  # fmt: skip
+           "items": {"data": [_item(3, 5000, "month"), _item(1, 120000, "year")]}}  # fmt: skip
     assert _stripe(client, _event("evt_s1", "customer.subscription.created", sub)).status_code == 200
     session.expire_all()
     account = session.get(Account, account.id)
