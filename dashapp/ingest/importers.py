@@ -197,8 +197,9 @@ def _row_check(kind: str) -> Callable[[RowValues], str | None]:
 class ChunkImporter:
     """Holds the temp tables of one import on one connection and processes chunks of rows."""
 
-    def __init__(self, pg: psycopg.Connection, kind: str) -> None:
+    def __init__(self, pg: psycopg.Connection, kind: str, *, check_duplicates: bool = True) -> None:
         self.pg = pg
+        self.check_duplicates = check_duplicates
         self.kind = KINDS[kind]
         self.check = _row_check(kind)
         self.pending = 0
@@ -231,7 +232,8 @@ class ChunkImporter:
         with pg.cursor().copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        errors = self._duplicates(key_column) + self._resolve_refs()
+        errors = self._duplicates(key_column) if self.check_duplicates else []
+        errors += self._resolve_refs()
         counts = self._upsert()
         if kind.name == "accounts":
             self._after_accounts()
@@ -259,6 +261,8 @@ class ChunkImporter:
 
     def _resolve_refs(self) -> list[ErrorRow]:
         errors: list[ErrorRow] = []
+        if self.kind.insert_only:
+            return errors  # events keep unknown references; the insert joins them (see _insert_events)
         for ref in self.kind.refs:
             col = f"{ref.field}_ref"
             if ref.unknown == "defer":
@@ -275,12 +279,6 @@ class ChunkImporter:
                 what = {"accounts": "account", "contacts": "contact", "users": "user"}[ref.table]
                 hint = {"users": "no user has this email"}.get(ref.table, f"import {ref.table} first")
                 errors += [(r, ref.field, v, f"{what} {v!r} does not exist ({hint})") for r, v in bad]
-        if self.kind.name == "events":
-            # An event without an account column belongs to the account of its user's contact.
-            self.pg.execute(
-                f"""UPDATE {STAGE} s SET account_id = c.account_id FROM contacts c
-                    WHERE s.account_ref IS NULL AND s.account_id IS NULL AND c.id = s.contact_id"""
-            )
         return errors
 
     def _upsert(self) -> dict[str, int]:
@@ -322,9 +320,14 @@ class ChunkImporter:
             WITH ins AS (
                 INSERT INTO usage_events (message_id, account_id, account_external_id, contact_id,
                                           user_external_id, event_type, event, occurred_at, properties)
-                SELECT message_id, account_id, account_ref, contact_id, user_external_id,
-                       COALESCE(event_type, 'track'), event, occurred_at, properties
-                FROM {STAGE} ORDER BY message_id
+                -- an event without an account column belongs to the account of its user's contact
+                SELECT s.message_id, CASE WHEN s.account_ref IS NULL THEN c.account_id ELSE a.id END,
+                       s.account_ref, c.id, s.user_external_id, COALESCE(s.event_type, 'track'), s.event,
+                       s.occurred_at, s.properties
+                FROM {STAGE} s
+                LEFT JOIN accounts a ON a.external_id = s.account_ref
+                LEFT JOIN contacts c ON c.external_id = s.user_id_ref
+                ORDER BY s.message_id
                 ON CONFLICT (message_id) DO NOTHING
                 RETURNING account_id, occurred_at
             ), pending AS (

@@ -147,7 +147,8 @@ def _import_file(db: Database, path: Path, echo) -> dict[str, int]:
             rows.append(billing.to_stage(0, RowValues(values, {}, []), []))
         billing.process(rows, "InvoiceNo")  # type: ignore[arg-type]
         pg.commit()
-        events = ChunkImporter(pg, "events")
+        # Message ids are unique within a file by construction: no need to check for repeats.
+        events = ChunkImporter(pg, "events", check_duplicates=False)
         seen: dict[str, dict[str, int]] = {}
         chunk: list[Any] = []
         counts = {"events": 0, "events_new": 0, "overlap": 0}
