@@ -35,9 +35,13 @@ def flag_key(settings: Settings) -> str:
     return f"{settings.redis_namespace}healthdash:rollup:scheduled"
 
 
-def job_id(settings: Settings) -> str:
+def job_prefix(settings: Settings) -> str:
     """RQ job ids are global in Redis: prefix this install's namespace (job ids allow [A-Za-z0-9_-])."""
-    return re.sub(r"[^A-Za-z0-9_-]", "-", settings.redis_namespace) + JOB_NAME
+    return re.sub(r"[^A-Za-z0-9_-]", "-", settings.redis_namespace)
+
+
+def job_id(settings: Settings) -> str:
+    return job_prefix(settings) + JOB_NAME
 
 
 def schedule(settings: Settings, db: Database, conn: redis.Redis | None = None) -> bool:
