@@ -99,7 +99,7 @@ def preview(path: Path, kind: str, overrides: dict[str, str], encoding: str = "u
                 {
                     "row": record.row,
                     "values": {k: "" if v is None else str(v) for k, v in result.values.items()},
-                    "errors": [f"{column}: {reason}" for column, _v, reason in result.errors],
+                    "errors": [reason for _column, _value, reason in result.errors],
                 }
             )
     described = mapping.describe()
