@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from jobs.queues import enqueue
 from jobs.rollup import job_prefix
 from jobs.runtime import job_database, job_settings, set_progress, tracked
 from models.db import Database
+from models.ingest import DataImport
 from models.job import JobRun
 
 
@@ -30,8 +32,8 @@ def enqueue_import(
         kind="csv_import",
         queue="ingest",
         title=f"Import {options.kind} from {options.filename}",
-        # RQ job ids allow only [A-Za-z0-9_-]; the import id makes it unique.
-        job_id=f"{job_prefix(settings)}import-{import_id}",
+        # RQ job ids allow only [A-Za-z0-9_-]; ids of a reset database repeat, hence the random part.
+        job_id=f"{job_prefix(settings)}import-{import_id}-{uuid.uuid4().hex[:8]}",
         requested_by_id=options.requested_by_id,
         params={"import_id": import_id, "kind": options.kind, "dry_run": options.dry_run},
     )
@@ -43,6 +45,11 @@ def run_csv_import(
 ) -> dict[str, Any]:
     options = ImportOptions(kind=kind, mapping=mapping, dry_run=dry_run, encoding=encoding)
     file = Path(path)
+    with job_database().transaction() as session:
+        record = session.get(DataImport, import_id)
+        if record is None or record.status != "running":
+            file.unlink(missing_ok=True)
+            return {"import_id": import_id, "skipped": "the import is not waiting to run"}
     try:
         return run_import(
             job_database(), file, options, import_id=import_id, settings=job_settings(), progress=set_progress

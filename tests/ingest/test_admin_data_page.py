@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 from sqlalchemy import select
 
+from jobs.queues import get_queue
 from models.ingest import DataImport, WriteKey
 from models.job import JobRun
 from tests.support.dash_calls import callback_body, render_page
@@ -61,7 +63,9 @@ def test_create_and_revoke_write_keys_on_the_page(client, logged_in, session) ->
     assert row.revoked_at is not None
 
 
-def test_upload_shows_mapping_and_preview_then_enqueues_the_import(client, logged_in, session) -> None:
+def test_upload_shows_mapping_and_preview_then_enqueues_the_import(
+    client, logged_in, session, settings
+) -> None:
     logged_in("admin")
     csv_text = "Account ID,Company,MRR,Renewal\nx-1,Acme,100,2025-01-01\nx-2,Globex,lots,2025-02-30\n"
     contents = "data:text/csv;base64," + base64.b64encode(csv_text.encode()).decode()
@@ -104,6 +108,10 @@ def test_upload_shows_mapping_and_preview_then_enqueues_the_import(client, logge
     assert imp.options["mapping"]["Company"] == "name"
     job = session.get(JobRun, run["run_id"])
     assert (job.kind, job.queue, job.status) == ("csv_import", "ingest", "queued")
+    queued = get_queue("ingest", settings).fetch_job(job.rq_job_id)
+    assert queued.args[:3] == (imp.id, queued.args[1], "accounts")
+    queued.delete()  # nobody runs it: its import record is rolled back with this test
+    Path(queued.args[1]).unlink()
 
 
 def test_error_report_download_needs_the_permission(client, logged_in, session) -> None:
