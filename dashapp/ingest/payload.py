@@ -40,7 +40,7 @@ class EventRow:
     event_type: str
     event: str
     occurred_at: datetime
-    properties: str  # JSON text
+    properties: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -80,6 +80,8 @@ _SKIPPED_TRAITS = {"id", "group_id", "owner"}
 
 def _string(msg: dict[str, Any], key: str, max_length: int = 255) -> str | None:
     value = msg.get(key)
+    if type(value) is str and 0 < len(value) <= max_length and "\x00" not in value:
+        return value  # the common case, checked cheaply
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -101,11 +103,10 @@ def _object(msg: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-def _json(value: Any, where: str) -> str:
-    encoded = json.dumps(value, separators=(",", ":"), default=str)
-    if "\\u0000" in encoded:
+def _no_nul(value: Any, where: str) -> None:
+    """PostgreSQL cannot store NUL in text or JSON. Only called when the request body contains a \\u0000."""
+    if "\\u0000" in json.dumps(value, default=str):
         raise MessageError(f"{where} contains a NUL character (\\u0000), which cannot be stored")
-    return encoded
 
 
 def message_id(msg: dict[str, Any]) -> str:
@@ -124,6 +125,9 @@ def _timestamp(msg: dict[str, Any], received_at: datetime) -> datetime:
         if not isinstance(raw, str):
             raise MessageError(f"{key} must be an ISO 8601 string")
         try:
+            parsed = datetime.fromisoformat(raw)
+            if parsed.tzinfo is not None and 1900 <= parsed.year <= 2200:
+                return parsed  # the common case
             return v.parse_datetime(raw) or received_at
         except ValueError as exc:
             raise MessageError(f"{key} {exc}") from None
@@ -134,7 +138,9 @@ def _user(msg: dict[str, Any]) -> str | None:
     return _string(msg, "userId") or _string(msg, "anonymousId")
 
 
-def parse_message(msg: Any, received_at: datetime, default_type: str | None = None) -> Operation:
+def parse_message(
+    msg: Any, received_at: datetime, default_type: str | None = None, *, check_nul: bool = True
+) -> Operation:
     if not isinstance(msg, dict):
         raise MessageError("a message must be a JSON object")
     kind = msg.get("type") or default_type
@@ -142,6 +148,8 @@ def parse_message(msg: Any, received_at: datetime, default_type: str | None = No
         raise MessageError(f"type {kind!r} is not one of {', '.join(MESSAGE_TYPES)}")
     kind = kind.lower()
     mid = message_id(msg)
+    if check_nul:
+        _no_nul(msg, "the message")
     if kind in EVENT_TYPES:
         return _event(msg, kind, mid, received_at)
     if kind == "identify":
@@ -155,8 +163,12 @@ def _event(msg: dict[str, Any], kind: str, mid: str, received_at: datetime) -> E
     user = _user(msg)
     if user is None:
         raise MessageError(f"a {kind} call needs a userId or an anonymousId")
-    properties = _object(msg, "properties")
-    context = _object(msg, "context")
+    properties = msg.get("properties")
+    if type(properties) is not dict:
+        properties = _object(msg, "properties")
+    context = msg.get("context")
+    if type(context) is not dict:
+        context = _object(msg, "context")
     if kind == "track":
         name = _string(msg, "event")
         if name is None:
@@ -165,14 +177,11 @@ def _event(msg: dict[str, Any], kind: str, mid: str, received_at: datetime) -> E
         name = _string(msg, "name") or ("Page Viewed" if kind == "page" else "Screen Viewed")
         if msg.get("category") and "category" not in properties:
             properties = {**properties, "category": msg["category"]}
-    account = None
-    for source, key in ((context, "groupId"), (properties, "groupId"), (properties, "accountId")):
-        value = source.get(key)
-        if value not in (None, ""):
-            if not isinstance(value, str | int) or isinstance(value, bool):
-                raise MessageError(f"{key} must be a string")
-            account = str(value)[:255]
-            break
+    account = context.get("groupId")
+    if type(account) is str and 0 < len(account) <= 255:
+        pass  # the common case
+    else:
+        account = _account_ref(context, properties)
     return EventRow(
         message_id=mid,
         account_ref=account,
@@ -180,8 +189,18 @@ def _event(msg: dict[str, Any], kind: str, mid: str, received_at: datetime) -> E
         event_type=kind,
         event=name,
         occurred_at=_timestamp(msg, received_at),
-        properties=_json(properties, "properties"),
+        properties=properties,
     )
+
+
+def _account_ref(context: dict[str, Any], properties: dict[str, Any]) -> str | None:
+    for source, key in ((context, "groupId"), (properties, "groupId"), (properties, "accountId")):
+        value = source.get(key)
+        if value not in (None, ""):
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                raise MessageError(f"{key} must be a string")
+            return str(value)[:255]
+    return None
 
 
 def _identify(msg: dict[str, Any], mid: str, received_at: datetime) -> Identify:
@@ -189,7 +208,6 @@ def _identify(msg: dict[str, Any], mid: str, received_at: datetime) -> Identify:
     if user is None:
         raise MessageError("an identify call needs a userId (anonymous profiles are not stored)")
     traits = _object(msg, "traits")
-    _json(traits, "traits")
     try:
         email = v.email(traits.get("email"))
         name = v.text(traits.get("name"))
@@ -226,7 +244,6 @@ def _group(msg: dict[str, Any], mid: str) -> Group:
             columns[key] = spec.parse(value)
         except ValueError as exc:
             raise MessageError(f"traits.{raw_key}: {exc}") from None
-    _json(custom, "traits")
     if columns.get("name") is None:
         columns.pop("name", None)
     return Group(mid, group_id, _user(msg), columns, custom, parent)

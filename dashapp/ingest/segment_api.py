@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import zlib
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import psycopg
 from flask import Blueprint, Response, jsonify, request
 
@@ -71,13 +71,9 @@ def _parse_json(raw: bytes) -> Any:
     if not raw.strip():
         raise RequestProblem(400, "the request body is empty; send a JSON object")
     try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise RequestProblem(400, "the request body is not UTF-8 encoded JSON") from None
-    except json.JSONDecodeError as exc:
-        raise RequestProblem(
-            400, f"the request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise RequestProblem(400, f"the request body is not valid JSON (UTF-8): {exc}") from None
 
 
 def _write_key(body: Any) -> str:
@@ -97,12 +93,6 @@ def _write_key(body: Any) -> str:
     )
 
 
-def _authenticate(body: Any) -> None:
-    key = _write_key(body)
-    if writekeys.authenticate(db_session(), key) is None:
-        raise RequestProblem(401, "the write key is not valid or has been revoked")
-
-
 def _problem(status: int, detail: str, **extra: Any) -> Response:
     """Problem details plus `code`/`message`, the members Segment's libraries log from an error body."""
     code = {400: "invalid_request", 401: "unauthorized", 413: "payload_too_large"}.get(status, "error")
@@ -117,34 +107,45 @@ def _unauthorised(exc: RequestProblem) -> Response:
 
 
 def _parse_all(
-    messages: list[Any], measure: bool, received_at: datetime, default_type: str | None
+    messages: list[Any], raw: bytes, received_at: datetime, default_type: str | None
 ) -> tuple[list[tuple[int, Operation]], list[dict[str, Any]]]:
+    measure = len(raw) > MAX_MESSAGE_BYTES  # no single message can be over the limit otherwise
+    check_nul = b"\\u0000" in raw  # JSON can only carry a NUL as this escape
     good: list[tuple[int, Operation]] = []
     bad: list[dict[str, Any]] = []
     for index, msg in enumerate(messages):
         mid = msg.get("messageId") if isinstance(msg, dict) else None
         try:
             if measure:
-                size = len(json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode())
+                size = len(orjson.dumps(msg, default=str))
                 if size > MAX_MESSAGE_BYTES:
                     raise MessageError(f"the message is {size:,} bytes; the limit is 32 KB")
-            good.append((index, parse_message(msg, received_at, default_type)))
+            good.append((index, parse_message(msg, received_at, default_type, check_nul=check_nul)))
         except MessageError as exc:
             bad.append({"index": index, "messageId": mid, "reason": str(exc)})
     return good, bad
 
 
-def _store(ops: list[tuple[int, Operation]]) -> tuple[int, int, list[dict[str, Any]]]:
-    """Write everything in one transaction; if the database refuses a value, isolate the culprits."""
+def _store(key: str, ops: list[tuple[int, Operation]]) -> tuple[int, int, list[dict[str, Any]]]:
+    """Check the key and write everything in one transaction. Raises RequestProblem(401) for a bad key.
+
+    The key check and the writes go out pipelined (one round trip). If the database refuses a value, the
+    transaction is redone message by message (savepoints) to keep the good ones and report the others.
+    """
     session = db_session()
     pg: psycopg.Connection = session.connection().connection.driver_connection
+    failed: list[dict[str, Any]] = []
     try:
-        with pg.transaction():
+        with pg.pipeline():
+            key_id = writekeys.authenticate_pg(pg, key, fetch=False)
             stored, pending = _write(pg, [op for _, op in ops])
-        failed: list[dict[str, Any]] = []
+            authorised = key_id.fetchone() is not None
     except psycopg.DataError:
-        stored, pending, failed = 0, 0, []
-        for index, op in ops:
+        session.rollback()
+        pg = session.connection().connection.driver_connection
+        authorised = writekeys.authenticate_pg(pg, key) is not None
+        stored, pending = 0, 0
+        for index, op in ops if authorised else ():
             try:
                 with pg.transaction():
                     s, p = _write(pg, [op])
@@ -152,6 +153,9 @@ def _store(ops: list[tuple[int, Operation]]) -> tuple[int, int, list[dict[str, A
             except psycopg.DataError as exc:
                 reason = f"the database refused a value: {str(exc).splitlines()[0]}"
                 failed.append({"index": index, "messageId": op.message_id, "reason": reason})
+    if not authorised:
+        session.rollback()
+        raise RequestProblem(401, "the write key is not valid or has been revoked")
     session.commit()
     if pending:
         rt = runtime()
@@ -182,7 +186,7 @@ def _handle(default_type: str | None) -> Response:
     try:
         raw = _read_body(limit)
         body = _parse_json(raw)
-        _authenticate(body)
+        key = _write_key(body)
         if default_type is None:
             if not isinstance(body, dict) or not isinstance(body.get("batch"), list):
                 raise RequestProblem(
@@ -193,13 +197,13 @@ def _handle(default_type: str | None) -> Response:
             if not isinstance(body, dict):
                 raise RequestProblem(400, "the request body must be a JSON object (one message)")
             messages = [body]
+        good, bad = _parse_all(messages, raw, received_at, default_type)
+        stored, _pending, failed = _store(key, good)
     except RequestProblem as exc:
         return _unauthorised(exc)
-    good, bad = _parse_all(messages, len(raw) > MAX_MESSAGE_BYTES, received_at, default_type)
     if bad and not good:
         detail = bad[0]["reason"] if default_type else f"all {len(bad)} messages were rejected"
         return _problem(400, detail, errors=bad)
-    stored, _pending, failed = _store(good) if good else (0, 0, [])
     bad.extend(failed)
     if failed and len(bad) == len(messages):
         return _problem(400, bad[0]["reason"] if default_type else "no message could be stored", errors=bad)

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -91,3 +92,26 @@ def _audit(session: Session, actor: User | None, action: str, row: WriteKey) -> 
         object_id=row.id,
         details={"name": row.name, "prefix": row.prefix},
     )
+
+
+def authenticate_pg(pg: psycopg.Connection, key: str, *, fetch: bool = True):
+    """`authenticate` as one statement on the caller's connection and transaction (the event API's hot path).
+
+    Returns the key's id (or None); with `fetch=False`, the cursor, so a pipeline can send more first.
+    """
+    cur = pg.execute(
+        """
+        WITH k AS (SELECT id, last_used_at FROM write_keys WHERE key_hash = %s AND revoked_at IS NULL),
+        touched AS (
+            UPDATE write_keys w SET last_used_at = now() FROM k
+            WHERE w.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - %s)
+            RETURNING 1)
+        SELECT id FROM k
+        """,
+        (hash_key((key or "")[:200]), TOUCH_INTERVAL),
+        prepare=True,
+    )
+    if not fetch:
+        return cur
+    row = cur.fetchone()
+    return int(row[0]) if row else None

@@ -17,15 +17,17 @@ import psycopg
 from dashapp.ingest.payload import EventRow, Group, Identify
 from dashapp.ingest.webhook_store import reprocess_unmatched
 
+# The batch travels as one JSON array of arrays (one parameter: no per-value adaptation).
 _INSERT_EVENTS = """
 WITH m AS (
-    SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[],
-                         %s::text[]) AS m(mid, acc, uid, typ, ev, ts, props)
+    SELECT e->>0 AS mid, e->>1 AS acc, e->>2 AS uid, e->>3 AS typ, e->>4 AS ev,
+           (e->>5)::timestamptz AS ts, e->6 AS props
+    FROM jsonb_array_elements(%s::jsonb) AS e
 ), ins AS (
     INSERT INTO usage_events (message_id, account_id, account_external_id, contact_id, user_external_id,
                               event_type, event, occurred_at, properties)
     SELECT m.mid, CASE WHEN m.acc IS NULL THEN c.account_id ELSE a.id END, m.acc, c.id, m.uid,
-           m.typ, m.ev, m.ts, m.props::jsonb
+           m.typ, m.ev, m.ts, m.props
     FROM m
     LEFT JOIN accounts a ON a.external_id = m.acc
     LEFT JOIN contacts c ON c.external_id = m.uid
@@ -57,16 +59,23 @@ def write_events(pg: psycopg.Connection, rows: Sequence[EventRow]) -> tuple[int,
     """Insert events (replayed message ids are skipped). Returns (inserted, new pending account-days)."""
     if not rows:
         return 0, 0
-    columns: list[list[Any]] = [[], [], [], [], [], [], []]
-    for r in rows:
-        columns[0].append(r.message_id)
-        columns[1].append(r.account_ref)
-        columns[2].append(r.user_id)
-        columns[3].append(r.event_type)
-        columns[4].append(r.event)
-        columns[5].append(r.occurred_at)
-        columns[6].append(r.properties)
-    row = pg.execute(_INSERT_EVENTS, columns, prepare=True).fetchone()
+    batch = json.dumps(
+        [
+            [
+                r.message_id,
+                r.account_ref,
+                r.user_id,
+                r.event_type,
+                r.event,
+                r.occurred_at.isoformat(),
+                r.properties,
+            ]
+            for r in rows
+        ],
+        separators=(",", ":"),
+        default=str,
+    )
+    row = pg.execute(_INSERT_EVENTS, (batch,), prepare=True).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
 

@@ -112,3 +112,17 @@ def _drop_namespaced_jobs(settings) -> Iterator[None]:
     keys = list(client.scan_iter(match=f"rq:*{safe}*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _empty_queues(settings) -> Iterator[None]:
+    """Jobs a test enqueued (and nobody ran) must not leak into the next test's worker."""
+    yield
+    from jobs.queues import all_queues
+
+    for queue in all_queues(settings):
+        for job_id in queue.job_ids:
+            job = queue.fetch_job(job_id)
+            if job is not None:
+                job.delete()
+        queue.empty()

@@ -23,9 +23,7 @@ from tests.support.factories import make_account
 
 def _ev(mid: str, user: str | None, event: str, at: datetime, account: str = "roll-1", kind: str = "track",
         **props) -> EventRow:  # fmt: skip
-    import json
-
-    return EventRow(mid, account, user, kind, event, at, json.dumps(props))
+    return EventRow(mid, account, user, kind, event, at, props)
 
 
 DAY1 = [
