@@ -136,6 +136,9 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (WEB_CONCURRENCY)")
+    parser.add_argument(
+        "--synchronous-commit", action="store_true", help="run the server with INGEST_SYNCHRONOUS_COMMIT=true"
+    )
     args = parser.parse_args(argv)
     with scratch_install("hd_bench_http") as (settings, env):
         url = pg_url(settings)
@@ -150,6 +153,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             env=env, capture_output=True, text=True, check=True,
         ).stdout.strip().splitlines()[-1]  # fmt: skip
         port = free_port()
+        env["INGEST_SYNCHRONOUS_COMMIT"] = "true" if args.synchronous_commit else "false"
         server = _serve(env, port, args.workers)
         try:
             share = -(-args.events // args.clients)
@@ -187,6 +191,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         "clients": args.clients,
         "batch": args.batch,
         "web_workers": args.workers,
+        "synchronous_commit": args.synchronous_commit,
         "http_seconds": round(http_seconds, 2),
         "http_events_per_s": round(http_rate),
         "copy_seconds": round(copy_seconds, 2),

@@ -129,6 +129,7 @@ def _parse_all(
 def _store(key: str, ops: list[tuple[int, Operation]]) -> tuple[int, int, list[dict[str, Any]]]:
     """Check the key and write everything in one transaction. Raises RequestProblem(401) for a bad key.
 
+    Unless INGEST_SYNCHRONOUS_COMMIT is set, the commit does not wait for the WAL flush (see Settings).
     The key check and the writes go out pipelined (one round trip). If the database refuses a value, the
     transaction is redone message by message (savepoints) to keep the good ones and report the others.
     """
@@ -137,6 +138,8 @@ def _store(key: str, ops: list[tuple[int, Operation]]) -> tuple[int, int, list[d
     failed: list[dict[str, Any]] = []
     try:
         with pg.pipeline():
+            if not runtime().settings.ingest_synchronous_commit:
+                pg.execute("SET LOCAL synchronous_commit TO off")
             key_id = writekeys.authenticate_pg(pg, key, fetch=False)
             stored, pending = _write(pg, [op for _, op in ops])
             authorised = key_id.fetchone() is not None

@@ -191,3 +191,20 @@ def test_group_with_bad_traits_is_rejected_and_nothing_changes(client, session, 
     response = client.post("/v1/group", json=bad, headers=basic(write_key))
     assert response.status_code == 400 and "mrr" in response.json["detail"]
     assert _count(session, Account) == 0
+
+
+def test_synchronous_commit_mode_stores_the_same(app, client, session, write_key) -> None:
+    from dashapp.extensions import runtime
+
+    with app.app_context():
+        rt = runtime()
+    original = rt.settings
+    rt.settings = original.with_overrides(ingest_synchronous_commit=True)
+    try:
+        assert (
+            client.post("/v1/batch", json={"batch": [_track("sync-1")]}, headers=basic(write_key)).status_code
+            == 200
+        )
+    finally:
+        rt.settings = original
+    assert list(session.scalars(select(UsageEvent.message_id))) == ["sync-1"]
