@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,51 +149,65 @@ def run_import(
 
 
 def _import_rows(db, stream: CsvStream, mapping, options, book: _Book, size: int, progress) -> int:
+    """Parse and validate in this thread while the previous chunk is written in another (the database
+    work waits on the network and releases the GIL), so reading and writing overlap."""
     key_field = "message_id" if options.kind == "events" else "external_id"
     headers = {spec.name: mapping.header[i] for i, spec in mapping.fields.items()}
     key_column = headers.get(key_field, key_field)
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, ThreadPoolExecutor(max_workers=1) as writer:
         pg = conn.connection.driver_connection
         pg.commit()
         importer = ChunkImporter(pg, options.kind)
         chunk: list[tuple[Any, ...]] = []
+        in_flight: Future | None = None
 
-        def flush() -> None:
-            counts, errors = importer.process(chunk, key_column)
+        def write(rows: list[tuple[Any, ...]]) -> tuple[dict[str, int], list[ErrorRow]]:
+            result = importer.process(rows, key_column)
+            if not options.dry_run:
+                pg.commit()
+            return result
+
+        def account(done: Future) -> None:
+            counts, errors = done.result()
             for row, column, value, reason in errors:
                 book.error(row, headers.get(column, column), str(value or ""), reason)
             book.counts["rows_failed"] += len({e[0] for e in errors})
             for key in ("inserted", "updated", "unchanged"):
                 book.counts[f"rows_{key}"] += counts[key]
-            chunk.clear()
-            if not options.dry_run:
-                pg.commit()
             book.flush(f"{book.counts['rows_read']:,} rows read")
             if progress:
                 progress(min(0.99, stream.bytes_read / size), f"{book.counts['rows_read']:,} rows read")
 
-        for record in stream:
-            book.counts["rows_read"] += 1
-            if record.error:
-                book.error(record.row, "", "", record.error)
-                book.counts["rows_failed"] += 1
-                continue
-            values = convert(mapping, record.cells)
-            if values.errors:
-                for column, value, reason in values.errors:
-                    book.error(record.row, column, value, reason)
-                book.counts["rows_failed"] += 1
-                continue
-            staged = importer.to_stage(record.row, values, record.cells)
-            if isinstance(staged, str):
-                book.error(record.row, "", "", staged)
-                book.counts["rows_failed"] += 1
-                continue
-            chunk.append(staged)
-            if len(chunk) >= CHUNK_ROWS:
-                flush()
-        if chunk:
-            flush()
+        try:
+            for record in stream:
+                book.counts["rows_read"] += 1
+                if record.error:
+                    book.error(record.row, "", "", record.error)
+                    book.counts["rows_failed"] += 1
+                    continue
+                values = convert(mapping, record.cells)
+                if values.errors:
+                    for column, value, reason in values.errors:
+                        book.error(record.row, column, value, reason)
+                    book.counts["rows_failed"] += 1
+                    continue
+                staged = importer.to_stage(record.row, values, record.cells)
+                if isinstance(staged, str):
+                    book.error(record.row, "", "", staged)
+                    book.counts["rows_failed"] += 1
+                    continue
+                chunk.append(staged)
+                if len(chunk) >= CHUNK_ROWS:
+                    if in_flight is not None:
+                        account(in_flight)
+                    in_flight, chunk = writer.submit(write, chunk), []
+            if chunk:
+                if in_flight is not None:
+                    account(in_flight)
+                in_flight = writer.submit(write, chunk)
+        finally:
+            if in_flight is not None:
+                account(in_flight)
         for row, column, value, reason in importer.finish():
             book.error(row, headers.get(column, column), str(value or ""), reason)
         if book.counts["rows_read"] == 0:

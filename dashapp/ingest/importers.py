@@ -13,11 +13,11 @@ Rules, the same for every kind:
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import psycopg
 
 from dashapp.ingest import writer
@@ -203,6 +203,9 @@ class ChunkImporter:
         self.kind = KINDS[kind]
         self.check = _row_check(kind)
         self.pending = 0
+        column_names = {c for c, _, _ in self.kind.columns}
+        self._sources = [source for _, _, source in self.kind.columns] + [r.field for r in self.kind.refs]
+        self._padding = (None,) * sum(1 for r in self.kind.refs if r.target not in column_names)
         cols = ", ".join(f"{name} {sqltype}" for name, sqltype in self.kind.stage_columns)
         pg.execute(f"DROP TABLE IF EXISTS {STAGE}, {SEEN}, {PARENTS}")
         pg.execute(f"CREATE TEMP TABLE {STAGE} ({cols})")
@@ -217,13 +220,11 @@ class ChunkImporter:
         values = rv.values
         if self.kind.name == "events" and not values.get("message_id"):
             values["message_id"] = "csv:" + hashlib.sha256("\x1f".join(cells).encode()).hexdigest()[:40]
-        out: list[Any] = [row]
-        out += [values.get(source) for _, _, source in self.kind.columns]
-        out += [values.get(r.field) for r in self.kind.refs]
-        out += [None for r in self.kind.refs if r.target not in {c for c, _, _ in self.kind.columns}]
+        get = values.get
+        out = (row, *[get(source) for source in self._sources], *self._padding)
         if self.kind.json_col:
-            out.append(json.dumps(rv.extras))
-        return tuple(out)
+            return (*out, orjson.dumps(rv.extras).decode())
+        return out
 
     def process(self, rows: list[tuple[Any, ...]], key_column: str) -> tuple[dict[str, int], list[ErrorRow]]:
         pg, kind = self.pg, self.kind

@@ -24,6 +24,12 @@ def blank(value: Any) -> bool:
 
 
 def text(value: Any, max_length: int = 255) -> str | None:
+    if type(value) is str:  # the common case (every CSV cell), without the general checks
+        stripped = value.strip()
+        if not stripped:
+            return None
+        if len(stripped) <= max_length:
+            return stripped
     if blank(value):
         return None
     if isinstance(value, dict | list):
