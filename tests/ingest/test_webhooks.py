@@ -197,3 +197,17 @@ def test_support_signature_problems_and_bad_payloads(client, session) -> None:
     )
     assert bad.status_code == 400 and "priority" in bad.json["detail"]
     assert _count(session, SupportTicket) == 0
+
+
+def test_support_event_for_an_unknown_account_is_applied_when_the_account_appears(
+    client, session, write_key
+) -> None:
+    event = {"id": "d-20", "type": "ticket.created", "occurred_at": "2024-05-01T09:00:00Z",
+             "ticket": {"id": "T-20", "account_id": "arrives-later", "subject": "Hello"}}  # fmt: skip
+    assert _support(client, event).json["status"] == "unmatched"
+    assert _count(session, SupportTicket) == 0
+    group = {"type": "group", "messageId": "g-20", "groupId": "arrives-later", "traits": {"name": "Later"}}
+    assert client.post("/v1/group", json=group, headers=basic(write_key)).status_code == 200
+    ticket = session.scalar(select(SupportTicket))
+    assert ticket.external_id == "T-20" and ticket.account_id is not None
+    assert _support(client, event).json["status"] == "duplicate"
