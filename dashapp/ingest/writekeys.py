@@ -11,7 +11,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import record
@@ -69,19 +69,6 @@ def list_write_keys(session: Session) -> list[WriteKey]:
     return list(session.scalars(select(WriteKey).order_by(WriteKey.revoked_at.is_not(None), WriteKey.name)))
 
 
-def authenticate(session: Session, key: str) -> WriteKey | None:
-    """The active key matching `key`, or None. Marks it used (at most once per `TOUCH_INTERVAL`)."""
-    if not key or len(key) > 200:
-        return None
-    row = session.scalar(select(WriteKey).where(WriteKey.key_hash == hash_key(key)))
-    if row is None or row.revoked_at is not None:
-        return None
-    now = datetime.now(UTC)
-    if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
-        session.execute(update(WriteKey).where(WriteKey.id == row.id).values(last_used_at=now))
-    return row
-
-
 def _audit(session: Session, actor: User | None, action: str, row: WriteKey) -> None:
     record(
         session,
@@ -95,9 +82,10 @@ def _audit(session: Session, actor: User | None, action: str, row: WriteKey) -> 
 
 
 def authenticate_pg(pg: psycopg.Connection, key: str, *, fetch: bool = True):
-    """`authenticate` as one statement on the caller's connection and transaction (the event API's hot path).
+    """The active key's id for `key` (or None), marking it used at most once per `TOUCH_INTERVAL`.
 
-    Returns the key's id (or None); with `fetch=False`, the cursor, so a pipeline can send more first.
+    One statement on the caller's connection and transaction (the event API's hot path); with
+    `fetch=False` it returns the cursor, so a pipeline can send the writes before waiting.
     """
     cur = pg.execute(
         """

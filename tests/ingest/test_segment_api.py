@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dashapp.ingest.writekeys import revoke_write_key
 from models.account import Account, Contact
 from models.activity import UsageEvent
-from models.ingest import RollupPending
+from models.ingest import RollupPending, WriteKey
 from tests.ingest.conftest import basic
 from tests.support.factories import make_account
 
@@ -72,6 +72,7 @@ def test_single_endpoints_and_write_key_in_body(client, session, write_key) -> N
     rows = session.execute(select(UsageEvent.message_id, UsageEvent.event_type, UsageEvent.user_external_id)
                            .order_by(UsageEvent.message_id)).all()  # fmt: skip
     assert rows == [("s-1", "track", "u1"), ("s-2", "screen", "anon-1")]
+    assert session.scalar(select(WriteKey.last_used_at)) is not None
 
 
 def test_events_for_unknown_accounts_are_kept_and_attached_when_the_account_appears(
