@@ -118,8 +118,10 @@ def _drop_namespaced_jobs(settings) -> Iterator[None]:
 def _empty_queues(settings) -> Iterator[None]:
     """Jobs a test enqueued (and nobody ran) must not leak into the next test's worker."""
     yield
-    from jobs.queues import all_queues
+    from jobs.queues import all_queues, redis_connection
+    from jobs.rollup import flag_key
 
+    redis_connection(settings.redis_url or "").delete(flag_key(settings))
     for queue in all_queues(settings):
         for job_id in queue.job_ids:
             job = queue.fetch_job(job_id)
