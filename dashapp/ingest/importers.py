@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 import psycopg
 
-from dashapp.ingest import writer
+from dashapp.ingest.attach import attach_events_to_accounts, attach_events_to_users
 from dashapp.ingest.mapping import RowValues
 from dashapp.ingest.webhook_store import reprocess_unmatched
 
@@ -242,7 +242,7 @@ class ChunkImporter:
             users = [
                 r[0] for r in pg.execute(f"SELECT external_id FROM {STAGE} WHERE account_id IS NOT NULL")
             ]
-            self.pending += writer.attach_events_to_users(pg, users)[1]
+            self.pending += attach_events_to_users(pg, users)[1]
         return counts, errors
 
     def _duplicates(self, key_column: str) -> list[ErrorRow]:
@@ -346,7 +346,7 @@ class ChunkImporter:
             f"""SELECT s.external_id, a.custom_attributes ->> 'stripe_customer_id'
                 FROM {STAGE} s JOIN accounts a USING (external_id)"""
         ).fetchall()
-        self.pending += writer.attach_events_to_accounts(self.pg, [r[0] for r in rows])[1]
+        self.pending += attach_events_to_accounts(self.pg, [r[0] for r in rows])[1]
         reprocess_unmatched(self.pg, [r for pair in rows for r in pair])
 
     def finish(self) -> list[ErrorRow]:

@@ -20,6 +20,8 @@ from typing import Any
 
 import psycopg
 
+from dashapp.ingest.attach import attach_events_to_accounts
+
 ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
                 "XAF", "XOF", "XPF"}  # fmt: skip
 ACTIVE = ("active", "trialing", "past_due")
@@ -105,6 +107,8 @@ def resolve_account(
         ).fetchone()
         if row is None:
             row = pg.execute("SELECT id FROM accounts WHERE external_id = %s", (str(external),)).fetchone()
+        else:
+            attach_events_to_accounts(pg, [str(external)[:255]])
         return int(row[0])
     if customer:
         row = pg.execute(

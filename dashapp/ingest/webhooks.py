@@ -20,7 +20,7 @@ import stripe
 from flask import Blueprint, Response, jsonify, request
 
 from dashapp.errors import problem
-from dashapp.extensions import db_session, settings
+from dashapp.extensions import db_session, runtime, settings
 from dashapp.ingest import stripe_events, support_events
 from dashapp.ingest import validators as v
 from dashapp.ingest.webhook_store import apply_recorded
@@ -59,6 +59,12 @@ def record_and_apply(source: str, event_id: str, kind: str, payload: dict[str, A
         else:
             outcome = apply_recorded(pg, row[0], apply)
     session.commit()
+    if outcome["status"] == "processed":
+        # Applying may have attached waiting events to an account: their days need rolling up.
+        from jobs.rollup import schedule
+
+        rt = runtime()
+        schedule(rt.settings, rt.db, rt.redis)
     if outcome["status"] == "invalid":
         return problem(400, outcome["detail"], event_id=event_id)
     return jsonify(received=True, event_id=event_id, **outcome)

@@ -9,11 +9,12 @@ roll-up job sees exactly the days that changed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 
+from dashapp.ingest.attach import attach_events_to_accounts, attach_events_to_users
 from dashapp.ingest.payload import EventRow, Group, Identify
 from dashapp.ingest.webhook_store import reprocess_unmatched
 
@@ -44,16 +45,6 @@ WITH m AS (
 SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM pending)
 """
 
-_PENDING_FROM = """
-, pending AS (
-    INSERT INTO rollup_pending (account_id, day)
-    SELECT DISTINCT account_id, (occurred_at AT TIME ZONE 'UTC')::date FROM att
-    WHERE account_id IS NOT NULL ORDER BY 1, 2
-    ON CONFLICT DO NOTHING RETURNING 1
-)
-SELECT (SELECT count(*) FROM att), (SELECT count(*) FROM pending)
-"""
-
 
 def write_events(pg: psycopg.Connection, rows: Sequence[EventRow]) -> tuple[int, int]:
     """Insert events (replayed message ids are skipped). Returns (inserted, new pending account-days)."""
@@ -76,49 +67,6 @@ def write_events(pg: psycopg.Connection, rows: Sequence[EventRow]) -> tuple[int,
         default=str,
     )
     row = pg.execute(_INSERT_EVENTS, (batch,), prepare=True).fetchone()
-    assert row is not None
-    return int(row[0]), int(row[1])
-
-
-def attach_events_to_accounts(pg: psycopg.Connection, external_ids: Iterable[str]) -> tuple[int, int]:
-    """Events that named these accounts before they existed now point at them."""
-    ids = sorted(set(external_ids))
-    if not ids:
-        return 0, 0
-    sql = (
-        """
-        WITH att AS (
-            UPDATE usage_events e SET account_id = a.id
-            FROM accounts a
-            WHERE e.account_id IS NULL AND e.account_external_id = a.external_id
-              AND a.external_id = ANY(%s)
-            RETURNING e.account_id, e.occurred_at)
-        """
-        + _PENDING_FROM
-    )
-    row = pg.execute(sql, (ids,)).fetchone()
-    assert row is not None
-    return int(row[0]), int(row[1])
-
-
-def attach_events_to_users(pg: psycopg.Connection, user_ids: Iterable[str]) -> tuple[int, int]:
-    """Events of users that named no account now belong to the account their contact is linked to."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return 0, 0
-    sql = (
-        """
-        WITH att AS (
-            UPDATE usage_events e SET account_id = c.account_id, contact_id = c.id
-            FROM contacts c
-            WHERE e.account_id IS NULL AND e.account_external_id IS NULL
-              AND e.user_external_id = c.external_id AND c.account_id IS NOT NULL
-              AND c.external_id = ANY(%s)
-            RETURNING e.account_id, e.occurred_at)
-        """
-        + _PENDING_FROM
-    )
-    row = pg.execute(sql, (ids,)).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
 

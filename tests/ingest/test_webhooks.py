@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from dashapp.ingest.webhooks import support_signature
 from models.account import Account
+from models.activity import UsageEvent
 from models.billing import Invoice, Payment
 from models.ingest import Subscription, WebhookEvent
 from models.support import SupportTicket
@@ -211,3 +212,15 @@ def test_support_event_for_an_unknown_account_is_applied_when_the_account_appear
     ticket = session.scalar(select(SupportTicket))
     assert ticket.external_id == "T-20" and ticket.account_id is not None
     assert _support(client, event).json["status"] == "duplicate"
+
+
+def test_an_account_created_by_stripe_metadata_collects_its_waiting_events(
+    client, session, write_key
+) -> None:
+    track = {"type": "track", "messageId": "w-1", "userId": "u", "event": "Signed In",
+             "timestamp": "2024-05-01T10:00:00Z", "context": {"groupId": "acct-s"}}  # fmt: skip
+    assert client.post("/v1/track", json=track, headers=basic(write_key)).status_code == 200
+    assert session.scalar(select(UsageEvent.account_id)) is None
+    assert _stripe(client, _event("evt_m", "invoice.paid", INVOICE)).json["status"] == "processed"
+    account = session.scalar(select(Account).where(Account.external_id == "acct-s"))
+    assert session.scalar(select(UsageEvent.account_id)) == account.id
