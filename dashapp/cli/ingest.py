@@ -105,7 +105,10 @@ def _make_import(kind: str) -> click.Command:
                     bar.update(step)
                     state["done"] += step
 
-            result = run_import(ctx.db, file, options, settings=ctx.settings, progress=progress)
+            try:
+                result = run_import(ctx.db, file, options, settings=ctx.settings, progress=progress)
+            except Exception as exc:  # recorded on the import as failed; one line for the user
+                raise CliError(f"the import stopped: {exc}") from exc
         click.echo(result["message"])
         if result["errors"]:
             target = errors_path or file.with_name(file.name + ".errors.csv")

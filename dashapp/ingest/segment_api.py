@@ -143,7 +143,7 @@ def _store(key: str, ops: list[tuple[int, Operation]]) -> tuple[int, int, list[d
             key_id = writekeys.authenticate_pg(pg, key, fetch=False)
             stored, pending = _write(pg, [op for _, op in ops])
             authorised = key_id.fetchone() is not None
-    except psycopg.DataError:
+    except (psycopg.DataError, psycopg.IntegrityError):
         session.rollback()
         pg = session.connection().connection.driver_connection
         authorised = writekeys.authenticate_pg(pg, key) is not None
@@ -153,7 +153,7 @@ def _store(key: str, ops: list[tuple[int, Operation]]) -> tuple[int, int, list[d
                 with pg.transaction():
                     s, p = _write(pg, [op])
                 stored, pending = stored + s, pending + p
-            except psycopg.DataError as exc:
+            except (psycopg.DataError, psycopg.IntegrityError) as exc:
                 reason = f"the database refused a value: {str(exc).splitlines()[0]}"
                 failed.append({"index": index, "messageId": op.message_id, "reason": reason})
     if not authorised:
