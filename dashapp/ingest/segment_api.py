@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import zlib
 from datetime import UTC, datetime
 from typing import Any
@@ -72,8 +73,16 @@ def _parse_json(raw: bytes) -> Any:
         raise RequestProblem(400, "the request body is empty; send a JSON object")
     try:
         return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise RequestProblem(400, f"the request body is not valid JSON (UTF-8): {exc}") from None
+    except orjson.JSONDecodeError:
+        pass
+    # orjson is strict about things the JSON grammar allows (a lone surrogate escape, a number beyond a
+    # double): the standard parser takes them, and any message the database then refuses is reported alone.
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise RequestProblem(400, "the request body is not UTF-8 encoded JSON") from None
+    except ValueError as exc:
+        raise RequestProblem(400, f"the request body is not valid JSON: {exc}") from None
 
 
 def _write_key(body: Any) -> str:
@@ -106,6 +115,13 @@ def _unauthorised(exc: RequestProblem) -> Response:
     return response
 
 
+def _size(msg: Any) -> int:
+    try:
+        return len(orjson.dumps(msg, default=str))
+    except TypeError:  # values orjson will not write (e.g. a lone surrogate)
+        return len(json.dumps(msg, default=str, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
 def _parse_all(
     messages: list[Any], raw: bytes, received_at: datetime, default_type: str | None
 ) -> tuple[list[tuple[int, Operation]], list[dict[str, Any]]]:
@@ -117,7 +133,7 @@ def _parse_all(
         mid = msg.get("messageId") if isinstance(msg, dict) else None
         try:
             if measure:
-                size = len(orjson.dumps(msg, default=str))
+                size = _size(msg)
                 if size > MAX_MESSAGE_BYTES:
                     raise MessageError(f"the message is {size:,} bytes; the limit is 32 KB")
             good.append((index, parse_message(msg, received_at, default_type, check_nul=check_nul)))

@@ -209,3 +209,19 @@ def test_synchronous_commit_mode_stores_the_same(app, client, session, write_key
     finally:
         rt.settings = original
     assert list(session.scalars(select(UsageEvent.message_id))) == ["sync-1"]
+
+
+def test_a_message_the_database_refuses_is_reported_alone(client, session, write_key) -> None:
+    # A lone surrogate is valid JSON text but cannot be stored: only that message is refused.
+    body = (
+        '{"batch": [' + json.dumps(_track("fine-1")) + ", "
+        '{"type": "track", "messageId": "odd", "userId": "u1", "event": "x", "properties": {"s": "\\ud800"}}, '
+        + json.dumps(_track("fine-2"))
+        + "]}"
+    )
+    headers = {**basic(write_key), "Content-Type": "application/json"}
+    response = client.post("/v1/batch", data=body.encode(), headers=headers)
+    assert response.status_code == 200, response.json
+    (rejected,) = response.json["rejected"]
+    assert rejected["index"] == 1 and "database refused" in rejected["reason"]
+    assert sorted(session.scalars(select(UsageEvent.message_id))) == ["fine-1", "fine-2"]
