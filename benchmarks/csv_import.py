@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 
-from benchmarks.ingest_support import pg_url, scratch_install
+from benchmarks._ingest_support import pg_url, scratch_install
 
 ACCOUNTS = 1_000
 FEATURES = ("reports", "dashboards", "alerts", "exports", "search", "api")

@@ -26,7 +26,7 @@ from typing import Any
 
 import psycopg
 
-from benchmarks.ingest_support import pg_url, scratch_install
+from benchmarks._ingest_support import pg_url, scratch_install
 
 ACCOUNTS = 1_000
 USERS_PER_ACCOUNT = 5
