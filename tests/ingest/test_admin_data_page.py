@@ -130,3 +130,35 @@ def test_error_report_download_is_refused_without_the_permission(client, logged_
     logged_in("csm")
     response = client.get("/admin/data/imports/1/errors.csv")
     assert response.status_code == 403 and response.content_type == "application/problem+json"
+
+
+def test_changing_the_mapping_updates_the_preview(client, logged_in, settings) -> None:
+    from dashapp.ingest.uploads import upload_dir
+
+    logged_in("admin")
+    path = upload_dir(settings) / "remap-test.csv"
+    path.write_text("Code,Label\nz-1,Zed\n")
+    try:
+        ids = [{"type": "import-map", "column": c} for c in ("Code", "Label")]
+        outputs = [
+            ("import-preview", "children"),
+            ("import-file-message", "children"),
+            ("import-start", "disabled"),
+        ]
+        body = callback_body(outputs, [], [("import-kind", "value", "accounts"),
+                                           ("import-file", "data", {"path": path.name, "filename": "x.csv"})],
+                             client=client)  # fmt: skip
+        body["inputs"] = [[{"id": i, "property": "value", "value": v} for i, v in zip(ids, ["__ignore__", "name"],
+                                                                                       strict=True)]]  # fmt: skip
+        body["state"] = [[{"id": i, "property": "id", "value": i} for i in ids], *body["state"]]
+        body["changedPropIds"] = ['{"column":"Code","type":"import-map"}.value']
+        missing = client.post("/_dash-update-component", json=body).json["response"]
+        assert (
+            "external_id" in json.dumps(missing["import-file-message"])
+            and missing["import-start"]["disabled"]
+        )
+        body["inputs"][0][0]["value"] = "external_id"
+        mapped = client.post("/_dash-update-component", json=body).json["response"]
+        assert "z-1" in json.dumps(mapped["import-preview"]) and mapped["import-start"]["disabled"] is False
+    finally:
+        path.unlink()
