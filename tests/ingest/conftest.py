@@ -53,50 +53,15 @@ def committed(db: Database) -> Iterator[Database]:
     truncate_all(db.engine)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_url(test_env: dict[str, str]) -> Iterator[str]:
-    """`healthdash serve` (gunicorn, as in production) on a free port, on this run's database and Redis."""
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    """`healthdash serve` (gunicorn, as in production) on this run's database, with the webhook secrets."""
+    from dashapp import PROJECT_ROOT
+    from tests.support.live_server import LiveServer
 
-    port = free_port()
     env = {**test_env, "STRIPE_WEBHOOK_SECRET": STRIPE_SECRET, "SUPPORT_WEBHOOK_SECRET": SUPPORT_SECRET}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashapp.cli.entry", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(
-                    "the server did not start: " + proc.stderr.read().decode()[-2000:]
-                ) from None
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    proc.stderr.close()
+    with LiveServer(env, log_path=PROJECT_ROOT / "test-artifacts" / "ingest-live-server.log") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,7 +1,4 @@
-"""The CSV import page in headless Chromium: upload, preview, import (a real worker), download the report.
-
-The live server and browser fixtures here are local to this module until the shared UI fixtures land.
-"""
+"""The CSV import page in headless Chromium: upload, preview, import (on a real worker), download the report."""
 
 from __future__ import annotations
 
@@ -15,17 +12,23 @@ from sqlalchemy import select
 
 from models.account import Account
 from models.db import Database
-from tests.ingest.conftest import committed, live_url  # noqa: F401  (fixtures)
-from tests.support.factories import PASSWORD, make_user
+from tests.support.factories import make_user
+from tests.ui.conftest import ui_login
 
 pytestmark = pytest.mark.ui
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update"]  # fmt: skip
+
+CSV = (
+    "Account ID,Company,Plan,MRR,Renewal Date,Region\n"
+    "ui-1,Acme,scale,1200,2025-06-30,EMEA\n"
+    "ui-2,Globex,growth,lots,2025-07-31,AMER\n"
+    "ui-3,Initech,starter,99,2025-02-30,APAC\n"
+    "ui-4,Umbrella,scale,500,2025-09-30,EMEA\n"
+)
 
 
 @pytest.fixture
 def worker(test_env: dict[str, str]) -> Iterator[None]:
+    """`healthdash worker` on the ingest queue, for the import job the page starts."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "dashapp.cli.entry", "worker", "--queue", "ingest"],
         env=test_env,
@@ -40,58 +43,23 @@ def worker(test_env: dict[str, str]) -> Iterator[None]:
         proc.kill()
 
 
-@pytest.fixture
-def page() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield tab
-        browser.close()
-        assert errors == [], f"browser console errors: {errors}"
-
-
-CSV = (
-    "Account ID,Company,Plan,MRR,Renewal Date,Region\n"
-    "ui-1,Acme,scale,1200,2025-06-30,EMEA\n"
-    "ui-2,Globex,growth,lots,2025-07-31,AMER\n"
-    "ui-3,Initech,starter,99,2025-02-30,APAC\n"
-    "ui-4,Umbrella,scale,500,2025-09-30,EMEA\n"
-)
-
-
 def test_upload_preview_import_and_download_the_error_report(
-    committed: Database,  # noqa: F811
-    live_url: str,  # noqa: F811
-    worker,
-    page,
-    tmp_path: Path,
+    page, live_db: Database, worker, screenshot, tmp_path: Path
 ) -> None:
-    with committed.transaction() as session:
-        admin = make_user(session, role="admin", email="ui-admin@example.com")
-        email = admin.email
-    ARTIFACTS.mkdir(exist_ok=True)
+    with live_db.transaction() as session:
+        email = make_user(session, role="admin", email="ui-admin@example.com").email
     source = tmp_path / "book.csv"
     source.write_text(CSV)
 
-    page.goto(f"{live_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
-    page.goto(f"{live_url}/admin/data")
+    ui_login(page, email)
+    page.goto("/admin/data")
     page.wait_for_selector("#import-upload")
     page.set_input_files("#import-upload input[type=file]", str(source))
     page.wait_for_selector("#import-preview-table")
     preview = page.inner_text("#import-preview-table")
     assert "Acme" in preview and "not a number" in preview and "not a date" in preview
     assert page.inner_text("#import-mapping-table").count("Company") == 1
-    page.screenshot(path=str(ARTIFACTS / "admin-data-preview.png"), full_page=True)
+    screenshot(page, "admin-data-preview")
 
     page.click("#import-start")
     page.wait_for_selector("#import-result", timeout=60_000)
@@ -102,9 +70,9 @@ def test_upload_preview_import_and_download_the_error_report(
     report = Path(download_info.value.path()).read_text()
     assert report.splitlines()[0] == "row,column,value,reason"
     assert "3,MRR,lots," in report and "4,Renewal Date,2025-02-30," in report
-    assert "import-history" in page.content()
-    page.screenshot(path=str(ARTIFACTS / "admin-data-imported.png"), full_page=True)
+    page.wait_for_selector("#import-history")
+    screenshot(page, "admin-data-imported")
 
-    with committed.transaction() as session:
+    with live_db.transaction() as session:
         rows = dict(session.execute(select(Account.external_id, Account.name)).all())
     assert rows == {"ui-1": "Acme", "ui-4": "Umbrella"}
