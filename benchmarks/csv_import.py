@@ -4,6 +4,7 @@ The import runs as `healthdash import events FILE` in a child process (streaming
 reference lookups, duplicate checks, chunked upserts); its peak RSS comes from the kernel (wait4). The
 baseline, in the same run, loads the same file by hand: COPY into a table, one INSERT ... SELECT.
 
+    python -m benchmarks csv_import [--quick]
     python -m benchmarks.csv_import [--rows 1000000]
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 
 import psycopg
 
+from benchmarks import figure, ratio
 from benchmarks._ingest_support import pg_url, scratch_install
 
 ACCOUNTS = 1_000
@@ -71,8 +73,10 @@ def _sql_baseline(url: str, path: Path) -> float:
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="benchmarks.csv_import", description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    args = parser.parse_args(argv)
+    parser.add_argument("--quick", action="store_true", help="100,000 rows instead of 1,000,000")
+    parser.add_argument("--rows", type=int, default=None)
+    args = parser.parse_args(argv or [])
+    args.rows = args.rows or (100_000 if args.quick else 1_000_000)
     with scratch_install("hd_bench_csv") as (settings, env), tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "events.csv"
         write_file(path, args.rows)
@@ -108,20 +112,20 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             stored = conn.execute("SELECT count(*) FROM usage_events").fetchone()[0]
         size = path.stat().st_size
     rate = args.rows / seconds
+    sql_rate = args.rows / sql_seconds
     return {
-        "benchmark": "csv_import",
-        "rows": args.rows,
-        "stored": stored,
-        "file_mb": round(size / 2**20, 1),
-        "import_seconds": round(seconds, 2),
-        "rows_per_s": round(rate),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
-        "sql_baseline_seconds": round(sql_seconds, 2),
-        "sql_baseline_rows_per_s": round(args.rows / sql_seconds),
-        "ratio_to_sql_baseline": round(rate / (args.rows / sql_seconds), 3),
+        "rows": figure(args.rows, "rows", f"{size / 2**20:.1f} MB file; stored {stored:,}"),
+        "healthdash import events": figure(round(rate), "rows/s", f"{seconds:.1f} s, child process"),
+        "peak memory of the import": figure(
+            round(usage.ru_maxrss / 1024, 1), "MB", "max RSS (Linux reports KiB)"
+        ),
+        "plain SQL load (baseline)": figure(
+            round(sql_rate), "rows/s", "COPY into a table + INSERT ... SELECT"
+        ),
+        "import vs plain SQL": ratio(rate, sql_rate, "validation, references, duplicates, error report"),
         "summary": output.strip().splitlines()[0] if output.strip() else "",
     }
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(), indent=2))
+    print(json.dumps(run(sys.argv[1:]), indent=2))

@@ -5,7 +5,8 @@ workers). Several client processes send pre-built batches of 100 messages (the S
 upload size) over keep-alive connections, so the figure is the server's: HTTP, JSON parsing, validation and
 the database write. The baseline COPYs the same rows into `usage_events` (same indexes, empty table).
 
-    python -m benchmarks.ingest_http [--events 1000000] [--clients 4] [--batch 100]
+    python -m benchmarks ingest_http [--quick]
+    python -m benchmarks.ingest_http [--events 1000000] [--clients 4] [--batch 100] [--synchronous-commit]
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ import http.client
 import io
 import json
 import multiprocessing as mp
-import socket
 import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from benchmarks import figure, ratio
 from benchmarks._ingest_support import pg_url, scratch_install
+from tests.support.live_server import LiveServer
 
 ACCOUNTS = 1_000
 USERS_PER_ACCOUNT = 5
@@ -105,41 +108,18 @@ def _copy_baseline(url: str, events: int) -> float:
     return elapsed
 
 
-def _serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashapp.cli.entry", "serve", "--port", str(port), "--workers", str(workers)],
-        env={**env, "HEALTHDASH_ENV": "production", "LOG_LEVEL": "WARNING"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("the server did not start") from None
-            time.sleep(0.3)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="benchmarks.ingest_http", description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="100,000 events instead of 1,000,000")
+    parser.add_argument("--events", type=int, default=None)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (WEB_CONCURRENCY)")
     parser.add_argument(
         "--synchronous-commit", action="store_true", help="run the server with INGEST_SYNCHRONOUS_COMMIT=true"
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv or [])
+    args.events = args.events or (100_000 if args.quick else 1_000_000)
     with scratch_install("hd_bench_http") as (settings, env):
         url = pg_url(settings)
         with psycopg.connect(url) as conn:
@@ -152,10 +132,14 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             [sys.executable, "-m", "dashapp.cli.entry", "write-keys", "create", "benchmark"],
             env=env, capture_output=True, text=True, check=True,
         ).stdout.strip().splitlines()[-1]  # fmt: skip
-        port = free_port()
-        env["INGEST_SYNCHRONOUS_COMMIT"] = "true" if args.synchronous_commit else "false"
-        server = _serve(env, port, args.workers)
-        try:
+        env.update(
+            HEALTHDASH_ENV="production",
+            LOG_LEVEL="WARNING",
+            INGEST_SYNCHRONOUS_COMMIT="true" if args.synchronous_commit else "false",
+        )
+        log = Path(tempfile.gettempdir()) / "healthdash-bench-ingest-http.log"
+        with LiveServer(env, log_path=log, workers=args.workers) as server:
+            port = int(server.url.rsplit(":", 1)[1])
             share = -(-args.events // args.clients)
             ctx = mp.get_context("fork")
             ready, go, results = ctx.Barrier(args.clients + 1), ctx.Event(), ctx.Queue()
@@ -172,9 +156,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             http_seconds = time.perf_counter() - started
             for p in procs:
                 p.join()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        log.unlink(missing_ok=True)
         with psycopg.connect(url) as conn:
             stored = conn.execute("SELECT count(*) FROM usage_events").fetchone()[0]
             attached = conn.execute(
@@ -182,23 +164,21 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             ).fetchone()[0]
     http_rate = args.events / http_seconds
     copy_rate = args.events / copy_seconds
+    mode = "synchronous commit" if args.synchronous_commit else "asynchronous commit (the default)"
     return {
-        "benchmark": "ingest_http",
-        "events": args.events,
-        "stored": stored,
-        "attached": attached,
-        "failed_requests": failures,
-        "clients": args.clients,
-        "batch": args.batch,
-        "web_workers": args.workers,
-        "synchronous_commit": args.synchronous_commit,
-        "http_seconds": round(http_seconds, 2),
-        "http_events_per_s": round(http_rate),
-        "copy_seconds": round(copy_seconds, 2),
-        "copy_rows_per_s": round(copy_rate),
-        "ratio_to_copy": round(http_rate / copy_rate, 3),
+        "setup": figure(
+            f"{args.workers} gunicorn workers x 4 threads, production settings",
+            note=f"{args.clients} clients, batches of {args.batch}, {mode}",
+        ),
+        "events sent": figure(args.events, "events", f"stored {stored:,}, attached to accounts {attached:,}"),
+        "failed requests": figure(failures, "requests"),
+        "POST /v1/batch": figure(round(http_rate), "events/s", f"{http_seconds:.1f} s"),
+        "raw COPY (baseline)": figure(
+            round(copy_rate), "rows/s", f"{copy_seconds:.1f} s, same rows and table"
+        ),
+        "HTTP vs COPY": ratio(http_rate, copy_rate, "the aim is at least 0.5"),
     }
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(), indent=2))
+    print(json.dumps(run(sys.argv[1:]), indent=2))
