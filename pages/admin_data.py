@@ -98,6 +98,14 @@ def _import_card() -> dbc.Card:
                         ],
                         className="g-2 mb-2",
                     ),
+                    html.P(
+                        [
+                            "UTF-8 CSV with a header row, up to 45 MB (bigger files: ",
+                            html.Code("healthdash import"),
+                            "). Rows are upserted by id; importing the same file again changes nothing.",
+                        ],
+                        className="small text-body-secondary",
+                    ),
                     html.Div(id="import-file-message"),
                     html.Div(id="import-mapping"),
                     html.Div(id="import-preview"),

@@ -20,7 +20,8 @@ from dashapp.ingest.fields import EXTRA_TARGET, FIELDS
 from dashapp.ingest.mapping import build_mapping, convert
 from dashapp.settings import Settings
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# A browser upload travels base64-encoded in one request, which the server caps at 64 MB.
+MAX_UPLOAD_BYTES = 45 * 1024 * 1024
 PREVIEW_ROWS = 8
 IGNORE = "__ignore__"
 EXTRA = "__extra__"
@@ -40,7 +41,7 @@ def save_upload(settings: Settings, filename: str, contents: str) -> Path:
     except (binascii.Error, ValueError):
         raise FileProblem("the upload could not be decoded; try again") from None
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise FileProblem("the file is over 50 MB; import it with `healthdash import` instead")
+        raise FileProblem("the file is over 45 MB; import it with `healthdash import` instead")
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", filename)[-80:] or "upload.csv"
     path = upload_dir(settings) / f"{uuid.uuid4().hex}-{safe}"
     path.write_bytes(raw)
