@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import click
 from sqlalchemy import func, select
@@ -33,6 +34,94 @@ def ensure_demo_users(ctx: CliContext) -> None:
         for email, role, name in DEMO_USERS:
             if find_by_email(session, email) is None:
                 create_user(session, email=email, password=DEMO_PASSWORD, role=role, name=name)
+
+
+def _bounded(name: str, low: int, high: int):
+    """A click callback turning the option's text into an int in [low, high], or one clear error line."""
+
+    def parse(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+        if value is None:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            raise CliError(f"{name} must be a whole number, not {value!r}") from None
+        if not low <= number <= high:
+            raise CliError(f"{name} must be between {low:,} and {high:,} (got {number:,})")
+        return number
+
+    return parse
+
+
+def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"--today must be a date as YYYY-MM-DD, not {value!r}") from None
+
+
+@demo_group.command("seed")
+@click.option(
+    "--accounts",
+    default="500",
+    show_default=True,
+    metavar="N",
+    callback=_bounded("--accounts", 1, 1_000_000),
+    help="How many customer accounts.",
+)
+@click.option(
+    "--months",
+    default="18",
+    show_default=True,
+    metavar="M",
+    callback=_bounded("--months", 1, 60),
+    help="Months of history up to today.",
+)
+@click.option(
+    "--seed",
+    default="42",
+    show_default=True,
+    metavar="S",
+    callback=_bounded("--seed", 0, 2**32 - 1),
+    help="Random seed: the same seed gives the same book.",
+)
+@click.option(
+    "--today",
+    default=None,
+    metavar="YYYY-MM-DD",
+    callback=_day,
+    help="The book's today [default: the current date].",
+)
+@click.option(
+    "--event-days",
+    default=None,
+    metavar="D",
+    callback=_bounded("--event-days", 0, 31),
+    help="Days of raw usage events to keep [default: up to 7, fewer for big books].",
+)
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Empty the customer data tables first (accounts and all that hangs off them).",
+)
+@pass_ctx
+def seed(
+    ctx: CliContext,
+    accounts: int,
+    months: int,
+    seed: int,
+    today: date | None,
+    event_days: int | None,
+    reset: bool,
+) -> None:
+    """Load a deterministic demo book of business (accounts, usage, tickets, billing, surveys)."""
+    from dashapp.cli.seed import seed_demo
+
+    seed_demo(
+        ctx, accounts=accounts, months=months, seed=seed, today=today, reset=reset, event_days=event_days
+    )
 
 
 @demo_group.command("run")
