@@ -16,13 +16,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from models import conventions
 from dashapp import migrate
-from dashapp.demo.book import generate
+from dashapp.cli import main
+from dashapp.demo.book import BLOCK_SIZE, generate
 from dashapp.demo.loader import DemoLoadError, load
 from dashapp.demo.plan import plan_book
 from dashapp.services import libpq_url
 from dashapp.settings import Settings
+from models import conventions
 from models.db import Base, Database
 from tests.support.database import create_test_database, drop_database
 
@@ -226,11 +227,15 @@ def test_reset_replaces_the_book(seeded, demo_env, pg: psycopg.Connection) -> No
         (["--seed", "-1"], "--seed must be between 0"),
     ],
 )
-def test_bad_arguments_get_one_clear_line(demo_env, args: list[str], message: str) -> None:
-    result = healthdash(demo_env, *args)
-    assert result.returncode != 0
-    assert result.stderr.strip().count("\n") == 0, result.stderr
-    assert message in result.stderr
+def test_bad_arguments_get_one_clear_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "seed", *args])
+    assert exit_info.value.code != 0
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0, err
+    assert message in err
 
 
 def test_a_failed_load_leaves_nothing_behind(server_settings: Settings) -> None:
@@ -238,7 +243,7 @@ def test_a_failed_load_leaves_nothing_behind(server_settings: Settings) -> None:
     url = create_test_database(server_settings.database_url or "", prefix="hd_demo_test")
     try:
         migrate.upgrade(url)
-        plan = plan_book(1200, 2, 1, TODAY)  # three blocks
+        plan = plan_book(BLOCK_SIZE + 1, 1, 1, TODAY)  # two blocks
 
         def fail_after_first_block(done: int, _total: int) -> None:
             raise RuntimeError("stop here")
@@ -262,7 +267,7 @@ def test_a_failed_load_leaves_nothing_behind(server_settings: Settings) -> None:
             )
             # ... and the same connection loads fine afterwards, then refuses a second time.
             report = load(conn, plan, owners)
-            assert report.rows["accounts"] == 1200 and report.deferred
+            assert report.rows["accounts"] == BLOCK_SIZE + 1 and report.deferred
             with pytest.raises(DemoLoadError, match="already holds accounts"):
                 load(conn, plan, owners)
     finally:
