@@ -72,6 +72,8 @@ def seed_demo(
                 report = load(conn, plan, owner_ids, reset_first=reset, progress=progress)
         except DemoLoadError as exc:
             raise CliError(str(exc)) from None
+    if report.emptied:
+        click.echo(f"Emptied {', '.join(report.emptied)}.")
     click.echo(
         f"Loaded {report.total_rows:,} rows in {report.total_seconds:.1f} s "
         f"({report.total_rows / max(report.total_seconds, 1e-9):,.0f} rows/s); "

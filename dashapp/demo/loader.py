@@ -53,6 +53,7 @@ class LoadReport:
     phases: dict[str, float] = field(default_factory=dict)  # other steps: index builds, analyze, commit
     total_seconds: float = 0.0
     deferred: list[str] = field(default_factory=list)
+    emptied: list[str] = field(default_factory=list)  # tables --reset truncated
 
     @property
     def total_rows(self) -> int:
@@ -105,7 +106,7 @@ def load(
     try:
         with conn.transaction():
             if reset_first:
-                reset(conn)
+                report.emptied = reset(conn)
             conn.execute(
                 sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(
                     sql.SQL(", ").join(sql.Identifier(t) for t in LOCKED)

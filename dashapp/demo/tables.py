@@ -111,7 +111,7 @@ _names, _types, _props = label_names()
 EVENT_NAME = Vocabulary.of(_names)
 EVENT_TYPE = Vocabulary.of(_types)
 EVENT_PROPS = Vocabulary.of(_props)
-FEATURE_KEYS = [f'"{name}": ' for name in vocab.FEATURES]
+FEATURE_KEYS = [f'"{name}":' for name in vocab.FEATURES]
 
 
 def accounts(text: BookText) -> tuple[str, bytes]:
@@ -197,7 +197,7 @@ def daily_metrics(text: BookText, block: Block, table: str = "account_daily_metr
     present = counts > 0
     before = np.cumsum(present, axis=0) - present
     for k, key in enumerate(FEATURE_KEYS):
-        L.text(", ", where=present[k] & (before[k] > 0))
+        L.text(",", where=present[k] & (before[k] > 0))
         L.text(key, where=present[k]).int(counts[k], where=present[k])
     L.text("}")
     columns = "account_id, day, active_users, sessions, logins, events, feature_usage"
