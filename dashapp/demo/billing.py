@@ -13,6 +13,7 @@ import pandas as pd
 
 from dashapp.demo.calendar import DAY, add_months, anniversaries_between
 from dashapp.demo.plan import Window
+from dashapp.demo.ragged import within
 from dashapp.demo.usage import Grid, day_index
 
 INVOICE_STATUSES = ("draft", "open", "paid", "failed", "refunded", "void")
@@ -31,7 +32,7 @@ def invoices(
     k_first = np.where(start >= window.start, 0, k_first)
     count = np.where(start >= window.start, count + 1, count)
     account = np.repeat(np.arange(len(start)), count)
-    k = np.repeat(k_first, count) + _sequence_from_counts(count)
+    k = np.repeat(k_first, count) + within(count)
     issued_day = add_months(start[account], k)
     t = day_index(issued_day, window)
     n = len(account)
@@ -97,11 +98,3 @@ def invoices(
         }
     )
     return invoice_frame, payment_frame
-
-
-def _sequence_from_counts(count: np.ndarray) -> np.ndarray:
-    total = int(count.sum())
-    starts = np.zeros(len(count), dtype=np.int64)
-    if len(count) > 1:
-        np.cumsum(count[:-1], out=starts[1:])
-    return np.arange(total) - np.repeat(starts, count)

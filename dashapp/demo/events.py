@@ -13,21 +13,11 @@ import numpy as np
 import pandas as pd
 
 from dashapp.demo import vocab
+from dashapp.demo.ragged import offsets, within
 from dashapp.demo.usage import N_FEATURES, Usage
 
 LOGIN = 0  # label codes: 0 login, 1..N_FEATURES features, then pages
 FIRST_PAGE = 1 + N_FEATURES
-
-
-def _offsets(counts: np.ndarray) -> np.ndarray:
-    starts = np.zeros(len(counts), dtype=np.int64)
-    if len(counts) > 1:
-        np.cumsum(counts[:-1], out=starts[1:])
-    return starts
-
-
-def _within(counts: np.ndarray) -> np.ndarray:
-    return np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(_offsets(counts), counts)
 
 
 def raw_events(
@@ -51,22 +41,22 @@ def raw_events(
 
     # Sessions: the first `active` go one to each user; the others cycle over the users again.
     s_row = np.repeat(np.arange(rows), sessions)
-    s_idx = _within(sessions)
+    s_idx = within(sessions)
     s_user = s_idx % active[s_row]
     s_round = s_idx // active[s_row]
-    s_hour = (start_hour[_offsets(active)[s_row] + s_user] + s_round) % 24
+    s_hour = (start_hour[offsets(active)[s_row] + s_user] + s_round) % 24
 
     # Events: label by position (logins, then each feature, then pages); the first events open the
     # sessions in order, so logins start sessions, and the rest land in random sessions of the day.
     e_row = np.repeat(np.arange(rows), events)
-    e_idx = _within(events)
+    e_idx = within(events)
     bounds = np.cumsum(np.vstack([logins[None, :], features]), axis=0)  # (1 + F, rows)
     label = (e_idx[None, :] >= bounds[:, e_row]).sum(axis=0)
     pages = label == FIRST_PAGE
     label = np.where(pages, FIRST_PAGE + rng.integers(0, len(vocab.PAGES), len(e_row)), label)
     n_sessions = sessions[e_row]
     e_session = np.where(e_idx < n_sessions, e_idx, (rng.random(len(e_row)) * n_sessions).astype(np.int64))
-    session = _offsets(sessions)[e_row] + e_session
+    session = offsets(sessions)[e_row] + e_session
     minute = np.where(label == LOGIN, rng.integers(0, 120, len(e_row)), rng.integers(120, 3600, len(e_row)))
     occurred = (day0 + day[e_row]) * 86400 + s_hour[session] * 3600 + minute
     user = (rotation[e_row] + s_user[session]) % pool[e_row]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from dashapp.demo import vocab
-from dashapp.demo.support import _sequence
+from dashapp.demo.ragged import sequence
 
 
 def contact_counts(rng: np.random.Generator, segment: np.ndarray) -> np.ndarray:
@@ -21,7 +21,7 @@ def contact_counts(rng: np.random.Generator, segment: np.ndarray) -> np.ndarray:
 def contacts(rng: np.random.Generator, n_contacts: np.ndarray, last_active: np.ndarray) -> pd.DataFrame:
     """`last_active`: epoch second of each account's last day with activity (-1: none)."""
     account = np.repeat(np.arange(len(n_contacts)), n_contacts)
-    seq = _sequence(account)
+    seq = sequence(account)
     n = len(account)
     seen = (last_active[account] >= 0) & (rng.random(n) < 0.85)
     return pd.DataFrame(

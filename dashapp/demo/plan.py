@@ -20,7 +20,11 @@ from dashapp.demo.calendar import DAY, add_months, anniversaries_between, as_day
 from dashapp.demo.names import add_identity, subsidiary_names
 
 ANNUAL_LOGO_CHURN = 0.10
-# Raw usage events are generated for the last few days only while their estimated number stays in budget.
+# Raw usage events: daily metrics cover every live day of the history, but the raw events behind them are
+# kept only for the last few days, and only while their estimated number stays within a budget. A day of
+# raw events for 100,000 accounts is about 20 million rows, more than the whole rest of the book loads in
+# the same time, so the window is 7 days for a book of a few hundred accounts, a day or two for ~5,000
+# and none from ~10,000 accounts up (`healthdash demo seed --event-days` overrides this).
 RAW_EVENT_MAX_DAYS = 7
 RAW_EVENT_BUDGET = 2_000_000
 
@@ -62,6 +66,11 @@ def _rng(seed: int, *stream: int) -> np.random.Generator:
 def plan_book(
     n_accounts: int, months: int, seed: int, today: date, raw_event_days: int | None = None
 ) -> BookPlan:
+    """Draw the accounts of a book of `n_accounts` with `months` of history ending yesterday (UTC).
+
+    Everything is a function of the arguments: the same call gives the same plan. `raw_event_days`
+    None picks the raw-event window from the budget above.
+    """
     if n_accounts < 1:
         raise ValueError("the demo book needs at least one account")
     if months < 1:

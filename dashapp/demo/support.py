@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dashapp.demo import vocab
+from dashapp.demo.ragged import sequence
 from dashapp.demo.usage import Grid
 
 HOUR = 3600
@@ -70,7 +71,7 @@ def tickets(
     return pd.DataFrame(
         {
             "account": account,
-            "seq": _sequence(account),
+            "seq": sequence(account),
             "contact": (rng.random(n) * n_contacts[account]).astype(np.int64),
             "subject": rng.integers(0, len(vocab.TICKET_SUBJECTS), n),
             "priority": priority,
@@ -81,13 +82,3 @@ def tickets(
             "csat": np.where(rated, csat, -1).astype(np.int64),
         }
     )
-
-
-def _sequence(groups: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... within each run of equal values of a sorted array."""
-    n = len(groups)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    run_start = np.repeat(starts, np.diff(np.r_[starts, n]))
-    return np.arange(n) - run_start

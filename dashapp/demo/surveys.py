@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from dashapp.demo import vocab
-from dashapp.demo.support import _sequence
+from dashapp.demo.ragged import sequence
 from dashapp.demo.usage import Grid
 
 WAVE_DAYS = 91
@@ -45,7 +45,7 @@ def nps(
             "responded_at": (day0 + day) * 86400 + rng.integers(8 * 3600, 20 * 3600, n),
         }
     ).iloc[order]
-    frame["seq"] = _sequence(frame["account"].to_numpy())
+    frame["seq"] = sequence(frame["account"].to_numpy())
     return frame.reset_index(drop=True)
 
 

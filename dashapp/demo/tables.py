@@ -16,6 +16,7 @@ from dashapp.demo.book import Block
 from dashapp.demo.copytext import Lines, Vocabulary
 from dashapp.demo.events import label_names
 from dashapp.demo.plan import BookPlan
+from dashapp.demo.ragged import offsets
 from dashapp.demo.support import STATUSES
 from dashapp.demo.surveys import COMMENTS
 
@@ -178,9 +179,7 @@ def contacts(text: BookText, block: Block, contact_base: int) -> tuple[str, byte
 
 def contact_ids(block: Block, contact_base: int, account: np.ndarray, seq: np.ndarray) -> np.ndarray:
     """Database id of contact `seq` of each (global) account position in the block."""
-    starts = np.zeros(len(block.n_contacts), dtype=np.int64)
-    np.cumsum(block.n_contacts[:-1], out=starts[1:])
-    return contact_base + starts[account - block.start] + seq
+    return contact_base + offsets(block.n_contacts)[account - block.start] + seq
 
 
 def daily_metrics(text: BookText, block: Block, table: str = "account_daily_metrics") -> tuple[str, bytes]:
