@@ -256,19 +256,27 @@ def test_a_failed_load_leaves_nothing_behind(server_settings: Settings) -> None:
                 ).fetchone()[0]  # type: ignore[index]
                 for email, name in plan.owners
             ]
-            indexes = conn.execute("SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'").fetchone()
+            schema = _schema(conn)
             with pytest.raises(RuntimeError, match="stop here"):
                 load(conn, plan, owners, progress=fail_after_first_block)
             assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0  # type: ignore[index]
             assert conn.execute("SELECT count(*) FROM account_daily_metrics").fetchone()[0] == 0  # type: ignore[index]
-            assert (
-                conn.execute("SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'").fetchone()
-                == indexes
-            )
+            assert _schema(conn) == schema
             # ... and the same connection loads fine afterwards, then refuses a second time.
             report = load(conn, plan, owners)
             assert report.rows["accounts"] == BLOCK_SIZE + 1 and report.deferred
+            assert _schema(conn) == schema  # every index and constraint rebuilt as it was
             with pytest.raises(DemoLoadError, match="already holds accounts"):
                 load(conn, plan, owners)
     finally:
         drop_database(url)
+
+
+def _schema(conn: psycopg.Connection) -> list[tuple[str, ...]]:
+    """Every index and constraint of the public schema, as PostgreSQL would recreate them."""
+    indexes = conn.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'").fetchall()
+    constraints = conn.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE connamespace = 'public'::regnamespace"
+    ).fetchall()
+    return sorted(tuple(row) for row in [*indexes, *constraints])
