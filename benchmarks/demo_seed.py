@@ -7,6 +7,7 @@ indexes and foreign key). The ratio says how much the whole seed costs next to P
 just its largest table the plain way.
 
     python -m benchmarks.demo_seed --accounts 100000 --months 18
+    python -m benchmarks demo_seed --quick
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 import psycopg
-from sqlalchemy.engine import make_url
 
+from benchmarks import figure, ratio
 from dashapp import migrate, services
 from dashapp.demo.loader import load
 from dashapp.demo.plan import plan_book
 from dashapp.settings import Settings
 from dashapp.users import create_user
 from models.db import Database
+from tests.support.database import create_test_database, drop_database
 
 COPY_CHUNK = 1 << 20
 METRIC_COLUMNS = "account_id, day, active_users, sessions, logins, events, feature_usage"
@@ -36,28 +39,14 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.demo_seed", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="5,000 accounts instead of 100,000")
+    parser.add_argument("--accounts", type=int, default=None, help="[100,000; 5,000 with --quick]")
     parser.add_argument("--months", type=int, default=18)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD [default: today]")
     parser.add_argument("--event-days", type=int, default=None, help="raw event days [default: automatic]")
     parser.add_argument("--no-baseline", action="store_true", help="skip the plain COPY baseline")
     return parser.parse_args(argv)
-
-
-def _scratch_database(server_url: str) -> str:
-    name = f"hd_bench_demo_{uuid.uuid4().hex[:8]}"
-    admin = make_url(server_url).set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(services.libpq_url(admin), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(url: str) -> None:
-    name = make_url(url).database
-    admin = make_url(url).set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(services.libpq_url(admin), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _seed(url: str, args: argparse.Namespace) -> dict:
@@ -125,49 +114,53 @@ def _baseline(url: str) -> dict:
     return {"rows": rows, "seconds": seconds, "rows_per_second": rows / seconds, "bytes": size}
 
 
-def run(argv: list[str] | None = None) -> dict:
+def run(argv: list[str] | None = None) -> dict[str, Any]:
     args = _args(argv)
+    args.accounts = args.accounts or (5_000 if args.quick else 100_000)
     settings = services.resolve(Settings.from_env())
-    url = _scratch_database(settings.database_url or "")
+    url = create_test_database(settings.database_url or "", prefix="hd_bench_demo")
     try:
         migrate.upgrade(url)
-        result = {"name": "demo_seed", **_seed(url, args)}
-        if not args.no_baseline:
-            baseline = _baseline(url)
-            result["baseline_copy"] = baseline
-            result["ratio_vs_plain_copy"] = result["wall_seconds"] / baseline["seconds"]
-            metrics = result["rows"]["account_daily_metrics"]
-            result["metrics_rows_per_second_in_seed"] = metrics / result["wall_seconds"]
+        seed = _seed(url, args)
+        base = None if args.no_baseline else _baseline(url)
     finally:
-        _drop_database(url)
-    return result
+        drop_database(url)
+    return figures(seed, base)
 
 
-def report(result: dict) -> str:
-    lines = [
-        f"demo seed: {result['accounts']:,} accounts, {result['months']} months "
-        f"(raw events for the last {result['raw_event_days']} day(s))",
-        f"  wall time            {result['wall_seconds']:8.1f} s  (plan {result['plan_seconds']:.1f} s, "
-        f"load {result['load_seconds']:.1f} s)",
-        f"  rows                 {result['total_rows']:>12,}  ({result['rows_per_second']:,.0f} rows/s overall)",
-    ]
-    for table, rows in result["rows"].items():
-        rate = result["table_rows_per_second"].get(table)
-        streamed = f"{rate:>12,.0f} rows/s while streaming" if rate else ""
-        lines.append(f"    {table:<24} {rows:>12,}  {streamed}")
-    lines.append("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in result["phases"].items()))
-    if "baseline_copy" in result:
-        base = result["baseline_copy"]
-        lines.append(
-            f"  baseline: plain COPY of the same {base['rows']:,} daily-metrics rows into an identical table: "
-            f"{base['seconds']:.1f} s ({base['rows_per_second']:,.0f} rows/s)"
+def figures(seed: dict[str, Any], base: dict[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "book": figure(
+            f"{seed['accounts']:,} accounts, {seed['months']} months",
+            note=f"raw events for the last {seed['raw_event_days']} day(s)",
+        ),
+        "seed wall time": figure(
+            round(seed["wall_seconds"], 1), "s", "plan, owners, generate, COPY, indexes, commit"
+        ),
+        "rows": figure(seed["total_rows"], "rows"),
+        "overall": figure(round(seed["rows_per_second"]), "rows/s", "all tables, end to end"),
+    }
+    for table, rows in seed["rows"].items():
+        rate = seed["table_rows_per_second"].get(table)
+        note = f"{rows:,} rows" + ("" if rate else ", none generated")
+        out[f"{table} streaming"] = figure(round(rate or 0), "rows/s", note)
+    for phase, seconds in seed["phases"].items():
+        out[f"{phase}"] = figure(round(seconds, 1), "s")
+    if base:
+        out["baseline: plain COPY of the metrics"] = figure(
+            round(base["rows_per_second"]),
+            "rows/s",
+            f"{base['rows']:,} rows into an identical table with its indexes and key, {base['seconds']:.1f} s",
         )
-        lines.append(
-            f"  ratio seed / plain COPY of its metrics: {result['ratio_vs_plain_copy']:.2f}  "
-            f"(seed ingests {result['metrics_rows_per_second_in_seed']:,.0f} metric rows/s end to end)"
+        out["seed vs plain COPY of its metrics"] = ratio(
+            seed["wall_seconds"], base["seconds"], "whole seed time / time to COPY just its daily metrics"
         )
-    return "\n".join(lines)
+    return out
 
 
 if __name__ == "__main__":
-    print(report(run()))
+    from benchmarks.__main__ import table
+
+    started = time.perf_counter()
+    result = run()
+    print(table("demo_seed", time.perf_counter() - started, result))
