@@ -59,6 +59,6 @@ def subsidiary_names(accounts: pd.DataFrame) -> None:
     region = np.asarray(["US", "EMEA", "APAC", "LATAM"])[accounts["region"].cat.codes.to_numpy()[child]]
     names = accounts["name"].to_numpy()
     domains = accounts["domain"].to_numpy()
-    unit = np.strings.zfill(child.astype("U"), 1)
+    unit = child.astype("U")
     accounts.loc[child, "name"] = S.add(S.add(names[parent[child]], " "), region)
     accounts.loc[child, "domain"] = S.add(S.add(S.add(S.lower(region), unit), "."), domains[parent[child]])
