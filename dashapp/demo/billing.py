@@ -50,7 +50,7 @@ def invoices(
     due = np.where(card, issued, issued + 30 * 86400)
     progress = grid.progress[account, np.clip(t, 0, grid.progress.shape[1] - 1)]
 
-    fails = rng.random(n) < np.where(card, 0.045, 0.02) + 0.35 * progress
+    fails = rng.random(n) < np.where(card, 0.045, 0.02) + 0.45 * progress
     recovered = fails & (rng.random(n) < 0.75 - 0.45 * progress)
     first_try = np.where(card, issued + rng.integers(60, 3600, n), issued + rng.integers(1, 29, n) * 86400)
     retry = first_try + rng.integers(3, 8, n) * 86400

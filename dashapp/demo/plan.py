@@ -3,7 +3,7 @@
 `plan_book` draws, for all accounts at once, what is public (segment, plan, MRR, dates, owner, ...) and what
 drives the activity generated later (seats, engagement, growth, the churn story). Churn happens at a
 contract renewal (monthly contracts renew every month), 10-20% of accounts over 18 months, more often for
-riskier accounts; most churners decline over their last 55-110 days, some leave suddenly while healthy,
+riskier accounts; most churners decline over their last 60-120 days, some leave suddenly while healthy,
 and some survivors go through a rough patch of their own.
 """
 
@@ -105,11 +105,11 @@ def plan_book(
     churned = ~np.isnat(churn_day)
     renewal = np.where(churned, churn_day, next_anniversary(contract_start, term, np.full(n, window.today)))
 
-    # The churn story: a decline over the last 55-110 days (or none for a sudden churn) ...
-    decline_len = rng.integers(55, 111, n)
+    # The churn story: a decline over the last 60-120 days (or none for a sudden churn) ...
+    decline_len = rng.integers(60, 121, n)
     decline_end = np.where(churned & ~sudden, churn_day, np.datetime64("NaT"))
     # ... and a rough patch for some survivors: some recover, some are still in it today.
-    struggling = ~churned & (rng.random(n) < 0.12)
+    struggling = ~churned & (rng.random(n) < 0.10)
     patch_start = first_day + (rng.random(n) * ((window.end - first_day) / DAY + 40)).astype(np.int64) * DAY
     patch_end = patch_start + rng.integers(50, 120, n) * DAY
     decline_end = np.where(struggling, patch_end, decline_end)

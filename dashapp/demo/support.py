@@ -1,7 +1,7 @@
 """Support tickets and their satisfaction ratings for a block of accounts.
 
 Tickets arrive as Poisson counts on the accounts x days grid: more for bigger accounts, fewer at weekends,
-more while onboarding, and up to three and a half times as many, and more urgent, in a decline. Response
+more while onboarding, and up to four and a half times as many, and more urgent, in a decline. Response
 and resolution times are log-normal by priority and slow down in a decline; CSAT follows suit.
 """
 
@@ -38,7 +38,7 @@ def tickets(
     weekday = np.where(grid.weekday >= 5, 0.2, 1.0)[None, :]
     age = np.arange(days)[None, :] - grid.first[:, None]
     onboarding = np.where((age < 60) & grid.new[:, None], 1.6, 1.0)
-    rate = (per_day * size)[:, None] * weekday * onboarding * (1.0 + 2.5 * grid.progress) * grid.live
+    rate = (per_day * size)[:, None] * weekday * onboarding * (1.0 + 3.5 * grid.progress) * grid.live
     counts = rng.poisson(rate)
     cell_b, cell_t = np.nonzero(counts)
     reps = counts[cell_b, cell_t]

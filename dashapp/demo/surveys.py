@@ -30,7 +30,7 @@ def nps(
     day = np.minimum(day, grid.last[account])
     progress = grid.progress[account, day]
     n = len(account)
-    score = 8.3 - 0.6 * story["risk"].to_numpy()[account] - 5.5 * progress + rng.normal(0.0, 1.7, n)
+    score = 8.3 - 0.9 * story["risk"].to_numpy()[account] - 5.5 * progress + rng.normal(0.0, 1.7, n)
     score = np.clip(np.round(score), 0, 10).astype(np.int64)
     band = np.select([score <= 6, score <= 8], [0, 1], default=2)
     comment = np.where(rng.random(n) < 0.35, band * 3 + rng.integers(0, 3, n), -1)
