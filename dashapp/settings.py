@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -76,6 +77,18 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r} is not a boolean (use true or false)")
 
 
+_RATE = re.compile(r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+
+
+def _rate(name: str, raw: str | None, default: str) -> str:
+    raw = (raw or "").strip()
+    if not raw:
+        return default
+    if not _RATE.match(raw):
+        raise SettingsError(f"{name}={raw!r} is not a rate limit; write it like 600/minute or 10 per second")
+    return raw
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = env.get(name, "")
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -117,6 +130,9 @@ class Settings:
     smtp_sender: str = "healthdash@localhost"
     smtp_starttls: bool = False
     export_retention_days: int = 7
+    # JSON API rate limits (flask-limiter syntax), per token (or logged-in user) and per client IP.
+    api_rate_limit: str = "600/minute"
+    api_ip_rate_limit: str = "1200/minute"
 
     @property
     def is_production(self) -> bool:
@@ -199,6 +215,8 @@ class Settings:
             smtp_sender=env.get("SMTP_SENDER", "healthdash@localhost").strip(),
             smtp_starttls=_bool(env, "SMTP_STARTTLS", False),
             export_retention_days=_int(env, "EXPORT_RETENTION_DAYS", 7, minimum=1, maximum=3650),
+            api_rate_limit=_rate("API_RATE_LIMIT", env.get("API_RATE_LIMIT"), "600/minute"),
+            api_ip_rate_limit=_rate("API_IP_RATE_LIMIT", env.get("API_IP_RATE_LIMIT"), "1200/minute"),
         )
 
 

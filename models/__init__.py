@@ -2,6 +2,7 @@
 
 from models.account import Account, Contact
 from models.activity import AccountDailyMetric, UsageEvent
+from models.api_token import ApiToken
 from models.audit import AuditLog
 from models.billing import Invoice, Payment
 from models.db import Base, Database
@@ -16,6 +17,7 @@ __all__ = [
     "Account",
     "AccountDailyMetric",
     "AccountHealth",
+    "ApiToken",
     "AuditLog",
     "Base",
     "Contact",

@@ -16,9 +16,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from dashapp.cli import db, demo, ingest, serve, services, users
+    from dashapp.cli import db, demo, ingest, serve, services, tokens, users
 
-    for module in (db, demo, ingest, serve, services, users):
+    for module in (db, demo, ingest, serve, services, users, tokens):
         for command in module.COMMANDS:
             cli.add_command(command)
 
