@@ -20,6 +20,7 @@ ASSETS_DIR = PROJECT_ROOT / "assets"
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web application. Embedded PostgreSQL/Redis are started when no URL is configured."""
     from dashapp import services
+    from dashapp.api import init_api
     from dashapp.auth import init_auth
     from dashapp.extensions import init_runtime
     from dashapp.health import bp as health_bp
@@ -47,5 +48,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.ingest import register_ingest
 
     register_ingest(server)
+    init_api(server, settings)
     create_dash(server)
     return server

@@ -1,0 +1,69 @@
+"""The JSON API: `/api/v1` (one module per resource), its OpenAPI document and `/api/docs`.
+
+`init_api(server, settings)` mounts it. The login guard lets `/api/` through: the API authenticates its own
+requests (tokens; see `dashapp.api.auth`). Every error under `/api/` is problem JSON, unknown paths and
+wrong methods included.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from dashapp.api.http import ApiError, finish
+from dashapp.errors import problem
+from dashapp.settings import Settings
+
+PREFIX = "/api/"
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def init_api(server: Flask, settings: Settings) -> None:
+    from dashapp.api import accounts, docs, health, jobs, meta, scores  # noqa: F401  (they declare the routes)
+    from dashapp.api.blueprint import bp, root
+    from dashapp.api.limits import init_limiter
+    from dashapp.auth.guard import add_public_prefix
+
+    server.register_blueprint(bp)
+    server.register_blueprint(root)
+    init_limiter(server, settings, bp)
+    add_public_prefix(PREFIX)
+    server.register_error_handler(ApiError, lambda exc: exc.response())
+    server.register_error_handler(HTTPException, _http_error)
+
+
+def _real_methods() -> list[str]:
+    """Methods the path answers to, leaving out the catch-all routes that only say 404."""
+    from dashapp.api.blueprint import CATCH_ALL
+
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in _METHODS:
+        try:
+            rule, _ = adapter.match(method=method, return_rule=True)
+        except HTTPException:
+            continue
+        if rule.endpoint not in CATCH_ALL:
+            allowed.append(method)
+    return allowed
+
+
+def _http_error(exc: HTTPException) -> Response | HTTPException:
+    """Problem JSON for every HTTP error under /api/; other paths keep their usual error pages."""
+    if not request.path.startswith(PREFIX):
+        return exc
+    code = exc.code or 500
+    if isinstance(exc, MethodNotAllowed):
+        allowed = _real_methods()
+        if not allowed:
+            return finish(problem(404, f"There is no API resource at {request.path}."))
+        response = problem(405, f"{request.method} is not allowed here; use {', '.join(allowed)}.")
+        response.headers["Allow"] = ", ".join([*allowed, "HEAD", "OPTIONS"] if "GET" in allowed else allowed)
+        return finish(response)
+    if code == 404:
+        return finish(problem(404, f"There is no API resource at {request.path}."))
+    if code >= 500:
+        return finish(problem(500, "Something went wrong on our side; it has been logged."))
+    if code == 429:
+        return finish(problem(429, "Too many requests; wait before trying again (see Retry-After)."))
+    return finish(problem(code, exc.description or HTTPException.description or ""))

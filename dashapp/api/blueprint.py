@@ -1,0 +1,24 @@
+"""The API's blueprints: `/api/v1` (the resources) and `/api` (documentation), with what all their
+responses share: ETag, Cache-Control, CORS and rate-limit headers, and a problem-JSON 404 for unknown paths."""
+
+from flask import Blueprint
+from werkzeug.exceptions import NotFound
+
+from dashapp.api.http import finish
+from dashapp.api.limits import rate_headers
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+root = Blueprint("api_root", __name__, url_prefix="/api", static_folder="static", static_url_path="/static")
+
+# Endpoints that exist only to answer 404 as problem JSON (instead of the app's HTML pages).
+CATCH_ALL = ("api_v1.unknown", "api_root.unknown")
+
+
+def _unknown(rest: str) -> None:
+    raise NotFound()
+
+
+for _blueprint in (bp, root):
+    _blueprint.add_url_rule("/<path:rest>", endpoint="unknown", view_func=_unknown)
+    _blueprint.after_request(finish)
+bp.after_request(rate_headers)

@@ -1,0 +1,62 @@
+"""`/api/docs` (interactive reference, from vendored Swagger UI) and `/api/v1/openapi.json`."""
+
+from __future__ import annotations
+
+from flask import Response, url_for
+
+from dashapp.api.blueprint import bp, root
+from dashapp.api.http import json_response
+from dashapp.api.meta import _version
+from dashapp.api.openapi import document
+
+PUBLIC = "public, max-age=300"
+# Everything the page loads comes from this server; Swagger UI styles elements inline.
+CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>healthdash API reference</title>
+<link rel="icon" href="/assets/favicon.svg">
+<link rel="stylesheet" href="{css}">
+<link rel="stylesheet" href="{docs_css}">
+</head>
+<body data-spec="{spec}">
+<header class="docs-header">
+<h1>healthdash API</h1>
+<p>Send a personal API token as <code>Authorization: Bearer &lt;token&gt;</code>
+(create one under <a href="/settings/tokens">Settings → API tokens</a>), or use “Authorize” below.</p>
+</header>
+<main id="swagger-ui"></main>
+<script src="{bundle}"></script>
+<script src="{docs_js}"></script>
+</body>
+</html>
+"""
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    return json_response(document(_version()), headers={"Cache-Control": PUBLIC})
+
+
+@root.get("/docs")
+def docs_page() -> Response:
+    html = PAGE.format(
+        css=url_for("api_root.static", filename="swagger-ui/swagger-ui.css"),
+        bundle=url_for("api_root.static", filename="swagger-ui/swagger-ui-bundle.js"),
+        docs_css=url_for("api_root.static", filename="docs.css"),
+        docs_js=url_for("api_root.static", filename="docs.js"),
+        spec=url_for("api_v1.openapi_json"),
+    )
+    return Response(
+        html,
+        mimetype="text/html",
+        headers={
+            "Cache-Control": PUBLIC,
+            "Content-Security-Policy": CSP,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -1,0 +1,104 @@
+"""What every API response shares: problem-details errors, JSON encoding, ETags, cache headers and CORS."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, request
+
+from dashapp.errors import problem
+from dashapp.extensions import settings
+
+JSON_TYPE = "application/json"
+# Headers a browser script may read on a CORS response.
+EXPOSED_HEADERS = (
+    "ETag, Link, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy"
+)
+ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, If-None-Match"
+
+
+class ApiError(Exception):
+    """Raised by handlers and helpers; turned into a problem-details response."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title
+        self.headers = headers or {}
+        self.extra = extra
+
+    def response(self) -> Response:
+        response = problem(self.status, self.detail, title=self.title, **self.extra)
+        response.headers.update(self.headers)
+        return response
+
+
+def invalid(status: int, errors: list[dict[str, str]], what: str = "request") -> ApiError:
+    """400/422 naming each bad value: `errors` is [{"name": ..., "message": ...}]."""
+    names = ", ".join(dict.fromkeys(e["name"] for e in errors))
+    return ApiError(status, f"The {what} has invalid values: {names}.", errors=errors)
+
+
+def jsonable(value: Any) -> Any:
+    """`json.dumps` default: exact decimals as strings, dates and times in ISO 8601."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def finite(value: float | None) -> float | None:
+    return value if value is None or math.isfinite(value) else None
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, default=jsonable, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    response = Response(dumps(data), status=status, mimetype=JSON_TYPE)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def finish(response: Response) -> Response:
+    """ETag/If-None-Match on reads, `Cache-Control: no-store` unless a handler made it public, CORS."""
+    if (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and not response.is_streamed
+        and not response.direct_passthrough
+    ):
+        response.add_etag()
+        response.make_conditional(request)
+    response.headers.setdefault("Cache-Control", "no-store")
+    _cors(response)
+    return response
+
+
+def _cors(response: Response) -> None:
+    origin = request.headers.get("Origin")
+    if not origin or origin not in settings().cors_origins:
+        return
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    response.vary.add("Origin")
+    if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+        response.headers["Access-Control-Allow-Methods"] = response.headers.get("Allow", "GET")
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_REQUEST_HEADERS
+        response.headers["Access-Control-Max-Age"] = "600"

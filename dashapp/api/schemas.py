@@ -1,0 +1,233 @@
+"""Request and response shapes of the API (pydantic). The OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dashapp.filters import COLUMNS
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 100
+Band = Literal["red", "yellow", "green"]
+
+_SORT_NAMES = "|".join(sorted(COLUMNS, key=len, reverse=True))
+SORT_PATTERN = rf"^[-+]?({_SORT_NAMES})(,[-+]?({_SORT_NAMES})){{0,4}}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# ---- query strings -------------------------------------------------------------------------------------
+
+
+class PageQuery(Strict):
+    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Rows per page.")
+    cursor: str | None = Field(
+        None, max_length=2000, description="`next_cursor` of the previous page (same filters and sort)."
+    )
+    sort: str | None = Field(
+        None,
+        pattern=SORT_PATTERN,
+        description="Up to 5 columns, `-` for descending, e.g. `-score,name`; the account id breaks ties. "
+        "Default: account id.",
+    )
+
+
+class ScoresQuery(PageQuery):
+    format: Literal["json", "ndjson", "csv"] | None = Field(
+        None,
+        description="`ndjson` or `csv` stream every matching account in one response (no paging); "
+        "the `Accept` header (application/x-ndjson, text/csv) does the same.",
+    )
+
+
+_DAY = {
+    "ge": date(1900, 1, 1),
+    "le": date(2200, 12, 31),
+    "json_schema_extra": {"pattern": r"^(19\d\d|2[01]\d\d)-"},
+}
+
+
+class HistoryQuery(Strict):
+    from_: date | None = Field(
+        None, alias="from", description="First day (default: 90 days before `to`).", **_DAY
+    )
+    to: date | None = Field(None, description="Last day (default: today).", **_DAY)
+
+
+# ---- responses -----------------------------------------------------------------------------------------
+
+
+class Trend(BaseModel):
+    change7: float | None = Field(description="Score change over 7 days, in points.")
+    change30: float | None
+    change90: float | None
+
+
+class AccountSummary(BaseModel):
+    external_id: str
+    name: str
+    domain: str | None
+    segment: str | None
+    plan: str | None
+    region: str | None
+    industry: str | None
+    owner_id: int | None
+    stage: str | None
+    mrr: Decimal = Field(description="Monthly recurring revenue, exact decimal as a string.")
+    arr: Decimal
+    currency: str
+    renewal_date: date | None
+    churned_at: datetime | None
+    score: float | None = Field(description="Current health score 0-100; null when not scored yet.")
+    band: Band | None
+    overridden: bool | None = Field(description="True while a manual override sets the score.")
+    score_day: date | None = Field(description="Day of the current score.")
+    trend: Trend
+
+
+class Owner(BaseModel):
+    id: int
+    email: str
+    name: str
+
+
+class AccountDetail(AccountSummary):
+    parent_external_id: str | None
+    contract_start: date | None
+    churn_reason: str | None
+    custom_attributes: dict[str, Any]
+    owner: Owner | None
+    why: str | None = Field(description="Why the score moved, in one sentence.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class AccountPage(BaseModel):
+    data: list[AccountSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    has_more: bool
+    limit: int
+
+
+class Measure(BaseModel):
+    """One measure of the scorecard and what it contributed to the score."""
+
+    model_config = ConfigDict(extra="allow")
+    key: str
+    label: str | None = None
+    group: str | None = None
+    raw: float | None = None
+    normalised: float | None = None
+    weight: float | None = None
+    effective_weight: float | None = None
+    contribution: float | None = None
+    missing: bool | None = None
+
+
+class Health(BaseModel):
+    external_id: str
+    day: date
+    score: float
+    band: Band
+    computed_score: float = Field(
+        description="What the scorecard computed (differs from score while overridden)."
+    )
+    computed_band: Band
+    overridden: bool
+    scorecard_version_id: int | None
+    trend: Trend
+    measures: list[Measure]
+    why: str = Field(description="Why the score moved, in one sentence.")
+    explanation: dict[str, Any] = Field(
+        description="Movement by measure since the previous snapshot and since a month ago."
+    )
+    computed_at: datetime | None
+
+
+class HistoryPoint(BaseModel):
+    day: date
+    score: float
+    band: Band
+    computed_score: float
+    overridden: bool
+    change7: float | None
+    change30: float | None
+    change90: float | None
+
+
+class HealthHistory(BaseModel):
+    external_id: str
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    points: list[HistoryPoint]
+
+
+class ScoreRow(BaseModel):
+    external_id: str
+    name: str
+    score: float | None
+    band: Band | None
+    overridden: bool | None
+    score_day: date | None
+    change7: float | None
+    change30: float | None
+    change90: float | None
+
+
+class ScorePage(BaseModel):
+    data: list[ScoreRow]
+    next_cursor: str | None
+    has_more: bool
+    limit: int
+
+
+class Job(BaseModel):
+    id: int
+    kind: str
+    title: str
+    status: Literal["queued", "started", "finished", "failed", "canceled"]
+    progress: float = Field(ge=0, le=1)
+    message: str
+    enqueued_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    result: dict[str, Any] | None
+    error: str | None = Field(description="Why it failed (its last line), for failed jobs.")
+
+
+class Caller(BaseModel):
+    user_id: int
+    email: str
+    role: str
+    permissions: list[str]
+    auth: Literal["token", "session"]
+    token_name: str | None
+    scope: Literal["read", "write"]
+    token_expires_at: datetime | None
+
+
+class Ping(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class ProblemItem(BaseModel):
+    name: str = Field(description="The parameter or field that is wrong.")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemItem] | None = None

@@ -1,0 +1,120 @@
+"""Operations: each API route declared once, with what it reads, returns and needs.
+
+`operation(...)` registers a Flask route on the blueprint and records its contract; the wrapper
+authenticates, checks scope and role, validates the query string (and the filters) and the body, then
+calls the handler with the parsed values. `dashapp.api.openapi` builds the OpenAPI document from the same
+records, so the documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint
+from pydantic import BaseModel
+
+from dashapp.api.auth import require
+from dashapp.api.validation import parse_body, parse_query
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str  # OpenAPI form: /accounts/{external_id}
+    operation_id: str
+    summary: str
+    description: str
+    tag: str
+    scope: str | None  # None: public, no authentication
+    permission: str | None
+    query: type[BaseModel] | None
+    filters: bool
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    # Extra representations of the success response: media type -> description (e.g. text/csv).
+    media: dict[str, str] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+    path_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> description, schema
+    public_cache: bool = False
+
+
+OPERATIONS: list[Operation] = []
+
+
+def _flask_rule(path: str) -> str:
+    return re.sub(r"\{(\w+)\}", r"<\1>", path)
+
+
+def operation(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    tag: str,
+    response: type[BaseModel] | None,
+    scope: str | None = "read",
+    permission: str | None = "view",
+    query: type[BaseModel] | None = None,
+    filters: bool = False,
+    body: type[BaseModel] | None = None,
+    status: int = 200,
+    media: dict[str, str] | None = None,
+    errors: tuple[int, ...] = (),
+    path_params: dict[str, dict[str, Any]] | None = None,
+    public_cache: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare and register one API operation. The handler gets path parameters, and `query`, `filters`,
+    `body` and `caller` as keyword arguments when the operation declares them."""
+
+    def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+        doc = (handler.__doc__ or "").strip()
+        first, _, rest = doc.partition("\n")
+        OPERATIONS.append(
+            Operation(
+                method=method,
+                path=path,
+                operation_id=handler.__name__,
+                summary=summary,
+                description=" ".join(rest.split()) if rest else first,
+                tag=tag,
+                scope=scope,
+                permission=permission,
+                query=query,
+                filters=filters,
+                body=body,
+                response=response,
+                status=status,
+                media=media or {},
+                errors=errors,
+                path_params=path_params or {},
+                public_cache=public_cache,
+            )
+        )
+
+        @functools.wraps(handler)
+        def view(**path_values: Any) -> Any:
+            kwargs: dict[str, Any] = dict(path_values)
+            if scope is not None:
+                kwargs["caller"] = require(scope, permission)
+            if query is not None or filters:
+                parsed, parsed_filters = parse_query(query, with_filters=filters)
+                if query is not None:
+                    kwargs["query"] = parsed
+                if filters:
+                    kwargs["filters"] = parsed_filters
+            else:
+                parse_query(None, with_filters=False)
+            if body is not None:
+                kwargs["body"] = parse_body(body)
+            return handler(**kwargs)
+
+        bp.add_url_rule(_flask_rule(path), endpoint=handler.__name__, view_func=view, methods=[method])
+        return handler
+
+    return decorator

@@ -1,0 +1,124 @@
+"""Query strings and JSON bodies into validated pydantic values, or a 400/413/415/422 naming what is wrong.
+
+Query parameters that are not filters are declared by an operation's query model; the filters are read by
+THE filter model (`dashapp.filters.parse`). Unknown parameters and body fields are errors, not ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from dashapp import filters as filter_model
+from dashapp.api.http import ApiError, invalid
+
+M = TypeVar("M", bound=BaseModel)
+MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def pydantic_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors(include_url=False, include_input=False):
+        name = prefix + _loc(err["loc"])
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "is not a field of this request"
+        out.append({"name": name, "message": message})
+    return out
+
+
+def query_names(model: type[BaseModel] | None) -> list[str]:
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def parse_query(model: type[M] | None, *, with_filters: bool) -> tuple[M | None, filter_model.Filters | None]:
+    """The operation's own parameters (one value each) and, for list endpoints, the filters."""
+    args = request.args
+    own = set(query_names(model))
+    errors: list[dict[str, str]] = []
+    values: dict[str, Any] = {}
+    for key in own:
+        given = args.getlist(key)
+        if len(given) > 1:
+            errors.append({"name": key, "message": f"given {len(given)} times; give it once"})
+        elif given:
+            values[key] = given[0]
+    parsed = None
+    if model is not None:
+        try:
+            parsed = model.model_validate(values)
+        except ValidationError as exc:
+            errors.extend(pydantic_errors(exc))
+    filters = None
+    if with_filters:
+        rest = {k: args.getlist(k) for k in args if k not in own}
+        filters, messages = filter_model.parse(rest)
+        for message in messages:
+            name = message.split(":", 1)[0].strip().strip("'\"") if ":" in message else message.split(" ")[0]
+            errors.append({"name": name.strip("'\""), "message": message})
+    else:
+        for key in args:
+            if key not in own:
+                errors.append({"name": key, "message": "is not a parameter of this operation"})
+    if errors:
+        raise invalid(400, errors, "query string")
+    return parsed, filters
+
+
+def _depth(value: Any, limit: int) -> bool:
+    """True when `value` nests no deeper than `limit` (iterative: no recursion on hostile input)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def parse_body(model: type[M]) -> M:
+    """A JSON object body validated by `model` (which forbids unknown fields)."""
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        shown = mimetype or "no Content-Type"
+        raise ApiError(415, f"Send the body as JSON (Content-Type: application/json), not {shown}.")
+    request.max_content_length = MAX_BODY_BYTES
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise ApiError(413, f"The body is larger than {MAX_BODY_BYTES // 1024} KiB.") from None
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except UnicodeDecodeError:
+            raise ApiError(400, "The body is not UTF-8 text.") from None
+        except json.JSONDecodeError as exc:
+            raise ApiError(
+                400, f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            ) from None
+        except RecursionError:
+            raise ApiError(400, "The body nests too deeply.") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, f"The body must be a JSON object, not {type(data).__name__}.")
+    if not _depth(data, MAX_JSON_DEPTH):
+        raise ApiError(400, "The body nests too deeply.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(422, pydantic_errors(exc, "body."), "body") from None
