@@ -136,6 +136,21 @@ def revoke_token(session: Session, token_id: int, *, actor: User | None = None) 
     return token
 
 
+def own_token(session: Session, owner: User, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != owner.id:
+        raise TokenError(f"there is no token #{token_id} of yours")
+    return token
+
+
+def rename_token(session: Session, owner: User, token_id: int, name: str) -> ApiToken:
+    """Rename one of `owner`'s tokens (revoked ones too: the name is how people recognise them)."""
+    token = own_token(session, owner, token_id)
+    previous, token.name = token.name, check_name(name)
+    _audit(session, owner, "token.rename", token, owner, {"from": previous, "to": token.name})
+    return token
+
+
 @dataclass(frozen=True)
 class Authenticated:
     """Who a request acts for: the token (None for a browser session) and its owner."""

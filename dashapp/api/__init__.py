@@ -19,7 +19,7 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def init_api(server: Flask, settings: Settings) -> None:
-    from dashapp.api import accounts, docs, health, jobs, meta, scores  # noqa: F401  (they declare the routes)
+    from dashapp.api import accounts, docs, health, jobs, meta, scores, tokens  # noqa: F401  (they declare the routes)
     from dashapp.api.blueprint import bp, root
     from dashapp.api.limits import init_limiter
     from dashapp.auth.guard import add_public_prefix

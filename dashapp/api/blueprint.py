@@ -14,11 +14,12 @@ root = Blueprint("api_root", __name__, url_prefix="/api", static_folder="static"
 CATCH_ALL = ("api_v1.unknown", "api_root.unknown")
 
 
-def _unknown(rest: str) -> None:
+def _unknown(rest: str = "") -> None:
     raise NotFound()
 
 
 for _blueprint in (bp, root):
+    _blueprint.add_url_rule("/", endpoint="unknown", view_func=_unknown)
     _blueprint.add_url_rule("/<path:rest>", endpoint="unknown", view_func=_unknown)
     _blueprint.after_request(finish)
 bp.after_request(rate_headers)

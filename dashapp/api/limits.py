@@ -51,7 +51,8 @@ def init_limiter(app: Flask, app_settings: Settings, *blueprints: Blueprint) -> 
 
 
 def _seconds_left(limit: RequestLimit) -> int:
-    return max(0, math.ceil(limit.reset_at - time.time()))
+    # limits rounds the reset time up to the next whole second; never announce more than one window.
+    return min(limit.limit.get_expiry(), max(0, math.ceil(limit.reset_at - time.time())))
 
 
 def rate_headers(response: Response) -> Response:

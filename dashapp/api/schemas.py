@@ -212,6 +212,27 @@ class Caller(BaseModel):
     token_expires_at: datetime | None
 
 
+class TokenInfo(BaseModel):
+    id: int
+    name: str
+    prefix: str = Field(description="The token's first characters, to tell tokens apart.")
+    scope: Literal["read", "write"]
+    status: Literal["active", "expired", "revoked"]
+    current: bool = Field(description="True for the token making this request.")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None = Field(description="To the minute.")
+    revoked_at: datetime | None
+
+
+class TokenList(BaseModel):
+    data: list[TokenInfo]
+
+
+class TokenChange(Strict):
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S", description="The new name.")
+
+
 class Ping(BaseModel):
     status: Literal["ok"]
     version: str

@@ -18,6 +18,7 @@ from flask import Blueprint
 from pydantic import BaseModel
 
 from dashapp.api.auth import require
+from dashapp.api.http import ApiError
 from dashapp.api.validation import parse_body, parse_query
 
 
@@ -44,6 +45,7 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+MAX_PATH_VALUE = 255
 
 
 def _flask_rule(path: str) -> str:
@@ -99,6 +101,10 @@ def operation(
 
         @functools.wraps(handler)
         def view(**path_values: Any) -> Any:
+            for name, value in path_values.items():
+                # Nothing is stored under such ids (and PostgreSQL refuses NUL in text): a plain 404.
+                if len(value) > MAX_PATH_VALUE or not value.isprintable():
+                    raise ApiError(404, f"There is no {name.replace('_', ' ')} like that.")
             kwargs: dict[str, Any] = dict(path_values)
             if scope is not None:
                 kwargs["caller"] = require(scope, permission)

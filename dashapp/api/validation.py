@@ -105,7 +105,7 @@ def parse_body(model: type[M]) -> M:
         data: Any = {}
     else:
         try:
-            data = json.loads(raw)
+            data = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             raise ApiError(400, "The body is not UTF-8 text.") from None
         except json.JSONDecodeError as exc:
