@@ -74,7 +74,7 @@ def test_a_logged_in_browser_session_may_read_but_not_write(api, logged_in, toke
     user = logged_in("admin")
     me = api.get("/me")
     assert me.status_code == 200 and me.json["auth"] == "session" and me.json["user_id"] == user.id
-    _, secret = token(user=user, scope="write")
+    token(user=user, scope="write")
     row = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).one()
     refused = api.request("DELETE", f"/tokens/{row.id}", headers={"Origin": "http://evil.example"})
     assert "token" in _problem(refused, 403)["detail"]

@@ -138,7 +138,7 @@ def test_write_token_renames_and_revokes_its_own_tokens(api, token, session: Ses
 
 
 def test_read_token_cannot_write(api, token, session: Session) -> None:
-    user, secret = token("admin", "read")
+    _, secret = token("admin", "read")
     response = api.request("DELETE", "/tokens/1", secret)
     assert response.status_code == 403
     assert response.content_type == "application/problem+json"
