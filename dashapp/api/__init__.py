@@ -7,19 +7,32 @@ wrong methods included.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from dashapp.api.http import ApiError, finish
+from dashapp.api.http import ApiError, allow_header, finish, real_methods
 from dashapp.errors import problem
 from dashapp.settings import Settings
 
 PREFIX = "/api/"
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def load_resources() -> None:
+    """Import the resource modules: each declares its operations on the blueprint as it is imported."""
+    from dashapp.api import accounts, docs, health, jobs, meta, scores, tokens  # noqa: F401
+
+
+def openapi_document() -> dict:
+    """The OpenAPI document, without an app (tests and tools)."""
+    from dashapp.api.meta import _version
+    from dashapp.api.openapi import document
+
+    load_resources()
+    return document(_version())
 
 
 def init_api(server: Flask, settings: Settings) -> None:
-    from dashapp.api import accounts, docs, health, jobs, meta, scores, tokens  # noqa: F401  (they declare the routes)
+    load_resources()
     from dashapp.api.blueprint import bp, root
     from dashapp.api.limits import init_limiter
     from dashapp.auth.guard import add_public_prefix
@@ -32,33 +45,17 @@ def init_api(server: Flask, settings: Settings) -> None:
     server.register_error_handler(HTTPException, _http_error)
 
 
-def _real_methods() -> list[str]:
-    """Methods the path answers to, leaving out the catch-all routes that only say 404."""
-    from dashapp.api.blueprint import CATCH_ALL
-
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    allowed = []
-    for method in _METHODS:
-        try:
-            rule, _ = adapter.match(method=method, return_rule=True)
-        except HTTPException:
-            continue
-        if rule.endpoint not in CATCH_ALL:
-            allowed.append(method)
-    return allowed
-
-
 def _http_error(exc: HTTPException) -> Response | HTTPException:
     """Problem JSON for every HTTP error under /api/; other paths keep their usual error pages."""
     if not request.path.startswith(PREFIX):
         return exc
     code = exc.code or 500
     if isinstance(exc, MethodNotAllowed):
-        allowed = _real_methods()
+        allowed = real_methods()
         if not allowed:
             return finish(problem(404, f"There is no API resource at {request.path}."))
         response = problem(405, f"{request.method} is not allowed here; use {', '.join(allowed)}.")
-        response.headers["Allow"] = ", ".join([*allowed, "HEAD", "OPTIONS"] if "GET" in allowed else allowed)
+        response.headers["Allow"] = allow_header(allowed)
         return finish(response)
     if code == 404:
         return finish(problem(404, f"There is no API resource at {request.path}."))

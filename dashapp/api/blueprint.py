@@ -2,19 +2,20 @@
 responses share: ETag, Cache-Control, CORS and rate-limit headers, and a problem-JSON 404 for unknown paths."""
 
 from flask import Blueprint
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from dashapp.api.http import finish
+from dashapp.api.http import finish, real_methods
 from dashapp.api.limits import rate_headers
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 root = Blueprint("api_root", __name__, url_prefix="/api", static_folder="static", static_url_path="/static")
 
-# Endpoints that exist only to answer 404 as problem JSON (instead of the app's HTML pages).
-CATCH_ALL = ("api_v1.unknown", "api_root.unknown")
-
 
 def _unknown(rest: str = "") -> None:
+    """GET on a path no API route answers to: 404, or 405 when the path exists for other methods."""
+    allowed = real_methods()
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
     raise NotFound()
 
 

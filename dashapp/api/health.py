@@ -16,7 +16,6 @@ from dashapp.extensions import db_session
 from dashapp.queries.account_health import account_id, current_health, health_history
 
 DEFAULT_HISTORY_DAYS = 90
-MAX_HISTORY_DAYS = 3660
 
 
 def _no_account(external_id: str) -> ApiError:
@@ -71,7 +70,7 @@ def get_health(caller: Any, external_id: str) -> Response:
     path_params=EXTERNAL_ID,
 )
 def get_health_history(caller: Any, external_id: str, query: HistoryQuery) -> Response:
-    """One point per scored day from `from` to `to` (default: the last 90 days; at most 10 years)."""
+    """One point per scored day from `from` to `to` (default: the last 90 days)."""
     last = query.to or date.today()
     first = query.from_ or last - timedelta(days=DEFAULT_HISTORY_DAYS - 1)
     if first > last:
@@ -79,12 +78,6 @@ def get_health_history(caller: Any, external_id: str, query: HistoryQuery) -> Re
             400,
             f"from ({first}) is after to ({last}).",
             errors=[{"name": "from", "message": f"is after to ({last})"}],
-        )
-    if (last - first).days >= MAX_HISTORY_DAYS:
-        raise ApiError(
-            400,
-            f"The window from {first} to {last} is longer than {MAX_HISTORY_DAYS} days.",
-            errors=[{"name": "from", "message": f"at most {MAX_HISTORY_DAYS} days before to"}],
         )
     session = db_session()
     pk = account_id(session, external_id)

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from dashapp.errors import problem
 from dashapp.extensions import settings
@@ -19,6 +20,9 @@ EXPOSED_HEADERS = (
     "ETag, Link, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy"
 )
 ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, If-None-Match"
+# Endpoints that exist only to answer 404 as problem JSON (instead of the app's HTML pages).
+CATCH_ALL = ("api_v1.unknown", "api_root.unknown")
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 class ApiError(Exception):
@@ -76,6 +80,24 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return response
 
 
+def real_methods() -> list[str]:
+    """Methods this path answers to, leaving out the catch-all routes that only say 404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in _METHODS:
+        try:
+            rule, _ = adapter.match(method=method, return_rule=True)
+        except HTTPException:
+            continue
+        if rule.endpoint not in CATCH_ALL:
+            allowed.append(method)
+    return allowed
+
+
+def allow_header(methods: list[str]) -> str:
+    return ", ".join([*methods, "HEAD", "OPTIONS"] if "GET" in methods else [*methods, "OPTIONS"])
+
+
 def finish(response: Response) -> Response:
     """ETag/If-None-Match on reads, `Cache-Control: no-store` unless a handler made it public, CORS."""
     if (
@@ -86,6 +108,8 @@ def finish(response: Response) -> Response:
     ):
         response.add_etag()
         response.make_conditional(request)
+    if request.method == "OPTIONS" and response.status_code == 200:
+        response.headers["Allow"] = allow_header(real_methods())  # not the catch-all's GET
     response.headers.setdefault("Cache-Control", "no-store")
     _cors(response)
     return response

@@ -76,6 +76,8 @@ def filter_parameters() -> list[dict[str, Any]]:
             "required": False,
             "schema": _filter_schema(key, field, props[field]),
             "description": f"Filter: {Filters.model_fields[field].title or key.replace('_', ' ')}",
+            # The filter model reads a blank value as "not set" (as a cleared form field sends it).
+            "allowEmptyValue": True,
         }
         if key in _LISTS:
             param.update(style="form", explode=True, description=f"Filter: any of these {key} values")
@@ -135,7 +137,7 @@ def _operation(op: Operation) -> dict[str, Any]:
                 "in": "header",
                 "required": False,
                 "description": "The `ETag` of a response you have; 304 when it is still current.",
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {"type": "string"},
             }
         )
     success: dict[str, Any] = {"description": "OK"}
@@ -150,6 +152,10 @@ def _operation(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {str(op.status): success}
     if conditional:
         responses["304"] = {"description": "Not modified: your copy (`If-None-Match`) is current."}
+    if op.filters:
+        responses["414"] = {
+            "description": "The URL is longer than the web server accepts (about 4 KB): use fewer filter values."
+        }
     codes = {400, 429, *op.errors}
     if op.scope is not None:
         codes |= {401, 403}
