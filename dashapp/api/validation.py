@@ -65,11 +65,9 @@ def parse_query(model: type[M] | None, *, with_filters: bool) -> tuple[M | None,
         rest = {k: args.getlist(k) for k in args if k not in own}
         for key in rest:
             # The filter model skips blank values before it looks at the key; the API names every stray key.
-            if key not in filter_model.FILTER_KEYS and not key.startswith("attr."):
-                if not any(v.strip() for v in rest[key]):
-                    errors.append(
-                        {"name": key, "message": "is not a filter or a parameter of this operation"}
-                    )
+            stray = key not in filter_model.FILTER_KEYS and not key.startswith("attr.")
+            if stray and not any(v.strip() for v in rest[key]):
+                errors.append({"name": key, "message": "is not a filter or a parameter of this operation"})
         filters, messages = filter_model.parse(rest)
         for message in messages:
             name = message.split(":", 1)[0].strip().strip("'\"") if ":" in message else message.split(" ")[0]
