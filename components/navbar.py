@@ -22,6 +22,10 @@ def make_navbar(pages: list[dict], user: object, theme: str) -> dbc.Navbar:
                 dbc.Switch(id="theme-switch", label="Dark theme", value=theme == "dark", className="mb-0"),
                 toggle=False,
             ),
+            dbc.DropdownMenuItem("API tokens", href="/settings/tokens", id="api-tokens-link"),
+            dbc.DropdownMenuItem(
+                "API reference", href="/api/docs", external_link=True, id="api-docs-menu-link"
+            ),
             dbc.DropdownMenuItem(divider=True),
             dbc.DropdownMenuItem("Log out", href="/logout", external_link=True, id="logout-link"),
         ],
