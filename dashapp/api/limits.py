@@ -19,6 +19,7 @@ from dashapp.extensions import settings
 from dashapp.settings import Settings
 
 EXTENSION_KEY = "healthdash_limiter"
+CALLER_SCOPE = "api-caller"
 
 
 def _storage_uri(redis_url: str) -> str:
@@ -40,7 +41,7 @@ def init_limiter(app: Flask, app_settings: Settings, *blueprints: Blueprint) -> 
     )
     for bp in blueprints:
         # Shared: one budget across every route of the API, not one per route.
-        limiter.shared_limit(lambda: settings().api_rate_limit, scope="api-caller", key_func=rate_limit_key)(
+        limiter.shared_limit(lambda: settings().api_rate_limit, scope=CALLER_SCOPE, key_func=rate_limit_key)(
             bp
         )
         limiter.shared_limit(
@@ -60,8 +61,11 @@ def rate_headers(response: Response) -> Response:
     limits = limiter.current_limits if limiter is not None else []
     if not limits:
         return response
-    # The budget closest to running out (or the one that ran out) is the one to announce.
-    limit = min(limits, key=lambda lim: (not lim.breached, lim.remaining))
+    # Announce the budget that ran out, else the caller's own. (Reading a budget costs Redis round trips, so
+    # only one is read: a token's budget is what its owner can act on; the per-IP one is a backstop.)
+    limit = next((lim for lim in limits if lim.breached), None) or next(
+        (lim for lim in limits if CALLER_SCOPE in lim.request_args), limits[0]
+    )
     window = limit.limit.get_expiry()
     response.headers["RateLimit-Limit"] = str(limit.limit.amount)
     response.headers["RateLimit-Remaining"] = str(max(0, limit.remaining))
