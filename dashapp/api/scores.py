@@ -116,6 +116,7 @@ def _stream(filters: Filters, sort: list[tuple[str, bool]], fmt: str) -> Respons
             session.close()
 
     response = Response(body(), mimetype=MEDIA[fmt])
+    response.call_on_close(session.close)  # also when the body is never read (HEAD, an early disconnect)
     if fmt == "csv":
         response.headers["Content-Disposition"] = (
             f'attachment; filename="scores-{date.today().isoformat()}.csv"'

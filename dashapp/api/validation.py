@@ -19,6 +19,11 @@ from dashapp.api.http import ApiError, invalid
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
+FREE_TEXT = {"segment", "plan", "region", "industry", "q"}
+
+
+def _printable(value: str) -> str:
+    return "".join(ch for ch in value if ch.isprintable()).strip()
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -65,6 +70,18 @@ def parse_query(model: type[M] | None, *, with_filters: bool) -> tuple[M | None,
         rest = {k: args.getlist(k) for k in args if k not in own}
         for key in rest:
             # The filter model skips blank values before it looks at the key; the API names every stray key.
+            if (
+                len(rest[key]) > filter_model.MAX_VALUES
+            ):  # the filter model merges repeats; the API counts them
+                errors.append({"name": key, "message": f"at most {filter_model.MAX_VALUES} values"})
+            # The model reads a value of only control characters as blank; for a number, date or choice that
+            # hides a mistake, so say so (free text keeps the model's reading).
+            if key not in FREE_TEXT and any(v.strip() and not _printable(v) for v in rest[key]):
+                errors.append({"name": key, "message": "has only unprintable characters"})
+            if key in FREE_TEXT and any(len(v) > filter_model.MAX_TEXT for v in rest[key]):
+                errors.append(
+                    {"name": key, "message": f"a value is longer than {filter_model.MAX_TEXT} characters"}
+                )
             stray = key not in filter_model.FILTER_KEYS and not key.startswith("attr.")
             if stray and not any(v.strip() for v in rest[key]):
                 errors.append({"name": key, "message": "is not a filter or a parameter of this operation"})

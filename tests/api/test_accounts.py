@@ -157,3 +157,21 @@ def test_unknown_account_is_404(api, token, external_id: str) -> None:
     response = api.get(f"/accounts/{external_id}", secret)
     assert response.status_code == 404
     assert response.content_type == "application/problem+json"
+
+
+def test_the_api_is_stricter_than_a_form_about_what_it_drops(api, token, book) -> None:
+    """The filter model quietly merges repeats and drops blank or unprintable values (as form fields send
+    them); an API client is told instead, except for free text, where control characters are only noise."""
+    _, secret = token()
+    cases = [
+        ([("segment", "smb")] * 101, "segment"),
+        ([("q", "x" * 201)], "q"),
+        ([("score_min", "\x01")], "score_min"),
+        ([("colour", "")], "colour"),
+    ]
+    for query, name in cases:
+        response = api.get("/accounts", secret, query_string=query)
+        assert response.status_code == 400, (name, response.json)
+        assert name in {e["name"] for e in response.json["errors"]}
+    blank_text = api.get("/accounts", secret, query_string=[("segment", "\x01"), ("score_min", "")])
+    assert blank_text.status_code == 200 and len(blank_text.json["data"]) == 12

@@ -92,3 +92,24 @@ def test_the_login_guard_leaves_the_api_to_its_own_authentication(client) -> Non
     response = client.get("/api/v1/accounts", headers={"Accept": "text/html"})
     assert response.status_code == 401  # not a redirect to /login
     assert response.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"), [("viewer", False), ("csm", False), ("manager", True), ("admin", True)]
+)
+def test_operations_needing_a_permission_check_the_owners_role(
+    app, client, token, role: str, allowed: bool
+) -> None:
+    """Write operations that need a permission (e.g. run_jobs for recomputes) refuse other roles with 403."""
+    from dashapp.api.auth import require
+    from dashapp.api.http import ApiError
+
+    _, secret = token(role, "write")
+    with app.test_request_context("/api/v1/jobs/recompute", headers={"Authorization": f"Bearer {secret}"}):
+        if allowed:
+            assert require("write", "run_jobs").user.role == role
+        else:
+            with pytest.raises(ApiError) as refused:
+                require("write", "run_jobs")
+            assert refused.value.status == 403 and f"({role})" in refused.value.detail
+            assert "start recomputes" in refused.value.detail
