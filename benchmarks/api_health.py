@@ -180,6 +180,9 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         "connections": args.connections,
         "seconds_per_endpoint": args.seconds,
         "gunicorn_workers": args.workers,
+        # The machine may be shared: the 1-minute load average says how busy it was (2 cores here).
+        "load_average_before": os.getloadavg()[0],
+        "cpus": os.cpu_count(),
     }
     with scratch_database(settings.database_url or "") as url, tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
@@ -205,6 +208,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             ping, health = "/api/v1/ping", "/api/v1/accounts/acct-%06d/health"
             for template in (ping, health):  # warm up connections, caches and the pool
                 load(server.url, template, args.accounts, token, args.connections, 2)
+            result["load_average_at_load_test"] = os.getloadavg()[0]
             result["ceiling_ping"] = load(server.url, ping, 1, token, args.connections, args.seconds)
             result["health"] = load(server.url, health, args.accounts, token, args.connections, args.seconds)
             ceiling = result["ceiling_ping"]["requests_per_s"]
@@ -241,7 +245,8 @@ def _report(result: dict[str, Any]) -> str:
     lines = [
         f"load generator: {result['load_generator']}, {result['connections']} connections, "
         f"{result['seconds_per_endpoint']:g} s per endpoint, gunicorn workers: {result['gunicorn_workers']}",
-        f"data: {result['accounts']:,} accounts by COPY in {result['data_copy_s']:.1f} s",
+        f"data: {result['accounts']:,} accounts by COPY in {result['data_copy_s']:.1f} s; load average "
+        f"{result['load_average_at_load_test']:.1f} on {result['cpus']} CPUs when the load test started",
         f"ceiling GET /api/v1/ping:            {c['requests_per_s']:8.0f} req/s  "
         f"p50 {c['p50_ms']:.1f}  p95 {c['p95_ms']:.1f}  p99 {c['p99_ms']:.1f} ms  (non-2xx {c['non_2xx']})",
         f"GET /api/v1/accounts/{{id}}/health:    {h['requests_per_s']:8.0f} req/s  "
