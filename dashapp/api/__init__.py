@@ -24,11 +24,11 @@ def load_resources() -> None:
 
 def openapi_document() -> dict:
     """The OpenAPI document, without an app (tests and tools)."""
-    from dashapp.api.meta import _version
+    from dashapp.api.meta import api_version
     from dashapp.api.openapi import document
 
     load_resources()
-    return document(_version())
+    return document(api_version())
 
 
 def init_api(server: Flask, settings: Settings) -> None:

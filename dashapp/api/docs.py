@@ -6,7 +6,7 @@ from flask import Response, url_for
 
 from dashapp.api.blueprint import bp, root
 from dashapp.api.http import json_response
-from dashapp.api.meta import _version
+from dashapp.api.meta import api_version
 from dashapp.api.openapi import document
 
 PUBLIC = "public, max-age=300"
@@ -39,7 +39,7 @@ PAGE = """<!doctype html>
 
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
-    return json_response(document(_version()), headers={"Cache-Control": PUBLIC})
+    return json_response(document(api_version()), headers={"Cache-Control": PUBLIC})
 
 
 @root.get("/docs")

@@ -14,7 +14,7 @@ from dashapp.api.spec import operation
 from dashapp.auth.permissions import permissions_for
 
 
-def _version() -> str:
+def api_version() -> str:
     try:
         return version("healthdash")
     except PackageNotFoundError:  # running from a checkout that is not installed
@@ -26,7 +26,7 @@ def _version() -> str:
 )
 def ping() -> Response:
     """Answers without authentication or database work (for load balancers and uptime checks)."""
-    return json_response({"status": "ok", "version": _version()})
+    return json_response({"status": "ok", "version": api_version()})
 
 
 @operation(

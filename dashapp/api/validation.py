@@ -68,34 +68,45 @@ def parse_query(model: type[M] | None, *, with_filters: bool) -> tuple[M | None,
     filters = None
     if with_filters:
         rest = {k: args.getlist(k) for k in args if k not in own}
-        for key in rest:
-            # The filter model skips blank values before it looks at the key; the API names every stray key.
-            if (
-                len(rest[key]) > filter_model.MAX_VALUES
-            ):  # the filter model merges repeats; the API counts them
-                errors.append({"name": key, "message": f"at most {filter_model.MAX_VALUES} values"})
-            # The model reads a value of only control characters as blank; for a number, date or choice that
-            # hides a mistake, so say so (free text keeps the model's reading).
-            if key not in FREE_TEXT and any(v.strip() and not _printable(v) for v in rest[key]):
-                errors.append({"name": key, "message": "has only unprintable characters"})
-            if key in FREE_TEXT and any(len(v) > filter_model.MAX_TEXT for v in rest[key]):
-                errors.append(
-                    {"name": key, "message": f"a value is longer than {filter_model.MAX_TEXT} characters"}
-                )
-            stray = key not in filter_model.FILTER_KEYS and not key.startswith("attr.")
-            if stray and not any(v.strip() for v in rest[key]):
-                errors.append({"name": key, "message": "is not a filter or a parameter of this operation"})
+        errors.extend(_strict_filter_checks(rest))
         filters, messages = filter_model.parse(rest)
-        for message in messages:
-            name = message.split(":", 1)[0].strip().strip("'\"") if ":" in message else message.split(" ")[0]
-            errors.append({"name": name.strip("'\""), "message": message})
+        errors.extend({"name": _named(message, rest), "message": message} for message in messages)
     else:
-        for key in args:
-            if key not in own:
-                errors.append({"name": key, "message": "is not a parameter of this operation"})
+        errors.extend(
+            {"name": k, "message": "is not a parameter of this operation"} for k in args if k not in own
+        )
     if errors:
         raise invalid(400, errors, "query string")
     return parsed, filters
+
+
+def _strict_filter_checks(rest: dict[str, list[str]]) -> list[dict[str, str]]:
+    """What the filter model forgives in a form but an API client should hear about: it merges repeated
+    values, reads control characters alone as blank and skips blank unknown keys."""
+    errors = []
+    for key, values in rest.items():
+        if len(values) > filter_model.MAX_VALUES:
+            errors.append({"name": key, "message": f"at most {filter_model.MAX_VALUES} values"})
+        if key in FREE_TEXT:
+            if any(len(v) > filter_model.MAX_TEXT for v in values):
+                errors.append(
+                    {"name": key, "message": f"a value is longer than {filter_model.MAX_TEXT} characters"}
+                )
+        elif any(v.strip() and not _printable(v) for v in values):
+            errors.append({"name": key, "message": "has only unprintable characters"})
+        stray = key not in filter_model.FILTER_KEYS and not key.startswith("attr.")
+        if stray and not any(v.strip() for v in values):
+            errors.append({"name": key, "message": "is not a filter or a parameter of this operation"})
+    return errors
+
+
+def _named(message: str, given: dict[str, list[str]]) -> str:
+    """The query key a filter-model message is about (its messages start with the key)."""
+    head = message.split(":", 1)[0] if ":" in message else message.split(" ", 1)[0]
+    head = head.strip().strip("'\"")
+    if head in filter_model.FILTER_KEYS or head.startswith("attr.") or head in given:
+        return head
+    return "query"
 
 
 def _depth(value: Any, limit: int) -> bool:
