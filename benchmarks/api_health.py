@@ -1,10 +1,12 @@
-"""API benchmark: `GET /api/v1/accounts/{id}/health` against a trivial endpoint (`/api/v1/ping`, the ceiling)
-on the same gunicorn server in the same run, and `GET /api/v1/scores` streaming 100,000 accounts.
+"""JSON API: `GET /api/v1/accounts/{id}/health` against a trivial endpoint (`GET /api/v1/ping`, the ceiling)
+on the same gunicorn server in the same run; `GET /api/v1/scores` streaming every account (time, and the
+memory of the worker that serves it, against the same rows read straight from PostgreSQL).
 
-The server runs as in production (`healthdash serve`, HEALTHDASH_ENV=production, a SECRET_KEY, gunicorn
-gthread workers) on a scratch database filled with COPY. Load comes from `wrk` when it is installed
-(`apt-get install wrk`), else from an asyncio client in this process; the result says which.
+The server runs as in production (`healthdash serve`: HEALTHDASH_ENV=production, a SECRET_KEY, gunicorn
+gthread workers, rate limits on but out of reach) on a scratch database filled with COPY. Load comes from
+`wrk` when installed (`apt-get install wrk`), else from the shared thread client; the figures say which.
 
+    python -m benchmarks api_health [--quick]
     python -m benchmarks.api_health [--accounts 100000] [--seconds 10] [--connections 32]
 """
 
@@ -14,8 +16,6 @@ import argparse
 import json
 import os
 import secrets
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,22 +27,19 @@ from typing import Any
 import psycopg
 import redis
 
-from benchmarks.api_data import external_id, load_book, scratch_database
-from benchmarks.api_load import load, which_generator
-from dashapp import services
+from benchmarks import figure, ratio
+from benchmarks._api_data import load_book
+from benchmarks._api_load import generator, load
+from dashapp import migrate, services
 from dashapp.services import libpq_url
 from dashapp.settings import Settings
+from tests.support.database import create_test_database, drop_database
+from tests.support.live_server import LiveServer, child_env
 
 AIM_P95_MS = 20.0
 AIM_RATIO = 0.70
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+PING = "/api/v1/ping"
+HEALTH = "/api/v1/accounts/acct-%06d/health"
 
 
 def _make_token(url: str) -> str:
@@ -61,51 +58,24 @@ def _make_token(url: str) -> str:
 
 def _workers(master: int) -> list[int]:
     try:
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
     except FileNotFoundError:
         return []
-    return [int(pid) for pid in children]
 
 
-def _rss_mib(pid: int, field: str = "VmRSS") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
+def _rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
     return 0.0
 
 
-class Server:
-    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "dashapp.cli.entry", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--workers", str(workers)]
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        self.log = log
-
-    def wait(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/v1/ping", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("the server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-def _stream_scores(server: Server, token: str, fmt: str) -> dict[str, float]:
-    """One streamed request for every account, sampling the workers' memory while it runs."""
+def _stream(server: LiveServer, token: str, fmt: str) -> dict[str, float]:
+    """One request for every account, sampling the gunicorn workers' memory every 10 ms meanwhile."""
+    assert server.process is not None
     pids = _workers(server.process.pid)
     before = {pid: _rss_mib(pid) for pid in pids}
     peak = dict(before)
@@ -122,35 +92,28 @@ def _stream_scores(server: Server, token: str, fmt: str) -> dict[str, float]:
     request = urllib.request.Request(
         f"{server.url}/api/v1/scores?format={fmt}", headers={"Authorization": f"Bearer {token}"}
     )
-    start = time.perf_counter()
-    first_byte = None
+    started = time.perf_counter()
     size = lines = 0
     with urllib.request.urlopen(request, timeout=600) as response:
         while chunk := response.read(65536):
-            first_byte = first_byte or time.perf_counter() - start
             size += len(chunk)
             lines += chunk.count(b"\n")
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    growth = {pid: peak[pid] - before[pid] for pid in pids}
-    busiest = max(growth, key=growth.get) if growth else None
-    rows = lines - (1 if fmt == "csv" else 0)
+    busiest = max(pids, key=lambda pid: peak[pid] - before[pid]) if pids else None
     return {
-        "rows": rows,
+        "rows": lines - (1 if fmt == "csv" else 0),
         "mib": size / 2**20,
         "seconds": seconds,
-        "first_byte_s": first_byte or seconds,
-        "rows_per_s": rows / seconds,
-        "worker_rss_before_mib": before.get(busiest, 0.0) if busiest else 0.0,
-        "worker_rss_peak_mib": peak.get(busiest, 0.0) if busiest else 0.0,
-        "worker_rss_growth_mib": growth.get(busiest, 0.0) if busiest else 0.0,
+        "rss_before": before.get(busiest, 0.0) if busiest else 0.0,
+        "rss_peak": peak.get(busiest, 0.0) if busiest else 0.0,
     }
 
 
-def _baseline_query(url: str) -> float:
-    """The same rows read straight from PostgreSQL with a server-side cursor: what the stream cannot beat."""
-    start = time.perf_counter()
+def _raw_query(url: str) -> float:
+    """The same rows straight from PostgreSQL through a server-side cursor: the floor for the stream."""
+    started = time.perf_counter()
     with psycopg.connect(libpq_url(url)) as conn, conn.cursor(name="baseline") as cur:
         cur.itersize = 2000
         cur.execute(
@@ -160,111 +123,109 @@ def _baseline_query(url: str) -> float:
         )
         for _ in cur:
             pass
-    return time.perf_counter() - start
+    return time.perf_counter() - started
 
 
-def run(argv: list[str] | None = None) -> dict[str, Any]:
+def _measure(url: str, base: Settings, args: argparse.Namespace, namespace: str) -> dict[str, Any]:
+    token = _make_token(url)
+    env = child_env(
+        DATABASE_URL=url,
+        REDIS_URL=base.redis_url,
+        HEALTHDASH_REDIS_NAMESPACE=namespace,
+        HEALTHDASH_ENV="production",
+        SECRET_KEY=secrets.token_hex(32),
+        LOG_LEVEL="WARNING",
+        WEB_CONCURRENCY=str(args.workers),
+        # Limits stay on (their Redis round trips are part of the cost of every request) but never trip.
+        API_RATE_LIMIT="100000000/minute",
+        API_IP_RATE_LIMIT="100000000/minute",
+    )
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        env["HEALTHDASH_DATA_DIR"] = tmp
+        with LiveServer(env, log_path=Path(tmp) / "server.log", workers=args.workers) as server:
+            for template in (PING, HEALTH):  # warm connections, the pool and prepared statements
+                load(server.url, template, args.accounts, token, args.connections, 2)
+            out["load_average"] = os.getloadavg()[0]
+            out["ping"] = load(server.url, PING, 1, token, args.connections, args.seconds)
+            out["health"] = load(server.url, HEALTH, args.accounts, token, args.connections, args.seconds)
+            out["ndjson"] = _stream(server, token, "ndjson")
+            out["csv"] = _stream(server, token, "csv")
+    out["raw_query"] = _raw_query(url)
+    return out
+
+
+def run(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(prog="benchmarks.api_health", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="10,000 accounts, 3 s per endpoint")
+    parser.add_argument("--accounts", type=int, default=None, help="[100,000; 10,000 with --quick]")
     parser.add_argument("--days", type=int, default=3, help="health snapshots per account")
-    parser.add_argument("--seconds", type=float, default=10.0, help="load per endpoint")
+    parser.add_argument("--seconds", type=float, default=None, help="load per endpoint [10; 3 with --quick]")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (production default: 2)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv or [])
+    args.accounts = args.accounts or (10_000 if args.quick else 100_000)
+    args.seconds = args.seconds or (3.0 if args.quick else 10.0)
 
-    settings = services.resolve(Settings.from_env())
+    base = services.resolve(Settings.from_env())
+    url = create_test_database(base.database_url or "", prefix="hd_bench_api")
     namespace = f"hdbench-{uuid.uuid4().hex[:8]}:"
-    result: dict[str, Any] = {
-        "load_generator": which_generator(),
-        "accounts": args.accounts,
-        "connections": args.connections,
-        "seconds_per_endpoint": args.seconds,
-        "gunicorn_workers": args.workers,
-        # The machine may be shared: the 1-minute load average says how busy it was (2 cores here).
-        "load_average_before": os.getloadavg()[0],
-        "cpus": os.cpu_count(),
-    }
-    with scratch_database(settings.database_url or "") as url, tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
+    try:
+        migrate.upgrade(url)
+        started = time.perf_counter()
         load_book(url, args.accounts, args.days)
-        result["data_copy_s"] = time.perf_counter() - start
-        token = _make_token(url)
-        env = {
-            **os.environ,
-            "HEALTHDASH_ENV": "production",
-            "SECRET_KEY": secrets.token_hex(32),
-            "DATABASE_URL": url,
-            "REDIS_URL": settings.redis_url or "",
-            "HEALTHDASH_REDIS_NAMESPACE": namespace,
-            "HEALTHDASH_DATA_DIR": tmp,
-            "LOG_LEVEL": "WARNING",
-            # Limits stay on (their Redis round trips are part of the cost) but never trip here.
-            "API_RATE_LIMIT": "100000000/minute",
-            "API_IP_RATE_LIMIT": "100000000/minute",
-        }
-        server = Server(env, args.workers, Path(tmp) / "server.log")
-        try:
-            server.wait()
-            ping, health = "/api/v1/ping", "/api/v1/accounts/acct-%06d/health"
-            for template in (ping, health):  # warm up connections, caches and the pool
-                load(server.url, template, args.accounts, token, args.connections, 2)
-            result["load_average_at_load_test"] = os.getloadavg()[0]
-            result["ceiling_ping"] = load(server.url, ping, 1, token, args.connections, args.seconds)
-            result["health"] = load(server.url, health, args.accounts, token, args.connections, args.seconds)
-            ceiling = result["ceiling_ping"]["requests_per_s"]
-            result["health_vs_ceiling"] = result["health"]["requests_per_s"] / ceiling if ceiling else 0.0
-            result["aims_met"] = {
-                f"health p95 < {AIM_P95_MS:g} ms": result["health"]["p95_ms"] < AIM_P95_MS,
-                f"health >= {AIM_RATIO:.0%} of ceiling": result["health_vs_ceiling"] >= AIM_RATIO,
-            }
-            result["scores_ndjson"] = _stream_scores(server, token, "ndjson")
-            result["scores_csv"] = _stream_scores(server, token, "csv")
-            baseline = _baseline_query(url)
-            result["scores_baseline_query_s"] = baseline
-            result["scores_ndjson_vs_query"] = result["scores_ndjson"]["seconds"] / baseline
-            sample = external_id(0)
-            with urllib.request.urlopen(
-                urllib.request.Request(
-                    f"{server.url}/api/v1/accounts/{sample}/health",
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-            ) as response:
-                result["health_sample_ok"] = json.loads(response.read())["external_id"] == sample
-        finally:
-            server.stop()
-            client = redis.Redis.from_url(settings.redis_url or "")
-            keys = list(client.scan_iter(match=f"{namespace}*", count=1000))
-            if keys:
-                client.delete(*keys)
-    return result
+        copy_seconds = time.perf_counter() - started
+        m = _measure(url, base, args, namespace)
+    finally:
+        drop_database(url)
+        client = redis.Redis.from_url(base.redis_url or "")
+        keys = list(client.scan_iter(match=f"{namespace}*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
 
-
-def _report(result: dict[str, Any]) -> str:
-    c, h = result["ceiling_ping"], result["health"]
-    s, v = result["scores_ndjson"], result["scores_csv"]
-    lines = [
-        f"load generator: {result['load_generator']}, {result['connections']} connections, "
-        f"{result['seconds_per_endpoint']:g} s per endpoint, gunicorn workers: {result['gunicorn_workers']}",
-        f"data: {result['accounts']:,} accounts by COPY in {result['data_copy_s']:.1f} s; load average "
-        f"{result['load_average_at_load_test']:.1f} on {result['cpus']} CPUs when the load test started",
-        f"ceiling GET /api/v1/ping:            {c['requests_per_s']:8.0f} req/s  "
-        f"p50 {c['p50_ms']:.1f}  p95 {c['p95_ms']:.1f}  p99 {c['p99_ms']:.1f} ms  (non-2xx {c['non_2xx']})",
-        f"GET /api/v1/accounts/{{id}}/health:    {h['requests_per_s']:8.0f} req/s  "
-        f"p50 {h['p50_ms']:.1f}  p95 {h['p95_ms']:.1f}  p99 {h['p99_ms']:.1f} ms  (non-2xx {h['non_2xx']})",
-        f"health / ceiling throughput: {result['health_vs_ceiling']:.0%}   aims: "
-        + ", ".join(f"{k}: {'yes' if ok else 'no'}" for k, ok in result["aims_met"].items()),
-        f"GET /api/v1/scores?format=ndjson: {s['rows']:,} rows, {s['mib']:.1f} MiB in {s['seconds']:.2f} s "
-        f"(first byte {s['first_byte_s'] * 1000:.0f} ms); worker RSS {s['worker_rss_before_mib']:.0f} -> "
-        f"{s['worker_rss_peak_mib']:.0f} MiB (+{s['worker_rss_growth_mib']:.1f})",
-        f"GET /api/v1/scores?format=csv:    {v['rows']:,} rows, {v['mib']:.1f} MiB in {v['seconds']:.2f} s; "
-        f"worker RSS +{v['worker_rss_growth_mib']:.1f} MiB",
-        f"baseline: the same rows straight from PostgreSQL in {result['scores_baseline_query_s']:.2f} s "
-        f"(NDJSON stream takes {result['scores_ndjson_vs_query']:.1f}x that)",
-    ]
-    return "\n".join(lines)
+    ping, health, ndjson, csv = m["ping"], m["health"], m["ndjson"], m["csv"]
+    share = health["per_second"] / ping["per_second"] if ping["per_second"] else 0.0
+    figures: dict[str, object] = {
+        "setup": figure(
+            f"{args.workers} gunicorn workers x 4 threads, production settings",
+            note=f"{args.connections} connections from {generator()}; load average {m['load_average']:.1f} "
+            f"on {os.cpu_count()} CPUs",
+        ),
+        "data (COPY)": figure(round(copy_seconds, 1), "s", f"{args.accounts:,} accounts, {args.days} days"),
+    }
+    for label, result in (("ping (ceiling)", ping), ("health", health)):
+        figures[f"{label} throughput"] = figure(
+            round(result["per_second"], 1), "req/s", f"{result['requests']:,} requests"
+        )
+        for p in (50, 95, 99):
+            figures[f"{label} p{p}"] = figure(round(result[f"p{p}_ms"], 2), "ms")
+        if result["errors"]:
+            figures[f"{label} errors"] = figure(result["errors"], "requests", "non-2xx answers or failures")
+    figures["health vs ping throughput"] = ratio(
+        health["per_second"],
+        ping["per_second"],
+        f"aim >= {AIM_RATIO:.2f}: {'met' if share >= AIM_RATIO else 'not met'}",
+    )
+    met = health["p95_ms"] < AIM_P95_MS
+    figures["health p95 aim"] = figure("met" if met else "not met", note=f"aim: p95 < {AIM_P95_MS:g} ms")
+    for label, result in (("scores ndjson", ndjson), ("scores csv", csv)):
+        figures[f"{label} time"] = figure(
+            round(result["seconds"], 2), "s", f"{result['rows']:,} rows, {result['mib']:.1f} MiB"
+        )
+        figures[f"{label} worker peak RSS"] = figure(
+            round(result["rss_peak"], 1),
+            "MiB",
+            f"+{result['rss_peak'] - result['rss_before']:.1f} MiB while streaming",
+        )
+    figures["scores raw query"] = figure(
+        round(m["raw_query"], 2), "s", "same rows from PostgreSQL, server-side cursor"
+    )
+    figures["scores ndjson vs raw query"] = ratio(
+        ndjson["seconds"], m["raw_query"], "time relative to the raw read"
+    )
+    return figures
 
 
 if __name__ == "__main__":
-    outcome = run()
-    print(_report(outcome))
-    print(json.dumps(outcome, indent=2, default=str))
+    print(json.dumps(run(), indent=2))

@@ -1,7 +1,7 @@
 """api tokens
 
 Revision ID: 0006_api
-Revises: 0002_health
+Revises: 0003_ingest
 Create Date: 2026-11-25 22:44:47.643388
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_api"
-down_revision: str | None = "0002_health"
+down_revision: str | None = "0003_ingest"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,15 +8,8 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +26,7 @@ from models.db import Database
 from models.user import User
 from tests.support.database import truncate_all
 from tests.support.factories import make_user
+from tests.support.live_server import LiveServer
 
 GENEROUS = {"api_rate_limit": "100000/minute", "api_ip_rate_limit": "100000/minute"}
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -81,69 +75,16 @@ def api(client: FlaskClient) -> Api:
 # ---- a real server ------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-
-def start_server(env: dict[str, str], log: Path, timeout: float = 90.0) -> Server:
-    port = free_port()
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "dashapp.cli.entry", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--workers", "1"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log_tail()}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/api/v1/ping", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError(f"the server did not answer in {timeout:.0f} s:\n{server.log_tail()}")
-
-
-def stop_server(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
-
-
 @pytest.fixture(scope="session")
 def api_env(test_env: dict[str, str]) -> dict[str, str]:
     return {**test_env, "API_RATE_LIMIT": "100000/minute", "API_IP_RATE_LIMIT": "100000/minute"}
 
 
 @pytest.fixture(scope="session")
-def api_server(api_env: dict[str, str]) -> Iterator[Server]:
-    server = start_server(api_env, ARTIFACTS / "api-server.log")
-    yield server
-    stop_server(server)
+def api_server(api_env: dict[str, str]) -> Iterator[LiveServer]:
+    """Like the browser tests' `live_server`, with rate limits that a property-based run does not trip."""
+    with LiveServer(api_env, log_path=ARTIFACTS / "api-server.log", workers=1) as server:
+        yield server
 
 
 @pytest.fixture

@@ -5,40 +5,16 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import psycopg
-from sqlalchemy.engine import make_url
 
-from dashapp import migrate
 from dashapp.services import libpq_url
 
 SEGMENTS = ("enterprise", "mid-market", "smb")
 PLANS = ("starter", "growth", "scale")
 REGIONS = ("EMEA", "NA", "APAC", "LATAM")
 MEASURES = (("usage", "Product usage", 0.5), ("support", "Support", 0.3), ("billing", "Billing", 0.2))
-
-
-def _admin(url: str) -> str:
-    return libpq_url(make_url(url).set(database="postgres").render_as_string(hide_password=False))
-
-
-@contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """A new, migrated database on the configured server, dropped afterwards."""
-    name = f"hd_bench_api_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(_admin(server_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(_admin(server_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def external_id(i: int) -> str:
