@@ -175,3 +175,17 @@ def test_docs_page_uses_only_vendored_assets(client) -> None:
         assert asset in html
         with client.get(asset) as served:
             assert served.status_code == 200 and len(served.data) > 100_000
+
+
+def test_a_bug_is_a_problem_500_without_a_traceback(app: Flask, api, token, monkeypatch) -> None:
+    import dashapp.api.accounts as accounts
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("secret internals")
+
+    _, secret = token()
+    monkeypatch.setattr(accounts, "account_detail", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = api.get("/accounts/anything", secret)
+    body = _problem(response, 500)
+    assert "secret internals" not in response.get_data(as_text=True) and "Traceback" not in body["detail"]
