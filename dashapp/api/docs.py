@@ -45,8 +45,8 @@ def openapi_json() -> Response:
 @root.get("/docs")
 def docs_page() -> Response:
     html = PAGE.format(
-        css=url_for("api_root.static", filename="swagger-ui/swagger-ui.css"),
-        bundle=url_for("api_root.static", filename="swagger-ui/swagger-ui-bundle.js"),
+        css=url_for("api_root.static", filename="swagger_ui/swagger-ui.css"),
+        bundle=url_for("api_root.static", filename="swagger_ui/swagger-ui-bundle.js"),
         docs_css=url_for("api_root.static", filename="docs.css"),
         docs_js=url_for("api_root.static", filename="docs.js"),
         spec=url_for("api_v1.openapi_json"),

@@ -171,7 +171,7 @@ def test_docs_page_uses_only_vendored_assets(client) -> None:
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert "http://" not in html and "https://" not in html
-    for asset in ("/api/static/swagger-ui/swagger-ui-bundle.js", "/api/static/swagger-ui/swagger-ui.css"):
+    for asset in ("/api/static/swagger_ui/swagger-ui-bundle.js", "/api/static/swagger_ui/swagger-ui.css"):
         assert asset in html
         with client.get(asset) as served:
             assert served.status_code == 200 and len(served.data) > 100_000
