@@ -12,6 +12,7 @@ from components.navbar import make_navbar
 from dashapp import ASSETS_DIR, PAGES_DIR
 from dashapp.auth.permissions import can
 from dashapp.extensions import db_session
+from dashapp.ui import filterbar, views
 from dashapp.users import set_theme
 
 
@@ -28,6 +29,8 @@ def serve_layout() -> html.Div:
     return html.Div(
         [
             dcc.Store(id="theme-store", data=theme),
+            dcc.Store(id="popstate-store"),
+            html.Div(id="url-sync", hidden=True),
             make_navbar(visible_pages(user), user, theme),
             dbc.Container(dash.page_container, fluid="xxl", className="py-3", id="page-body"),
         ],
@@ -50,6 +53,8 @@ def create_dash(server: Flask) -> Dash:
     )
     app.layout = serve_layout
     _register_shell_callbacks(app)
+    filterbar.register(app)
+    views.register(app)
     return app
 
 

@@ -12,6 +12,7 @@ from models.job import JobRun
 from models.support import SupportTicket
 from models.survey import SurveyResponse
 from models.user import User
+from models.view import SavedView, ShareLink
 
 __all__ = [
     "Account",
@@ -30,6 +31,8 @@ __all__ = [
     "Payment",
     "RollupPending",
     "Subscription",
+    "SavedView",
+    "ShareLink",
     "SupportTicket",
     "SurveyResponse",
     "UsageEvent",

@@ -1,150 +1,131 @@
-"""Overview: the book of business at a glance."""
+"""Overview: the filtered book at a glance (KPIs, distribution, band migration, movers, renewals at risk)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
-from flask_login import current_user
+from dash import html
 
 from components.alerts import make_empty_state
-from components.charts import make_bar_chart
 from components.format import format_count, format_money
+from components.health_charts import band_migration, score_histogram
 from components.kpi import make_kpi_card
+from components.tables import make_movers_table, make_renewals_table
 from dashapp.extensions import db_session
-from dashapp.queries.book import accounts_by_segment, book_summary
+from dashapp.filters import Filters, describe
+from dashapp.queries import overview as q
+from dashapp.ui.page import (
+    FILTER_IDS,
+    FILTER_INPUTS,
+    card,
+    filter_outputs,
+    filter_section,
+    from_url,
+    graph,
+    loading,
+    page_header,
+    query_string,
+    read_controls,
+    theme,
+)
 
-dash.register_page(__name__, path="/", name="Overview", title="Overview · healthdash", nav_order=0)
-
-
-def _segment_figures(theme: str | None) -> tuple:
-    rows = accounts_by_segment(db_session())
-    segments = [r["segment"] for r in rows]
-    accounts = make_bar_chart(
-        segments,
-        [r["accounts"] for r in rows],
-        value_label="Active accounts",
-        category_label="Segment",
-        theme=theme,
-        integer=True,
-    )
-    arr = make_bar_chart(
-        segments,
-        [r["arr"] for r in rows],
-        value_label="ARR (USD)",
-        category_label="Segment",
-        theme=theme,
-        hover_format="$,.0f",
-    )
-    return accounts, arr
+PAGE = "/"
+dash.register_page(__name__, path=PAGE, name="Overview", title="Overview · healthdash", nav_order=0)
 
 
-def layout(**_query: str) -> html.Div:
-    summary = book_summary(db_session())
-    header = [
-        html.H1("Overview", className="page-title"),
-        html.P("Your book of business today.", className="page-subtitle"),
+def _kpi_row(k: q.Kpis) -> dbc.Row:
+    red, yellow = k.arr_by_band.get("red", 0), k.arr_by_band.get("yellow", 0)
+    change = k.avg_change
+    trend = "no 30-day history yet" if change is None else f"{change:+.1f} points over 30 days"
+    cards = [
+        make_kpi_card(
+            "Accounts", format_count(k.accounts), f"{format_count(k.scored)} scored", id="kpi-accounts"
+        ),
+        make_kpi_card("ARR", format_money(k.arr), "Annual recurring revenue", id="kpi-arr"),
+        make_kpi_card(
+            "ARR at risk",
+            format_money(red + yellow),
+            f"Red {format_money(red)} · Yellow {format_money(yellow)}",
+            id="kpi-arr-at-risk",
+        ),
+        make_kpi_card(
+            "Average score",
+            "-" if k.avg_score is None else f"{k.avg_score:.1f}",
+            trend,
+            id="kpi-avg-score",
+        ),
     ]
-    if summary.accounts == 0:
-        return html.Div(
+    return dbc.Row([dbc.Col(c, xs=12, sm=6, xl=3) for c in cards], className="g-3 mb-3")
+
+
+def content(filters: Filters, theme_name: str | None) -> list[Any]:
+    session = db_session()
+    kpis = q.kpis(session, filters)
+    if kpis.accounts == 0:
+        return [
+            make_empty_state(
+                "No accounts match these filters",
+                f"Filters: {describe(filters)}. Clear some filters, or load data with `healthdash demo seed`.",
+                id="overview-empty",
+            )
+        ]
+    movers = q.movers(session, filters)
+    start, end = filters.trend_window()
+    return [
+        _kpi_row(kpis),
+        dbc.Row(
             [
-                *header,
-                make_empty_state(
-                    "No accounts yet",
-                    "Load the demo book with `healthdash demo seed`, or import your accounts from CSV.",
+                dbc.Col(
+                    card(
+                        "Score distribution",
+                        graph(score_histogram(q.score_distribution(session, filters), theme_name), "ov-dist"),
+                        note="accounts per 10 points",
+                    ),
+                    lg=6,
                 ),
-            ]
-        )
-    theme = getattr(current_user, "theme", "light")
-    by_accounts, by_arr = _segment_figures(theme)
-    last_day = summary.last_activity_day.isoformat() if summary.last_activity_day else "none yet"
-    kpis = dbc.Row(
+                dbc.Col(
+                    card(
+                        "Band migration",
+                        graph(band_migration(q.band_trend(session, filters), theme_name), "ov-bands"),
+                        note=f"{start:%d %b %Y} to {end:%d %b %Y}",
+                    ),
+                    lg=6,
+                ),
+            ],
+            className="g-3 mb-3",
+        ),
+        dbc.Row(
+            [
+                dbc.Col(card("Biggest drops (30 days)", make_movers_table(movers["down"], "ov-down")), lg=6),
+                dbc.Col(card("Biggest gains (30 days)", make_movers_table(movers["up"], "ov-up")), lg=6),
+            ],
+            className="g-3 mb-3",
+        ),
+        card(
+            "Renewals at risk",
+            make_renewals_table(q.renewals_at_risk(session, filters), "ov-renewals"),
+            note="red and yellow accounts renewing in the next 90 days",
+        ),
+    ]
+
+
+def layout(**query: Any) -> html.Div:
+    state = from_url(query, page=PAGE)
+    return html.Div(
         [
-            dbc.Col(
-                make_kpi_card(
-                    "Active accounts",
-                    format_count(summary.active_accounts),
-                    f"{format_count(summary.accounts)} in total",
-                    id="kpi-active-accounts",
-                ),
-                xs=12,
-                sm=6,
-                lg=3,
-            ),
-            dbc.Col(
-                make_kpi_card(
-                    "ARR",
-                    format_money(summary.arr, summary.currency),
-                    "Annual recurring revenue of active accounts",
-                    id="kpi-arr",
-                ),
-                xs=12,
-                sm=6,
-                lg=3,
-            ),
-            dbc.Col(
-                make_kpi_card(
-                    "Churned accounts",
-                    format_count(summary.churned_accounts),
-                    "Accounts with a churn date",
-                    id="kpi-churned",
-                ),
-                xs=12,
-                sm=6,
-                lg=3,
-            ),
-            dbc.Col(
-                make_kpi_card(
-                    "Latest activity", last_day, "Most recent day of usage data", id="kpi-last-activity"
-                ),
-                xs=12,
-                sm=6,
-                lg=3,
-            ),
-        ],
-        className="g-3 mb-3",
+            page_header("Overview", "Your book of business, as filtered.", PAGE),
+            *filter_section(state, PAGE),
+            loading(content(state.filters, theme()), "overview-content"),
+        ]
     )
-    charts = dbc.Row(
-        [
-            dbc.Col(
-                dbc.Card(
-                    [
-                        dbc.CardHeader("Active accounts by segment"),
-                        dbc.CardBody(
-                            dcc.Graph(
-                                id="overview-segment-accounts",
-                                figure=by_accounts,
-                                config={"displaylogo": False},
-                            )
-                        ),
-                    ],
-                    className="chart-card",
-                ),
-                md=6,
-            ),
-            dbc.Col(
-                dbc.Card(
-                    [
-                        dbc.CardHeader("ARR by segment"),
-                        dbc.CardBody(
-                            dcc.Graph(id="overview-segment-arr", figure=by_arr, config={"displaylogo": False})
-                        ),
-                    ],
-                    className="chart-card",
-                ),
-                md=6,
-            ),
-        ],
-        className="g-3",
-    )
-    return html.Div([*header, kpis, charts])
 
 
 @dash.callback(
-    Output("overview-segment-accounts", "figure"),
-    Output("overview-segment-arr", "figure"),
-    Input("theme-store", "data"),
-    prevent_initial_call=True,
+    *filter_outputs(PAGE, "overview-content"), *FILTER_INPUTS, FILTER_IDS, prevent_initial_call=True
 )
-def retheme(theme: str) -> tuple:
-    return _segment_figures(theme)
+def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
+    filters, errors = read_controls(values, ids)
+    state = {"path": PAGE, "q": query_string(filters), "replace": False}
+    return content(filters, theme_name), state, errors

@@ -1,0 +1,332 @@
+"""The filter bar: controls for every field of `dashapp.filters.Filters`, bound to the URL.
+
+Each control has the pattern id `{"type": "fb", "key": <query key>}` so one callback can read them all
+(`read_filter_bar`) and one can restore them from the URL on back/forward (`control_values`). Values go
+through `dashapp.filters.parse`, so the bar and the URL share one validation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashapp.filters import BAND_CHOICES, DEFAULT_TREND_DAYS, Filters, parse
+from models.account import LIFECYCLE_STAGES
+
+FB = "fb"
+_ATTR_ITEM = re.compile(r"^\s*([A-Za-z0-9_][A-Za-z0-9_.\-]*)\s*(>=|<=|!=|>|<|=)\s*(.+?)\s*$")
+NUMBER_KEYS = (
+    "score_min",
+    "score_max",
+    "change7_min",
+    "change7_max",
+    "change30_min",
+    "change30_max",
+    "change90_min",
+    "change90_max",
+    "arr_min",
+    "arr_max",
+)
+LIST_KEYS = ("segment", "plan", "region", "industry", "owner", "stage", "band")
+TEXT_KEYS = ("q", "status", "period", "renewal_within", "renewal_from", "renewal_to", "from", "to", "attrs")
+CONTROL_KEYS = (*LIST_KEYS, *NUMBER_KEYS, *TEXT_KEYS)
+PERIODS = [("Trend: 30 days", "30"), ("Trend: 90 days", "90"), ("Trend: 180 days", "180"), ("Trend: 365 days", "365")]
+RENEWALS = [("Any renewal date", ""), ("Renews in 30 days", "30"), ("in 60 days", "60"), ("in 90 days", "90")]
+RENEWALS += [("in 180 days", "180"), ("in 365 days", "365")]
+
+
+def fid(key: str) -> dict[str, str]:
+    return {"type": FB, "key": key}
+
+
+def attrs_text(filters: Filters) -> str:
+    return ", ".join(f"{c.key}{c.op}{c.value}" for c in filters.attrs)
+
+
+def control_values(filters: Filters) -> dict[str, Any]:
+    """What each control shows for `filters`."""
+    values: dict[str, Any] = {k: [str(v) for v in getattr(filters, k)] for k in LIST_KEYS}
+    for key in NUMBER_KEYS:
+        value = getattr(filters, key)
+        values[key] = None if value is None else float(value)
+    values["q"] = filters.q
+    values["status"] = filters.status
+    values["period"] = str(filters.period or DEFAULT_TREND_DAYS)
+    values["renewal_within"] = "" if filters.renewal_within is None else str(filters.renewal_within)
+    for key, field in (("renewal_from", "renewal_from"), ("renewal_to", "renewal_to")):
+        day = getattr(filters, field)
+        values[key] = day.isoformat() if day else ""
+    values["from"] = filters.trend_from.isoformat() if filters.trend_from else ""
+    values["to"] = filters.trend_to.isoformat() if filters.trend_to else ""
+    values["attrs"] = attrs_text(filters)
+    return values
+
+
+def read_filter_bar(values: Sequence[Any], ids: Sequence[Mapping[str, str]]) -> tuple[Filters, list[str]]:
+    """Filters from the controls' values (as a pattern-matching callback receives them)."""
+    query: dict[str, list[str]] = {}
+    errors: list[str] = []
+    for cid, value in zip(ids, values, strict=False):
+        key = cid.get("key", "")
+        if key not in CONTROL_KEYS or value in (None, "", []):
+            continue
+        if key == "period" and str(value) == str(DEFAULT_TREND_DAYS):
+            continue  # the default trend window stays out of the URL
+        if key == "attrs":
+            for item in re.split(r"[,;\n]", str(value)):
+                if not item.strip():
+                    continue
+                match = _ATTR_ITEM.match(item)
+                if not match:
+                    errors.append(f"attributes: {item.strip()!r} is not like tier=gold or seats>=10")
+                    continue
+                name, op, text = match.groups()
+                query.setdefault(f"attr.{name}", []).append(text if op == "=" else f"{op}{text}")
+        elif isinstance(value, list):
+            query[key] = [str(v) for v in value]
+        else:
+            query[key] = [str(value)]
+    filters, parse_errors = parse(query)
+    return filters, errors + parse_errors
+
+
+def _options(values: Sequence[Any], labels: Mapping[Any, str] | None = None) -> list[dict[str, str]]:
+    labels = labels or {}
+    return [{"label": labels.get(v, str(v)), "value": str(v)} for v in values]
+
+
+def _multi(key: str, label: str, options: list[dict], value: list[str]) -> dbc.Col:
+    # Keep values from the URL even when no account has them (yet), so the view round-trips.
+    known = {o["value"] for o in options}
+    options = options + [{"label": v, "value": v} for v in value if v not in known]
+    return dbc.Col(
+        dcc.Dropdown(
+            id=fid(key),
+            options=options,
+            value=value,
+            multi=True,
+            placeholder=label,
+            className="fb-dropdown",
+        ),
+        xs=12,
+        sm=6,
+        lg=2,
+    )
+
+
+def _number(key: str, placeholder: str, value: float | None, step: float = 1) -> dbc.Input:
+    return dbc.Input(
+        id=fid(key),
+        type="number",
+        value=value,
+        placeholder=placeholder,
+        step=step,
+        debounce=True,
+        size="sm",
+        name=placeholder,
+    )
+
+
+def _range_group(label: str, low: str, high: str, values: Mapping[str, Any], unit: str = "") -> dbc.Col:
+    return dbc.Col(
+        [
+            dbc.Label(label, className="small mb-1"),
+            dbc.InputGroup(
+                [
+                    _number(low, f"min{unit}", values[low]),
+                    dbc.InputGroupText("-"),
+                    _number(high, f"max{unit}", values[high]),
+                ],
+                size="sm",
+            ),
+        ],
+        xs=12,
+        sm=6,
+        lg=3,
+    )
+
+
+def _select(key: str, choices: Sequence[tuple[str, str]], value: str, label: str) -> dbc.Select:
+    return dbc.Select(
+        id=fid(key),
+        options=[{"label": lab, "value": val} for lab, val in choices],
+        value=value,
+        size="sm",
+        name=label,
+    )
+
+
+def _date(key: str, value: str, label: str) -> dbc.Input:
+    return dbc.Input(id=fid(key), type="date", value=value, size="sm", debounce=True, name=label)
+
+
+def make_filter_bar(
+    filters: Filters,
+    options: Mapping[str, Sequence[Any]],
+    *,
+    owner_names: Mapping[int, str] | None = None,
+    errors: Sequence[str] = (),
+    open_more: bool | None = None,
+) -> html.Div:
+    """The bar for `filters`. `options` lists the choices of segment, plan, region, industry and owner."""
+    v = control_values(filters)
+    owners = _options(options.get("owner", ()), {k: n for k, n in (owner_names or {}).items()})
+    owners.append({"label": "No owner", "value": "none"})
+    advanced = any(
+        v[k] not in (None, "", [])
+        for k in (
+            "industry",
+            "owner",
+            "stage",
+            *NUMBER_KEYS,
+            "renewal_from",
+            "renewal_to",
+            "attrs",
+            "from",
+            "to",
+        )
+    )
+    main = dbc.Row(
+        [
+            dbc.Col(
+                dbc.Input(
+                    id=fid("q"),
+                    value=v["q"],
+                    type="search",
+                    placeholder="Search name, domain, id",
+                    debounce=True,
+                    size="sm",
+                    name="Search accounts",
+                ),
+                xs=12,
+                lg=2,
+            ),
+            _multi("segment", "Segment", _options(options.get("segment", ())), v["segment"]),
+            _multi("plan", "Plan", _options(options.get("plan", ())), v["plan"]),
+            _multi("region", "Region", _options(options.get("region", ())), v["region"]),
+            _multi("band", "Band", _options(BAND_CHOICES), v["band"]),
+            dbc.Col(
+                dbc.InputGroup(
+                    [
+                        _select(
+                            "status",
+                            [("Active", "active"), ("Churned", "churned"), ("All", "all")],
+                            v["status"],
+                            "Churn status",
+                        ),
+                        _select("period", PERIODS, v["period"], "Trend period"),
+                    ],
+                    size="sm",
+                ),
+                xs=12,
+                lg=2,
+            ),
+        ],
+        className="g-2 align-items-center",
+    )
+    more = dbc.Row(
+        [
+            _multi("industry", "Industry", _options(options.get("industry", ())), v["industry"]),
+            _multi("owner", "Owner", owners, v["owner"]),
+            _multi("stage", "Lifecycle stage", _options(LIFECYCLE_STAGES), v["stage"]),
+            dbc.Col(
+                [
+                    dbc.Label("Renewal", className="small mb-1"),
+                    _select("renewal_within", RENEWALS, v["renewal_within"], "Renewal within"),
+                ],
+                xs=12,
+                sm=6,
+                lg=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Renewal between", className="small mb-1"),
+                    dbc.InputGroup(
+                        [
+                            _date("renewal_from", v["renewal_from"], "Renewal from"),
+                            _date("renewal_to", v["renewal_to"], "Renewal to"),
+                        ],
+                        size="sm",
+                    ),
+                ],
+                xs=12,
+                sm=6,
+                lg=4,
+            ),
+            _range_group("Score (0-100)", "score_min", "score_max", v),
+            _range_group("7-day change (points)", "change7_min", "change7_max", v),
+            _range_group("30-day change (points)", "change30_min", "change30_max", v),
+            _range_group("90-day change (points)", "change90_min", "change90_max", v),
+            _range_group("ARR (USD)", "arr_min", "arr_max", v),
+            dbc.Col(
+                [
+                    dbc.Label("Custom attributes", className="small mb-1"),
+                    dbc.Input(
+                        id=fid("attrs"),
+                        value=v["attrs"],
+                        placeholder="tier=gold, seats>=10",
+                        debounce=True,
+                        size="sm",
+                    ),
+                ],
+                xs=12,
+                sm=6,
+                lg=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Trend dates (instead of period)", className="small mb-1"),
+                    dbc.InputGroup(
+                        [_date("from", v["from"], "Trend from"), _date("to", v["to"], "Trend to")], size="sm"
+                    ),
+                ],
+                xs=12,
+                sm=6,
+                lg=3,
+            ),
+        ],
+        className="g-2 mt-1",
+    )
+    return html.Div(
+        [
+            main,
+            dbc.Collapse(more, id="fb-more", is_open=advanced if open_more is None else open_more),
+            html.Div(
+                [
+                    dbc.Button(
+                        "More filters", id="fb-more-toggle", color="link", size="sm", className="px-0 me-3"
+                    ),
+                    dbc.Button("Clear filters", id="fb-clear", color="link", size="sm", className="px-0"),
+                ],
+                className="d-flex align-items-center",
+            ),
+            html.Div(make_filter_errors(errors), id="fb-errors"),
+        ],
+        className="filter-bar mb-3",
+        id="filter-bar",
+    )
+
+
+def make_filter_errors(errors: Sequence[str]) -> Any:
+    if not errors:
+        return None
+    return dbc.Alert(
+        [
+            html.Strong("Some filters were not applied: "),
+            html.Ul([html.Li(e) for e in errors], className="mb-0"),
+        ],
+        color="warning",
+        className="py-2 small",
+        id="filter-errors",
+    )
+
+
+def make_page_query_store(page: str, query: str) -> dcc.Store:
+    """The page's canonical query string; the shell pushes it into the browser's URL."""
+    return dcc.Store(
+        id={"type": "page-query", "page": page}, data={"path": page, "q": query, "replace": True}
+    )

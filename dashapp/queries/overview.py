@@ -1,0 +1,169 @@
+"""Overview figures over the filtered accounts: KPIs, distribution, band migration, movers, renewals at risk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Float, cast, func, select
+from sqlalchemy.orm import Session
+
+from dashapp.filters import Filters, apply, health_join
+from models.account import Account
+from models.health import AccountHealth, HealthSnapshot
+
+TREND_POINTS = 14  # at most this many days are sampled across the trend window
+
+
+@dataclass(frozen=True)
+class Kpis:
+    accounts: int
+    scored: int
+    arr: Decimal
+    avg_score: float | None
+    avg_score_30d_ago: float | None
+    arr_by_band: dict[str, Decimal] = field(default_factory=dict)
+    accounts_by_band: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def avg_change(self) -> float | None:
+        if self.avg_score is None or self.avg_score_30d_ago is None:
+            return None
+        return self.avg_score - self.avg_score_30d_ago
+
+
+def kpis(session: Session, filters: Filters, today: date | None = None) -> Kpis:
+    band = func.coalesce(AccountHealth.band, "unscored")
+    stmt = apply(
+        select(
+            band.label("band"),
+            func.count().label("accounts"),
+            func.coalesce(func.sum(Account.arr), 0).label("arr"),
+            func.sum(AccountHealth.score).label("score_sum"),
+            func.count(AccountHealth.score).label("scored"),
+            func.sum(AccountHealth.score - AccountHealth.delta_30).label("past_sum"),
+            func.count(AccountHealth.delta_30).label("past_n"),
+        )
+        .select_from(health_join())
+        .group_by(band),
+        filters,
+        today,
+    )
+    rows = session.execute(stmt).all()
+    scored = sum(r.scored for r in rows)
+    past_n = sum(r.past_n for r in rows)
+    return Kpis(
+        accounts=sum(r.accounts for r in rows),
+        scored=scored,
+        arr=sum((Decimal(r.arr) for r in rows), Decimal(0)),
+        avg_score=(sum(r.score_sum or 0 for r in rows) / scored) if scored else None,
+        avg_score_30d_ago=(sum(r.past_sum or 0 for r in rows) / past_n) if past_n else None,
+        arr_by_band={r.band: Decimal(r.arr) for r in rows},
+        accounts_by_band={r.band: r.accounts for r in rows},
+    )
+
+
+def score_distribution(session: Session, filters: Filters, today: date | None = None) -> list[dict[str, Any]]:
+    """Accounts per 10-point score bucket and band: [{"bucket": 0..9, "band", "accounts"}]."""
+    bucket = func.least(cast(func.floor(AccountHealth.score / 10), Float), 9).label("bucket")
+    stmt = apply(
+        select(bucket, AccountHealth.band, func.count().label("accounts"))
+        .select_from(health_join())
+        .where(AccountHealth.score.is_not(None))
+        .group_by(bucket, AccountHealth.band)
+        .order_by(bucket),
+        filters,
+        today,
+    )
+    return [{"bucket": int(r.bucket), "band": r.band, "accounts": r.accounts} for r in session.execute(stmt)]
+
+
+def sample_days(start: date, end: date, points: int = TREND_POINTS) -> list[date]:
+    """Evenly spaced days ending on `end` (the latest day is always included)."""
+    span = (end - start).days
+    step = max(1, -(-span // max(points - 1, 1)))
+    days = [end - timedelta(days=i * step) for i in range(points) if end - timedelta(days=i * step) >= start]
+    return sorted(days)
+
+
+def filtered_ids(filters: Filters, today: date | None = None) -> Any:
+    """A subquery of the filtered accounts' ids."""
+    source = health_join() if filters.needs_health() else Account.__table__
+    return apply(select(Account.id).select_from(source), filters, today)
+
+
+def band_trend(session: Session, filters: Filters, today: date | None = None) -> list[dict[str, Any]]:
+    """Per sampled day of the trend window: accounts per band and the average score."""
+    start, end = filters.trend_window(today)
+    days = sample_days(start, end)
+    stmt = (
+        select(
+            HealthSnapshot.day,
+            HealthSnapshot.band,
+            func.count().label("accounts"),
+            func.avg(HealthSnapshot.score).label("avg_score"),
+        )
+        .where(HealthSnapshot.day.in_(days), HealthSnapshot.account_id.in_(filtered_ids(filters, today)))
+        .group_by(HealthSnapshot.day, HealthSnapshot.band)
+        .order_by(HealthSnapshot.day)
+    )
+    return [
+        {"day": r.day, "band": r.band, "accounts": r.accounts, "avg_score": float(r.avg_score)}
+        for r in session.execute(stmt)
+    ]
+
+
+def movers(
+    session: Session, filters: Filters, *, days: int = 30, limit: int = 8, today: date | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Biggest score changes up and down over `days` (7, 30 or 90), with their why-it-moved sentence."""
+    delta = {7: AccountHealth.delta_7, 30: AccountHealth.delta_30, 90: AccountHealth.delta_90}[days]
+    base = apply(
+        select(
+            Account.external_id,
+            Account.name,
+            Account.arr,
+            AccountHealth.score,
+            AccountHealth.band,
+            delta.label("change"),
+            AccountHealth.explanation_text.label("why"),
+        )
+        .select_from(health_join())
+        .where(delta.is_not(None)),
+        filters,
+        today,
+    )
+    up = session.execute(base.where(delta > 0).order_by(delta.desc(), Account.id).limit(limit)).all()
+    down = session.execute(base.where(delta < 0).order_by(delta.asc(), Account.id).limit(limit)).all()
+    return {"up": [r._asdict() for r in up], "down": [r._asdict() for r in down]}
+
+
+def renewals_at_risk(
+    session: Session, filters: Filters, *, within_days: int = 90, limit: int = 10, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Red and yellow accounts renewing within `within_days`, soonest first."""
+    today = today or date.today()
+    stmt = apply(
+        select(
+            Account.external_id,
+            Account.name,
+            Account.arr,
+            Account.renewal_date,
+            AccountHealth.score,
+            AccountHealth.band,
+            AccountHealth.explanation_text.label("why"),
+        )
+        .select_from(health_join())
+        .where(
+            AccountHealth.band.in_(("red", "yellow")),
+            Account.renewal_date >= today,
+            Account.renewal_date <= today + timedelta(days=within_days),
+        )
+        .order_by(Account.renewal_date, Account.arr.desc(), Account.id)
+        .limit(limit),
+        filters,
+        today,
+    )
+    return [r._asdict() for r in session.execute(stmt)]

@@ -1,0 +1,54 @@
+"""Shell-level callbacks of the filter bar: URL sync, back/forward restore, clear, "more filters"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from components.filter_bar import FB, control_values, make_filter_errors
+from dashapp.filters import Filters, parse
+
+
+def restore_controls(
+    popstate: dict | None, ids: list[dict], page_extra: list[str] | None = None
+) -> list[Any]:
+    """Control values for the URL in `popstate` (or cleared filters), in the order of `ids`."""
+    if ctx.triggered_id == "fb-clear":
+        filters, errors = Filters(), []
+    elif popstate and isinstance(popstate.get("search"), str):
+        filters, errors = parse(popstate["search"], extra_keys=page_extra or ())
+        errors = [e for e in errors if "is not a filter" not in e]
+    else:
+        raise PreventUpdate
+    values = control_values(filters)
+    return [[values.get(i["key"], no_update) for i in ids], make_filter_errors(errors)]
+
+
+def register(app: Dash) -> None:
+    app.clientside_callback(
+        ClientsideFunction(namespace="urlstate", function_name="push"),
+        Output("url-sync", "children"),
+        Input({"type": "page-query", "page": ALL}, "data"),
+    )
+
+    @app.callback(
+        Output({"type": FB, "key": ALL}, "value"),
+        Output("fb-errors", "children"),
+        Input("popstate-store", "data"),
+        Input("fb-clear", "n_clicks"),
+        State({"type": FB, "key": ALL}, "id"),
+        prevent_initial_call=True,
+    )
+    def restore(popstate: dict | None, _clear: int | None, ids: list[dict]) -> list[Any]:
+        return restore_controls(popstate, ids, ["sort", "columns", "date", "split", "metric", "set"])
+
+    @app.callback(
+        Output("fb-more", "is_open"),
+        Input("fb-more-toggle", "n_clicks"),
+        State("fb-more", "is_open"),
+        prevent_initial_call=True,
+    )
+    def toggle_more(_n: int | None, is_open: bool) -> bool:
+        return not is_open

@@ -1,0 +1,121 @@
+"""What every data page shares: reading filters from the URL, the header with saved views, the filter bar."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, dcc, html
+from flask_login import current_user
+
+from components.filter_bar import (
+    FB,
+    make_filter_bar,
+    make_filter_errors,
+    make_page_query_store,
+    read_filter_bar,
+)
+from dashapp.extensions import db_session
+from dashapp.filters import Filters, parse, to_pairs
+from dashapp.queries.options import filter_options, owner_names
+from dashapp.saved_views import default_view, state_of
+from dashapp.ui.views import make_views_menu
+
+FILTER_INPUTS = [Input({"type": FB, "key": ALL}, "value"), Input("theme-store", "data")]
+FILTER_IDS = State({"type": FB, "key": ALL}, "id")
+
+
+@dataclass(frozen=True)
+class PageState:
+    filters: Filters
+    errors: list[str]
+    extras: dict[str, Any]
+
+
+def from_url(query: Mapping[str, Any], extra_keys: Sequence[str] = (), page: str | None = None) -> PageState:
+    """Filters (and the page's own keys) from `layout(**query)`; bad values become visible errors.
+    With no query at all, the user's default view for `page` (if any) is opened."""
+    if not query and page:
+        view = default_view(db_session(), current_user, page)
+        if view is not None:
+            query = parse_qs(state_of(view).query_string())
+    filters, errors = parse(query, extra_keys=extra_keys)
+    extras = {
+        k: (v[-1] if isinstance(v, list) and k != "set" else v) for k, v in query.items() if k in extra_keys
+    }
+    return PageState(filters, errors, extras)
+
+
+def theme() -> str:
+    return getattr(current_user, "theme", "light") or "light"
+
+
+def query_string(filters: Filters, extras: Mapping[str, Any] | None = None) -> str:
+    pairs = to_pairs(filters)
+    for key, value in (extras or {}).items():
+        if value in (None, "", []):
+            continue
+        pairs.extend((key, str(v)) for v in (value if isinstance(value, list) else [value]))
+    return urlencode(pairs)
+
+
+def page_header(title: str, subtitle: str, page: str, *, views: bool = True) -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [html.H1(title, className="page-title"), html.P(subtitle, className="page-subtitle mb-2")]
+            ),
+            make_views_menu(page) if views else None,
+        ],
+        className="d-flex flex-wrap justify-content-between align-items-start gap-2",
+    )
+
+
+def filter_section(state: PageState, page: str, extras: Mapping[str, Any] | None = None) -> list[Any]:
+    session = db_session()
+    return [
+        make_filter_bar(
+            state.filters,
+            filter_options(session),
+            owner_names=owner_names(session),
+            errors=state.errors,
+        ),
+        make_page_query_store(page, query_string(state.filters, extras)),
+    ]
+
+
+def filter_outputs(page: str, content_id: str) -> list[Output]:
+    return [
+        Output(content_id, "children"),
+        Output({"type": "page-query", "page": page}, "data"),
+        Output("fb-errors", "children", allow_duplicate=True),
+    ]
+
+
+def read_controls(values: Sequence[Any], ids: Sequence[Mapping[str, str]]) -> tuple[Filters, Any]:
+    filters, errors = read_filter_bar(values, ids)
+    return filters, make_filter_errors(errors)
+
+
+def loading(children: Any, id: str) -> dcc.Loading:
+    return dcc.Loading(
+        html.Div(children, id=id),
+        type="dot",
+        delay_show=300,
+        overlay_style={"visibility": "visible", "opacity": 0.5},
+    )
+
+
+def card(title: str, body: Any, *, id: str | None = None, note: str | None = None) -> dbc.Card:
+    header = [title]
+    if note:
+        header.append(html.Span(f" · {note}", className="small text-body-secondary fw-normal"))
+    kwargs = {"id": id} if id else {}
+    return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], className="chart-card h-100", **kwargs)
+
+
+def graph(figure: Any, id: str) -> dcc.Graph:
+    return dcc.Graph(id=id, figure=figure, config={"displaylogo": False, "responsive": True})
