@@ -34,7 +34,12 @@ NUMBER_KEYS = (
 LIST_KEYS = ("segment", "plan", "region", "industry", "owner", "stage", "band")
 TEXT_KEYS = ("q", "status", "period", "renewal_within", "renewal_from", "renewal_to", "from", "to", "attrs")
 CONTROL_KEYS = (*LIST_KEYS, *NUMBER_KEYS, *TEXT_KEYS)
-PERIODS = [("Trend: 30 days", "30"), ("Trend: 90 days", "90"), ("Trend: 180 days", "180"), ("Trend: 365 days", "365")]
+PERIODS = [
+    ("Trend: 30 days", "30"),
+    ("Trend: 90 days", "90"),
+    ("Trend: 180 days", "180"),
+    ("Trend: 365 days", "365"),
+]
 RENEWALS = [("Any renewal date", ""), ("Renews in 30 days", "30"), ("in 60 days", "60"), ("in 90 days", "90")]
 RENEWALS += [("in 180 days", "180"), ("in 365 days", "365")]
 

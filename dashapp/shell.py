@@ -63,6 +63,7 @@ def _register_shell_callbacks(app: Dash) -> None:
         """
         function(theme) {
             document.documentElement.setAttribute('data-bs-theme', theme || 'light');
+            document.body.setAttribute('data-ag-theme-mode', theme || 'light');
             return theme || 'light';
         }
         """,

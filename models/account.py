@@ -34,6 +34,8 @@ class Account(TimestampMixin, Base):
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         Index("ix_accounts_custom_attributes", "custom_attributes", postgresql_using="gin"),
         Index("ix_accounts_name_lower", text("lower(name)")),
+        # Sorting the account list by name pages through this index instead of sorting the whole book.
+        Index("ix_accounts_name", "name"),
     )
 
     id: Mapped[BigId]

@@ -18,6 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_accounts_name", "accounts", ["name"], unique=False)
     op.create_table(
         "saved_views",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
@@ -114,3 +115,4 @@ def downgrade() -> None:
         "ix_saved_views_team", table_name="saved_views", postgresql_where=sa.text("visibility = 'team'")
     )
     op.drop_table("saved_views")
+    op.drop_index("ix_accounts_name", table_name="accounts")

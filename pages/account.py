@@ -1,0 +1,208 @@
+"""Account: one account's health (history with events, breakdown, why it moved), timeline and contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, html
+
+from components.alerts import make_empty_state
+from components.filter_bar import PERIODS, fid, make_page_query_store
+from components.format import format_money
+from components.health_charts import contribution_waterfall, score_history
+from components.tables import make_score_badge
+from dashapp.extensions import db_session
+from dashapp.filters import DEFAULT_TREND_DAYS, Filters
+from dashapp.queries import account as q
+from dashapp.ui.page import card, from_url, graph, loading, page_header, theme
+
+dash.register_page(
+    __name__,
+    path_template="/accounts/<external_id>",
+    name="Account",
+    title="Account · healthdash",
+)
+
+NONE = "\u2013"
+KIND_COLORS = {"usage": "info", "ticket": "warning", "invoice": "secondary", "survey": "primary"}
+
+
+def _facts(view: q.AccountView) -> html.Div:
+    a = view.account
+    items = [
+        ("Segment", a.segment or NONE),
+        ("Plan", a.plan or NONE),
+        ("Region", a.region or NONE),
+        ("Stage", a.lifecycle_stage or NONE),
+        ("ARR", format_money(a.arr, a.currency)),
+        ("Renewal", f"{a.renewal_date:%d %b %Y}" if a.renewal_date else NONE),
+        ("Status", f"churned {a.churned_at:%d %b %Y}" if a.churned_at else "active"),
+    ]
+    return html.Div(
+        [
+            html.Span([html.Span(k + ": ", className="text-body-secondary"), v], className="me-3 text-nowrap")
+            for k, v in items
+        ],
+        className="d-flex flex-wrap small mb-3",
+        id="account-facts",
+    )
+
+
+def _timeline(events: list[dict[str, Any]]) -> Any:
+    if not events:
+        return html.P(
+            "No usage, tickets, invoices or survey answers recorded yet.",
+            className="text-body-secondary mb-0",
+        )
+    return html.Ul(
+        [
+            html.Li(
+                [
+                    html.Span(f"{e['at']:%d %b %Y}", className="text-body-secondary me-2 text-nowrap"),
+                    dbc.Badge(e["kind"], color=KIND_COLORS.get(e["kind"], "light"), className="me-1"),
+                    " ",
+                    e["text"],
+                ],
+                className="timeline-item",
+            )
+            for e in events
+        ],
+        className="list-unstyled small mb-0 timeline",
+        id="account-timeline",
+    )
+
+
+def _contacts(view: q.AccountView) -> Any:
+    people = q.contacts(db_session(), view.account.id)
+    if not people:
+        return html.P("No contacts linked to this account yet.", className="text-body-secondary mb-0")
+    rows = [
+        html.Tr(
+            [
+                html.Td(c.name or NONE),
+                html.Td(c.title or NONE),
+                html.Td(c.email or NONE),
+                html.Td(f"{c.last_seen_at:%d %b %Y}" if c.last_seen_at else "never"),
+            ]
+        )
+        for c in people
+    ]
+    head = html.Thead(html.Tr([html.Th("Name"), html.Th("Title"), html.Th("Email"), html.Th("Last seen")]))
+    return dbc.Table(
+        [head, html.Tbody(rows)], size="sm", responsive=True, className="mb-0", id="account-contacts"
+    )
+
+
+def content(external_id: str, filters: Filters, theme_name: str | None) -> list[Any]:
+    session = db_session()
+    view = q.find_account(session, external_id)
+    if view is None:
+        return [
+            make_empty_state(
+                "No such account",
+                f"No account has the id {external_id!r}. Find it on the Accounts page.",
+                id="account-missing",
+            )
+        ]
+    start, end = filters.trend_window()
+    rows = q.history(session, view.account.id, start, end)
+    notes = q.annotations(session, view.account.id, start, end)
+    health = view.health
+    why = (health.explanation_text if health else "") or "No change explained yet."
+    history_fig = score_history(
+        [r["day"] for r in rows],
+        [r["score"] for r in rows],
+        theme_name,
+        annotations=notes,
+        overridden=[r["overridden"] for r in rows],
+    )
+    measures = view.latest.measures if view.latest else []
+    waterfall = contribution_waterfall(measures, view.latest.score if view.latest else None, theme_name)
+    return [
+        html.Div(
+            [
+                make_score_badge(health.score if health else None, health.band if health else None),
+                html.Span(
+                    " overridden" if health and health.overridden else "",
+                    className="small text-body-secondary",
+                ),
+                html.Span(why, className="ms-2", id="account-why"),
+            ],
+            className="mb-2",
+        ),
+        _facts(view),
+        dbc.Row(
+            [
+                dbc.Col(
+                    card(
+                        "Score history",
+                        graph(history_fig, "account-history"),
+                        note=f"{start:%d %b %Y} to {end:%d %b %Y}",
+                    ),
+                    lg=7,
+                ),
+                dbc.Col(
+                    card(
+                        "What makes up the score",
+                        graph(waterfall, "account-waterfall"),
+                        note="points per measure",
+                    ),
+                    lg=5,
+                ),
+            ],
+            className="g-3 mb-3",
+        ),
+        dbc.Row(
+            [
+                dbc.Col(card("Timeline", _timeline(q.timeline(session, view.account.id))), lg=7),
+                dbc.Col(card("Contacts", _contacts(view)), lg=5),
+            ],
+            className="g-3",
+        ),
+    ]
+
+
+def layout(external_id: str = "", **query: Any) -> html.Div:
+    state = from_url(query)
+    view = q.find_account(db_session(), external_id)
+    title = view.account.name if view else "Account"
+    page = f"/accounts/{external_id}"
+    period = dbc.Select(
+        id=fid("period"),
+        options=[{"label": lab, "value": val} for lab, val in PERIODS],
+        value=str(state.filters.period or DEFAULT_TREND_DAYS),
+        size="sm",
+        name="Trend period",
+    )
+    return html.Div(
+        [
+            page_header(title, f"Account {external_id}", page),
+            dbc.Row(dbc.Col(period, xs=6, md=3, lg=2), className="mb-2"),
+            html.Div(id="fb-errors"),
+            html.Div(id="filter-bar", hidden=True),
+            make_page_query_store(page, f"period={state.filters.period}" if state.filters.period else ""),
+            html.Div(external_id, id="account-id", hidden=True),
+            loading(content(external_id, state.filters, theme()), "account-content"),
+        ]
+    )
+
+
+@dash.callback(
+    Output("account-content", "children"),
+    Output({"type": "page-query", "page": dash.ALL}, "data"),
+    Input(fid("period"), "value"),
+    Input("theme-store", "data"),
+    State("account-id", "children"),
+    prevent_initial_call=True,
+)
+def update(period: str | None, theme_name: str | None, external_id: str) -> tuple:
+    filters = (
+        Filters(period=int(period))
+        if period and period.isdigit() and period != str(DEFAULT_TREND_DAYS)
+        else Filters()
+    )
+    q_string = f"period={filters.period}" if filters.period else ""
+    state = {"path": f"/accounts/{external_id}", "q": q_string, "replace": False}
+    return content(external_id, filters, theme_name), [state]

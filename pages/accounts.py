@@ -1,0 +1,215 @@
+"""Accounts: the filtered accounts in a grid with server-side sorting and paging (blocks of 100 rows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, dcc, html
+
+from components.filter_bar import FB
+from components.format import format_count
+from dashapp.extensions import db_session
+from dashapp.filters import Filters, describe, parse_sort, to_sort
+from dashapp.queries.accounts import account_block
+from dashapp.ui.page import filter_section, from_url, page_header, query_string, read_controls
+
+PAGE = "/accounts"
+BLOCK = 100
+dash.register_page(__name__, path=PAGE, name="Accounts", title="Accounts · healthdash", nav_order=10)
+
+COLUMN_LABELS: dict[str, str] = {
+    "name": "Account",
+    "score": "Score",
+    "trend": "Trend",
+    "change7": "7-day change",
+    "change30": "30-day change",
+    "change90": "90-day change",
+    "segment": "Segment",
+    "plan": "Plan",
+    "region": "Region",
+    "industry": "Industry",
+    "stage": "Stage",
+    "arr": "ARR (USD)",
+    "mrr": "MRR (USD)",
+    "renewal_date": "Renewal",
+    "contract_start": "Contract start",
+    "external_id": "External id",
+    "domain": "Domain",
+    "why": "Why it moved",
+}
+DEFAULT_COLUMNS = ["name", "score", "trend", "change30", "segment", "plan", "arr", "renewal_date", "why"]
+DEFAULT_SORT = [("score", False)]
+PAGE_KEYS = ("columns", "sort")
+
+
+def parse_columns(value: Any) -> list[str]:
+    text = ",".join(value) if isinstance(value, list) else str(value or "")
+    chosen = [c for c in dict.fromkeys(c.strip() for c in text.split(",")) if c in COLUMN_LABELS]
+    return chosen or list(DEFAULT_COLUMNS)
+
+
+def column_defs(columns: list[str], sort: list[tuple[str, bool]]) -> list[dict[str, Any]]:
+    order = {name: (i, desc) for i, (name, desc) in enumerate(sort)}
+    defs = []
+    for key in columns:
+        col: dict[str, Any] = {"field": key, "headerName": COLUMN_LABELS[key], "sortable": key != "trend"}
+        if key == "name":
+            col.update(cellRenderer="AccountLink", pinned="left", minWidth=180)
+        elif key == "score":
+            col.update(cellRenderer="ScoreBadge", maxWidth=110)
+        elif key == "trend":
+            col.update(cellRenderer="Sparkline", minWidth=120, maxWidth=140)
+        elif key in ("arr", "mrr"):
+            col.update(type="rightAligned", valueFormatter={"function": "d3.format('$,.0f')(params.value)"})
+        elif key.startswith("change"):
+            col.update(
+                type="rightAligned",
+                valueFormatter={"function": "params.value == null ? '' : d3.format('+.1f')(params.value)"},
+            )
+        elif key == "why":
+            col.update(minWidth=320, tooltipField="why")
+        if key in order:
+            col.update(sort="desc" if order[key][1] else "asc", sortIndex=order[key][0])
+        defs.append(col)
+    return defs
+
+
+def _sort_from_request(request: dict | None) -> list[tuple[str, bool]]:
+    model = (request or {}).get("sortModel") or []
+    sort, _ = parse_sort([("-" if m.get("sort") == "desc" else "") + str(m.get("colId", "")) for m in model])
+    return sort or list(DEFAULT_SORT)
+
+
+def _extras(columns: list[str], sort: list[tuple[str, bool]]) -> dict[str, str]:
+    return {
+        "columns": "" if columns == DEFAULT_COLUMNS else ",".join(columns),
+        "sort": "" if sort == DEFAULT_SORT else to_sort(sort),
+    }
+
+
+def _count_text(total: int | None, filters: Filters) -> str:
+    if total is None:
+        return ""
+    return f"{format_count(total)} accounts · {describe(filters)}"
+
+
+def layout(**query: Any) -> html.Div:
+    state = from_url(query, PAGE_KEYS, page=PAGE)
+    columns = parse_columns(state.extras.get("columns"))
+    sort, sort_errors = parse_sort(state.extras.get("sort"))
+    sort = sort or list(DEFAULT_SORT)
+    state.errors.extend(sort_errors)
+    grid = dag.AgGrid(
+        id="accounts-grid",
+        rowModelType="infinite",
+        columnDefs=column_defs(columns, sort),
+        defaultColDef={"resizable": True, "sortable": True, "filter": False, "minWidth": 100},
+        dashGridOptions={
+            "cacheBlockSize": BLOCK,
+            "maxBlocksInCache": 20,
+            "infiniteInitialRowCount": 1,
+            "rowBuffer": 10,
+            "rowHeight": 40,
+            "tooltipShowDelay": 300,
+        },
+        getRowId="params.data.id",
+        columnSize="autoSize",
+        style={"height": "min(70vh, 640px)", "width": "100%"},
+        className="ag-theme-quartz accounts-grid",
+    )
+    picker = dcc.Dropdown(
+        id="acc-columns",
+        options=[{"label": label, "value": key} for key, label in COLUMN_LABELS.items()],
+        value=columns,
+        multi=True,
+        clearable=False,
+        placeholder="Columns",
+    )
+    return html.Div(
+        [
+            page_header("Accounts", "Every account the filters match; sort by any column.", PAGE),
+            *filter_section(state, PAGE, _extras(columns, sort)),
+            dbc.Row(
+                [
+                    dbc.Col(html.Div(id="accounts-count", className="small text-body-secondary"), md=7),
+                    dbc.Col(picker, md=5),
+                ],
+                className="g-2 mb-2 align-items-center",
+            ),
+            dcc.Loading(grid, type="dot", delay_show=400),
+            html.Div(id="accounts-purge", hidden=True),
+        ]
+    )
+
+
+def rows_response(
+    request: dict | None, values: list, ids: list[dict], columns: list[str] | None
+) -> tuple[dict[str, Any], dict[str, Any], Any, str]:
+    """One block for the grid, the page's query for the URL, filter errors, and the count line."""
+    filters, errors = read_controls(values, ids)
+    request = request or {}
+    sort = _sort_from_request(request)
+    cols = parse_columns(columns)
+    start = int(request.get("startRow") or 0)
+    end = int(request.get("endRow") or start + BLOCK)
+    rows, total = account_block(db_session(), filters, [*COLUMN_LABELS, "trend"], sort, start, end)
+    state = {"path": PAGE, "q": query_string(filters, _extras(cols, sort)), "replace": False}
+    return {"rowData": rows, "rowCount": total}, state, errors, _count_text(total, filters)
+
+
+@dash.callback(
+    Output("accounts-grid", "getRowsResponse"),
+    Output({"type": "page-query", "page": PAGE}, "data"),
+    Output("fb-errors", "children", allow_duplicate=True),
+    Output("accounts-count", "children"),
+    Input("accounts-grid", "getRowsRequest"),
+    State({"type": FB, "key": ALL}, "value"),
+    State({"type": FB, "key": ALL}, "id"),
+    State("acc-columns", "value"),
+    prevent_initial_call=True,
+)
+def rows(request: dict | None, values: list, ids: list[dict], columns: list[str] | None) -> tuple:
+    return rows_response(request, values, ids, columns)
+
+
+@dash.callback(
+    Output("accounts-grid", "columnDefs"),
+    Output({"type": "page-query", "page": PAGE}, "data", allow_duplicate=True),
+    Input("acc-columns", "value"),
+    State("accounts-grid", "columnState"),
+    State({"type": FB, "key": ALL}, "value"),
+    State({"type": FB, "key": ALL}, "id"),
+    prevent_initial_call=True,
+)
+def choose_columns(
+    columns: list[str] | None, column_state: list | None, values: list, ids: list[dict]
+) -> tuple:
+    cols = parse_columns(columns)
+    sorted_cols = sorted(
+        (c for c in column_state or [] if c.get("sort")), key=lambda c: c.get("sortIndex") or 0
+    )
+    sort, _ = parse_sort([("-" if c["sort"] == "desc" else "") + c["colId"] for c in sorted_cols])
+    sort = sort or list(DEFAULT_SORT)
+    filters, _ = read_controls(values, ids)
+    return column_defs(cols, sort), {
+        "path": PAGE,
+        "q": query_string(filters, _extras(cols, sort)),
+        "replace": False,
+    }
+
+
+dash.clientside_callback(
+    """
+    function(values) {
+        const api = window.dash_ag_grid && dash_ag_grid.getApi ? dash_ag_grid.getApi("accounts-grid") : null;
+        if (api) { api.purgeInfiniteCache(); }
+        return window.dash_clientside.no_update;
+    }
+    """,
+    Output("accounts-purge", "children"),
+    Input({"type": FB, "key": ALL}, "value"),
+    prevent_initial_call=True,
+)
