@@ -208,28 +208,23 @@ def make_filter_bar(
                     name="Search accounts",
                 ),
                 xs=12,
-                lg=2,
+                lg=1,
             ),
             _multi("segment", "Segment", _options(options.get("segment", ())), v["segment"]),
             _multi("plan", "Plan", _options(options.get("plan", ())), v["plan"]),
             _multi("region", "Region", _options(options.get("region", ())), v["region"]),
             _multi("band", "Band", _options(BAND_CHOICES), v["band"]),
             dbc.Col(
-                dbc.InputGroup(
-                    [
-                        _select(
-                            "status",
-                            [("Active", "active"), ("Churned", "churned"), ("All", "all")],
-                            v["status"],
-                            "Churn status",
-                        ),
-                        _select("period", PERIODS, v["period"], "Trend period"),
-                    ],
-                    size="sm",
+                _select(
+                    "status",
+                    [("Active", "active"), ("Churned", "churned"), ("All", "all")],
+                    v["status"],
+                    "Churn status",
                 ),
-                xs=12,
-                lg=2,
+                xs=6,
+                lg=1,
             ),
+            dbc.Col(_select("period", PERIODS, v["period"], "Trend period"), xs=6, lg=2),
         ],
         className="g-2 align-items-center",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
@@ -23,6 +24,10 @@ def restore_controls(
     else:
         raise PreventUpdate
     values = control_values(filters)
+    if popstate and ctx.triggered_id != "fb-clear":
+        raw = parse_qs(str(popstate.get("search", "")).lstrip("?"))
+        for key in page_extra or ():
+            values[key] = raw[key][-1] if key in raw else ""
     return [[values.get(i["key"], no_update) for i in ids], make_filter_errors(errors)]
 
 

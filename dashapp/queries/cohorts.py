@@ -1,0 +1,158 @@
+"""Cohort rows over the filtered accounts: sizes and month-0 MRR, churn months, monthly revenue per cohort
+(definitions in `analytics.cohorts`), and health by cohort age."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Integer, cast, func, literal, select
+from sqlalchemy.orm import Session
+
+from dashapp.filters import Filters, apply, health_join
+from models.account import Account
+from models.billing import Invoice
+from models.health import AccountHealth
+
+DATE_FIELDS = {"contract_start": "Contract start", "created_at": "Created in healthdash"}
+SPLITS = {"": "No split", "segment": "Segment", "plan": "Plan", "region": "Region"}
+
+
+def _months(later: Any, earlier: Any) -> Any:
+    return cast(
+        (func.extract("year", later) - func.extract("year", earlier)) * 12
+        + func.extract("month", later)
+        - func.extract("month", earlier),
+        Integer,
+    )
+
+
+def _accounts_cte(filters: Filters, date_field: str, split: str, since: date, today: date | None) -> Any:
+    column = getattr(Account, date_field if date_field in DATE_FIELDS else "contract_start")
+    split_col = (
+        func.coalesce(getattr(Account, split), "unassigned") if split in SPLITS and split else literal("All")
+    )
+    stmt = (
+        select(
+            Account.id.label("id"),
+            cast(func.date_trunc("month", column), Date).label("cohort"),
+            Account.churned_at.label("churned_at"),
+            split_col.label("split"),
+        )
+        .select_from(health_join())
+        .where(column.is_not(None), column >= since)
+    )
+    return apply(
+        stmt, filters.model_copy(update={"status": "all"}) if filters.status == "active" else filters, today
+    ).cte("acc")
+
+
+def cohort_rows(
+    session: Session, filters: Filters, *, date_field: str, split: str, since: date, today: date | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Cohorts keep their churned accounts (that is what retention measures), so `status=active` is ignored."""
+    acc = _accounts_cte(filters, date_field, split, since, today)
+    month = cast(func.date_trunc("month", Invoice.issued_at), Date)
+    rev = (
+        select(
+            Invoice.account_id.label("account_id"),
+            month.label("month"),
+            func.sum(Invoice.amount - Invoice.amount_refunded).label("mrr"),
+        )
+        .join(acc, acc.c.id == Invoice.account_id)
+        .where(Invoice.status.in_(("paid", "refunded")))
+        .group_by(Invoice.account_id, month)
+        .cte("rev")
+    )
+    rev_k = (
+        select(
+            rev.c.account_id,
+            acc.c.cohort,
+            acc.c.split,
+            _months(rev.c.month, acc.c.cohort).label("k"),
+            rev.c.mrr,
+        )
+        .join(acc, acc.c.id == rev.c.account_id)
+        .where(rev.c.month >= acc.c.cohort)
+        .cte("rev_k")
+    )
+    base = select(rev_k.c.account_id, rev_k.c.mrr.label("mrr0")).where(rev_k.c.k == 0).cte("base")
+    revenue = session.execute(
+        select(
+            rev_k.c.split,
+            rev_k.c.cohort,
+            rev_k.c.k.label("month"),
+            func.sum(rev_k.c.mrr).label("revenue"),
+            func.sum(func.least(rev_k.c.mrr, func.coalesce(base.c.mrr0, 0))).label("kept"),
+        )
+        .select_from(rev_k.outerjoin(base, base.c.account_id == rev_k.c.account_id))
+        .group_by(rev_k.c.split, rev_k.c.cohort, rev_k.c.k)
+    ).all()
+    sizes = session.execute(
+        select(
+            acc.c.split,
+            acc.c.cohort,
+            func.count().label("accounts"),
+            func.coalesce(func.sum(base.c.mrr0), 0).label("mrr0"),
+        )
+        .select_from(acc.outerjoin(base, base.c.account_id == acc.c.id))
+        .group_by(acc.c.split, acc.c.cohort)
+        .order_by(acc.c.split, acc.c.cohort)
+    ).all()
+    churn_k = _months(acc.c.churned_at, acc.c.cohort)
+    churns = session.execute(
+        select(acc.c.split, acc.c.cohort, churn_k.label("month"), func.count().label("accounts"))
+        .where(acc.c.churned_at.is_not(None))
+        .group_by(acc.c.split, acc.c.cohort, churn_k)
+    ).all()
+    return {
+        "sizes": [r._asdict() for r in sizes],
+        "churns": [r._asdict() for r in churns],
+        "revenue": [r._asdict() for r in revenue],
+    }
+
+
+AGE_BUCKETS = (
+    (0, 3, "0-3 months"),
+    (3, 6, "3-6 months"),
+    (6, 12, "6-12 months"),
+    (12, 24, "1-2 years"),
+    (24, 10_000, "2+ years"),
+)
+
+
+def health_by_age(
+    session: Session, filters: Filters, *, date_field: str, split: str, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Average current score and accounts per cohort-age bucket (months since the start date)."""
+    today = today or date.today()
+    column = getattr(Account, date_field if date_field in DATE_FIELDS else "contract_start")
+    split_col = (
+        func.coalesce(getattr(Account, split), "unassigned") if split in SPLITS and split else literal("All")
+    )
+    age = _months(literal(today, Date), column)
+    stmt = apply(
+        select(
+            split_col.label("split"),
+            age.label("age"),
+            func.count().label("accounts"),
+            func.avg(AccountHealth.score).label("avg_score"),
+        )
+        .select_from(health_join())
+        .where(column.is_not(None), AccountHealth.score.is_not(None))
+        .group_by(split_col, age),
+        filters,
+        today,
+    )
+    buckets: dict[tuple[str, str], list[float]] = {}
+    for r in session.execute(stmt):
+        label = next(lab for lo, hi, lab in AGE_BUCKETS if lo <= max(r.age, 0) < hi)
+        total = buckets.setdefault((r.split, label), [0.0, 0.0])
+        total[0] += r.accounts
+        total[1] += float(r.avg_score) * r.accounts
+    return [
+        {"split": s, "bucket": lab, "accounts": int(n), "avg_score": total / n if n else None}
+        for (s, lab), (n, total) in sorted(
+            buckets.items(), key=lambda kv: (kv[0][0], [b[2] for b in AGE_BUCKETS].index(kv[0][1]))
+        )
+    ]

@@ -1,0 +1,236 @@
+"""Cohorts: logo and revenue retention (GRR, NRR) by start month, split by segment/plan/region, and health
+by cohort age. Definitions are in `analytics.cohorts` and shown on the page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Output, State, html
+
+from analytics.cohorts import cohort_tables, weighted_curve
+from components.alerts import make_empty_state
+from components.filter_bar import FB, fid
+from components.health_charts import curves, grouped_bars, heatmap
+from dashapp.extensions import db_session
+from dashapp.filters import Filters
+from dashapp.queries import cohorts as q
+from dashapp.ui.page import (
+    FILTER_INPUTS,
+    card,
+    filter_section,
+    from_url,
+    graph,
+    loading,
+    page_header,
+    query_string,
+    read_controls,
+    theme,
+)
+
+PAGE = "/cohorts"
+MAX_MONTHS = 24
+PAGE_KEYS = ("date", "split")
+dash.register_page(__name__, path=PAGE, name="Cohorts", title="Cohorts · healthdash", nav_order=30)
+
+DEFINITIONS = (
+    "Cohort: the month of the start date. Logo retention: share of the cohort's accounts not yet churned. "
+    "MRR in a month: net paid invoice amounts issued that month. GRR: sum of min(MRR, starting MRR) over starting "
+    "MRR (expansion not counted). NRR: MRR over starting MRR (expansion counted). Only elapsed months are shown."
+)
+
+
+def _since(today: date) -> date:
+    month = today.month - MAX_MONTHS
+    year = today.year + (month - 1) // 12
+    return date(year, (month - 1) % 12 + 1, 1)
+
+
+def _options(extras: dict[str, Any]) -> tuple[str, str]:
+    date_field = extras.get("date") if extras.get("date") in q.DATE_FIELDS else "contract_start"
+    split = extras.get("split") if extras.get("split") in q.SPLITS else ""
+    return str(date_field), str(split)
+
+
+def content(filters: Filters, date_field: str, split: str, theme_name: str | None) -> list[Any]:
+    session = db_session()
+    today = date.today()
+    rows = q.cohort_rows(session, filters, date_field=date_field, split=split, since=_since(today))
+    tables = cohort_tables(rows["sizes"], rows["churns"], rows["revenue"], today=today, max_months=MAX_MONTHS)
+    if tables.logos.empty:
+        return [
+            make_empty_state(
+                "No cohorts to show",
+                f"No account matching these filters has a {q.DATE_FIELDS[date_field].lower()} date in the last "
+                f"{MAX_MONTHS} months. Widen the filters or pick another date.",
+                id="cohorts-empty",
+            )
+        ]
+
+    def labels(matrix: Any) -> list[str]:
+        return [f"{s} · {c}" if split else c for s, c in matrix.index]
+
+    def heat(matrix: Any, name: str, gid: str) -> Any:
+        return graph(
+            heatmap(
+                matrix.to_numpy().tolist(),
+                labels(matrix),
+                list(matrix.columns),
+                theme_name,
+                value_label=name,
+                height=max(320, 22 * len(matrix) + 120),
+            ),
+            gid,
+        )
+
+    months = list(tables.logos.columns)
+
+    def curve(matrix: Any, name: str, gid: str) -> Any:
+        series = {str(k): (months, v) for k, v in weighted_curve(matrix, tables.sizes).items()}
+        return graph(
+            curves(
+                series, theme_name, x_label="Months since start", y_label=f"{name} (%)", hover_format=".1f"
+            ),
+            gid,
+        )
+
+    ages = q.health_by_age(session, filters, date_field=date_field, split=split)
+    buckets = [b[2] for b in q.AGE_BUCKETS if any(a["bucket"] == b[2] for a in ages)]
+    age_series = {
+        s: [
+            next((a["avg_score"] for a in ages if a["split"] == s and a["bucket"] == b), None) or 0
+            for b in buckets
+        ]
+        for s in dict.fromkeys(a["split"] for a in ages)
+    }
+    tabs = dbc.Tabs(
+        [
+            dbc.Tab(
+                dbc.Row(
+                    [
+                        dbc.Col(heat(tables.logos, "Logo retention", "cohort-logo-heat"), lg=7),
+                        dbc.Col(curve(tables.logos, "Logo retention", "cohort-logo-curve"), lg=5),
+                    ]
+                ),
+                label="Logo retention",
+                tab_id="logo",
+            ),
+            dbc.Tab(
+                dbc.Row(
+                    [
+                        dbc.Col(heat(tables.grr, "GRR", "cohort-grr-heat"), lg=7),
+                        dbc.Col(curve(tables.grr, "GRR", "cohort-grr-curve"), lg=5),
+                    ]
+                ),
+                label="Gross revenue retention",
+                tab_id="grr",
+            ),
+            dbc.Tab(
+                dbc.Row(
+                    [
+                        dbc.Col(heat(tables.nrr, "NRR", "cohort-nrr-heat"), lg=7),
+                        dbc.Col(curve(tables.nrr, "NRR", "cohort-nrr-curve"), lg=5),
+                    ]
+                ),
+                label="Net revenue retention",
+                tab_id="nrr",
+            ),
+        ],
+        id="cohort-tabs",
+        active_tab="logo",
+    )
+    return [
+        card(
+            "Retention by cohort",
+            [
+                tabs,
+                html.P(DEFINITIONS, className="small text-body-secondary mt-2 mb-0", id="cohort-definitions"),
+            ],
+            note=f"cohorts of the last {MAX_MONTHS} months",
+        ),
+        html.Div(className="mb-3"),
+        card(
+            "Health by cohort age",
+            graph(
+                grouped_bars(
+                    buckets,
+                    age_series,
+                    theme_name,
+                    x_label="Time since start",
+                    y_label="Average score (points)",
+                ),
+                "cohort-age",
+            ),
+            note="current average score",
+        ),
+    ]
+
+
+def layout(**query: Any) -> html.Div:
+    state = from_url(query, PAGE_KEYS, page=PAGE)
+    date_field, split = _options(state.extras)
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Cohort by", className="small mb-1"),
+                    dbc.Select(
+                        id=fid("date"),
+                        options=[{"label": v, "value": k} for k, v in q.DATE_FIELDS.items()],
+                        value=date_field,
+                        size="sm",
+                    ),
+                ],
+                xs=6,
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Split by", className="small mb-1"),
+                    dbc.Select(
+                        id=fid("split"),
+                        options=[{"label": v, "value": k} for k, v in q.SPLITS.items()],
+                        value=split,
+                        size="sm",
+                    ),
+                ],
+                xs=6,
+                md=3,
+            ),
+        ],
+        className="g-2 mb-3",
+    )
+    return html.Div(
+        [
+            page_header("Cohorts", "How accounts and revenue are retained, by start month.", PAGE),
+            *filter_section(
+                state, PAGE, {"date": "" if date_field == "contract_start" else date_field, "split": split}
+            ),
+            controls,
+            loading(content(state.filters, date_field, split, theme()), "cohorts-content"),
+        ]
+    )
+
+
+@dash.callback(
+    Output("cohorts-content", "children"),
+    Output({"type": "page-query", "page": PAGE}, "data"),
+    Output("fb-errors", "children", allow_duplicate=True),
+    *FILTER_INPUTS,
+    State({"type": FB, "key": ALL}, "id"),
+    prevent_initial_call=True,
+)
+def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
+    filters, errors = read_controls(values, ids)
+    extras = {i["key"]: v for i, v in zip(ids, values, strict=False) if i["key"] in PAGE_KEYS}
+    date_field, split = _options(extras)
+    state = {
+        "path": PAGE,
+        "q": query_string(
+            filters, {"date": "" if date_field == "contract_start" else date_field, "split": split}
+        ),
+        "replace": False,
+    }
+    return content(filters, date_field, split, theme_name), state, errors
