@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.auth import init_auth
     from dashapp.extensions import init_runtime
     from dashapp.health import bp as health_bp
+    from dashapp.share import init_share
     from dashapp.shell import create_dash
 
     settings = services.resolve(settings or Settings.from_env())
@@ -49,5 +50,6 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_ingest(server)
     init_api(server, settings)
+    init_share(server)
     create_dash(server)
     return server

@@ -1,0 +1,258 @@
+"""What a shared view shows, as plain sections (KPIs, static charts, tables) for the share template.
+
+It reads through the same query functions and figure factories as the live pages, from the view's stored
+filters only, so the shared page shows the same numbers and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import plotly.graph_objects as go
+from sqlalchemy.orm import Session
+
+from analytics.cohorts import cohort_tables, weighted_curve
+from components.format import format_count, format_money
+from components.health_charts import (
+    band_migration,
+    contribution_waterfall,
+    curves,
+    heatmap,
+    score_histogram,
+    score_history,
+)
+from dashapp.filters import describe
+from dashapp.queries import account as account_q
+from dashapp.queries import cohorts as cohort_q
+from dashapp.queries import compare as compare_q
+from dashapp.queries import overview as overview_q
+from dashapp.queries.accounts import account_block
+from dashapp.saved_views import state_of
+from models.view import SavedView
+
+SHARED_PAGE_SIZE = 50
+ACCOUNT_COLUMNS = {
+    "name": "Account",
+    "score": "Score",
+    "band": "Band",
+    "change7": "7-day change",
+    "change30": "30-day change",
+    "change90": "90-day change",
+    "segment": "Segment",
+    "plan": "Plan",
+    "region": "Region",
+    "industry": "Industry",
+    "stage": "Stage",
+    "arr": "ARR (USD)",
+    "mrr": "MRR (USD)",
+    "renewal_date": "Renewal",
+    "contract_start": "Contract start",
+    "external_id": "External id",
+    "domain": "Domain",
+    "why": "Why it moved",
+}
+DEFAULT_ACCOUNT_COLUMNS = [
+    "name",
+    "score",
+    "band",
+    "change30",
+    "segment",
+    "plan",
+    "arr",
+    "renewal_date",
+    "why",
+]
+
+
+def _figure(title: str, fig: go.Figure) -> dict[str, Any]:
+    fig.update_layout(autosize=True)
+    html = fig.to_html(
+        full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
+    )
+    return {"kind": "figure", "title": title, "html": html}
+
+
+def _cell(value: Any, key: str) -> str:
+    if value is None:
+        return ""
+    if key in ("arr", "mrr"):
+        return format_money(value, compact=False)
+    if key.startswith("change") or key == "score":
+        return f"{value:+.1f}" if key.startswith("change") else f"{value:.0f}"
+    return str(value)
+
+
+def _overview(session: Session, view: SavedView) -> list[dict[str, Any]]:
+    filters = state_of(view).filters
+    k = overview_q.kpis(session, filters)
+    risk = k.arr_by_band.get("red", 0) + k.arr_by_band.get("yellow", 0)
+    change = k.avg_change
+    sections: list[dict[str, Any]] = [
+        {
+            "kind": "kpis",
+            "items": [
+                ("Accounts", format_count(k.accounts), f"{format_count(k.scored)} scored"),
+                ("ARR", format_money(k.arr), "Annual recurring revenue"),
+                ("ARR at risk", format_money(risk), "red and yellow accounts"),
+                (
+                    "Average score",
+                    "-" if k.avg_score is None else f"{k.avg_score:.1f}",
+                    "" if change is None else f"{change:+.1f} points over 30 days",
+                ),
+            ],
+        },
+        _figure(
+            "Score distribution", score_histogram(overview_q.score_distribution(session, filters), "light")
+        ),
+        _figure("Band migration", band_migration(overview_q.band_trend(session, filters), "light")),
+    ]
+    movers = overview_q.movers(session, filters)
+    for title, rows in (
+        ("Biggest drops (30 days)", movers["down"]),
+        ("Biggest gains (30 days)", movers["up"]),
+    ):
+        sections.append(
+            {
+                "kind": "table",
+                "title": title,
+                "headers": ["Account", "Score", "Change", "Why it moved"],
+                "rows": [[r["name"], f"{r['score']:.0f}", f"{r['change']:+.1f}", r["why"]] for r in rows],
+            }
+        )
+    renewals = overview_q.renewals_at_risk(session, filters)
+    sections.append(
+        {
+            "kind": "table",
+            "title": "Renewals at risk",
+            "headers": ["Account", "Score", "Renews", "ARR"],
+            "rows": [
+                [r["name"], f"{r['score']:.0f}", r["renewal_date"].isoformat(), format_money(r["arr"])]
+                for r in renewals
+            ],
+        }
+    )
+    return sections
+
+
+def _accounts(session: Session, view: SavedView, page_number: int) -> list[dict[str, Any]]:
+    state = state_of(view)
+    columns = [c for c in state.columns if c in ACCOUNT_COLUMNS] or list(DEFAULT_ACCOUNT_COLUMNS)
+    start = (page_number - 1) * SHARED_PAGE_SIZE
+    rows, total = account_block(
+        session, state.filters, columns, state.sort or [("score", False)], start, start + SHARED_PAGE_SIZE
+    )
+    total = total or 0
+    pages = max(1, -(-total // SHARED_PAGE_SIZE))
+    return [
+        {
+            "kind": "table",
+            "title": f"{format_count(total)} accounts",
+            "headers": [ACCOUNT_COLUMNS[c] for c in columns],
+            "rows": [[_cell(r.get(c), c) for c in columns] for r in rows],
+            "id": "shared-accounts",
+        },
+        {"kind": "pager", "page": min(page_number, pages), "pages": pages},
+    ]
+
+
+def _account(session: Session, view: SavedView) -> list[dict[str, Any]]:
+    external_id = view.page.removeprefix("/accounts/")
+    found = account_q.find_account(session, external_id)
+    if found is None:
+        return [{"kind": "text", "text": "This account no longer exists."}]
+    start, end = state_of(view).filters.trend_window()
+    rows = account_q.history(session, found.account.id, start, end)
+    notes = account_q.annotations(session, found.account.id, start, end)
+    why = found.health.explanation_text if found.health else ""
+    return [
+        {"kind": "text", "text": f"{found.account.name}: {why or 'no change explained yet.'}"},
+        _figure(
+            "Score history",
+            score_history([r["day"] for r in rows], [r["score"] for r in rows], "light", annotations=notes),
+        ),
+        _figure(
+            "What makes up the score",
+            contribution_waterfall(
+                found.latest.measures if found.latest else [],
+                found.latest.score if found.latest else None,
+                "light",
+            ),
+        ),
+    ]
+
+
+def _cohorts(session: Session, view: SavedView) -> list[dict[str, Any]]:
+    state = state_of(view)
+    date_field = (
+        state.options.get("date") if state.options.get("date") in cohort_q.DATE_FIELDS else "contract_start"
+    )
+    split = state.options.get("split") if state.options.get("split") in cohort_q.SPLITS else ""
+    today = date.today()
+    since = date(today.year - 2, today.month, 1)
+    rows = cohort_q.cohort_rows(session, state.filters, date_field=date_field, split=split, since=since)
+    tables = cohort_tables(rows["sizes"], rows["churns"], rows["revenue"], today=today)
+    if tables.logos.empty:
+        return [{"kind": "text", "text": "No cohorts match this view."}]
+    sections = []
+    for name, matrix in (("Logo retention", tables.logos), ("GRR", tables.grr), ("NRR", tables.nrr)):
+        labels = [f"{s} · {c}" if split else c for s, c in matrix.index]
+        sections.append(
+            _figure(
+                f"{name} by cohort (%)",
+                heatmap(matrix.to_numpy().tolist(), labels, list(matrix.columns), "light", value_label=name),
+            )
+        )
+        months = list(matrix.columns)
+        series = {str(k): (months, v) for k, v in weighted_curve(matrix, tables.sizes).items()}
+        sections.append(
+            _figure(
+                f"{name} curve", curves(series, "light", x_label="Months since start", y_label=f"{name} (%)")
+            )
+        )
+    return sections
+
+
+def _compare(session: Session, view: SavedView) -> list[dict[str, Any]]:
+    from dashapp.filters import parse
+
+    raw = view.options.get("set") or []
+    sets = [parse(str(s))[0] for s in (raw if isinstance(raw, list) else [raw])][:4]
+    rows = []
+    for i, f in enumerate(sets):
+        k = overview_q.kpis(session, f)
+        c = compare_q.churn(session, f)
+        rows.append(
+            [
+                f"Set {i + 1}: {describe(f)}",
+                format_count(k.accounts),
+                format_money(k.arr),
+                "-" if k.avg_score is None else f"{k.avg_score:.1f}",
+                "-" if c["rate"] is None else f"{c['rate']:.1f}%",
+            ]
+        )
+    return [
+        {
+            "kind": "table",
+            "title": "Side by side",
+            "headers": ["Set", "Accounts", "ARR", "Avg score", "Churn, 12 months"],
+            "rows": rows,
+        }
+    ]
+
+
+def render_view(session: Session, view: SavedView, *, page_number: int = 1) -> list[dict[str, Any]]:
+    """The sections of a shared view, computed from its stored state only."""
+    filters = state_of(view).filters
+    head = {"kind": "text", "text": describe(filters), "id": "shared-filters"}
+    if view.page == "/":
+        return [head, *_overview(session, view)]
+    if view.page == "/accounts":
+        return [head, *_accounts(session, view, page_number)]
+    if view.page.startswith("/accounts/"):
+        return _account(session, view)
+    if view.page == "/cohorts":
+        return [head, *_cohorts(session, view)]
+    if view.page == "/compare":
+        return _compare(session, view)
+    return [{"kind": "text", "text": "This kind of view cannot be shown."}]
