@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,6 +77,16 @@ def _check_visibility(user: User, visibility: str) -> str:
     if visibility == "team" and not can(user, "share_views"):
         raise ViewForbidden("Your role can save private views only.")
     return visibility
+
+
+def _check_unique(session: Session, user: User, page: str, name: str, exclude: int | None = None) -> None:
+    stmt = select(SavedView.id).where(
+        SavedView.owner_id == user.id, SavedView.page == page, func.lower(SavedView.name) == name.lower()
+    )
+    if exclude is not None:
+        stmt = stmt.where(SavedView.id != exclude)
+    if session.scalar(stmt) is not None:
+        raise ViewError(f"name: you already have a view called {name!r} on this page")
 
 
 @dataclass(frozen=True)
@@ -149,9 +159,10 @@ def save_view(
         options=options,
         visibility=visibility,
     )
-    session.add(view)
+    _check_unique(session, user, view.page, view.name)
     try:
         with session.begin_nested():
+            session.add(view)
             session.flush()
     except IntegrityError:
         raise ViewError(f"name: you already have a view called {view.name!r} on this page") from None
@@ -183,12 +194,10 @@ def _owned(session: Session, user: User, view_id: int) -> SavedView:
 
 def rename_view(session: Session, user: User, view_id: int, name: str) -> SavedView:
     view = _owned(session, user, view_id)
-    old, view.name = view.name, _check_name(name)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise ViewError(f"name: you already have a view called {view.name!r} on this page") from None
+    new = _check_name(name)
+    _check_unique(session, user, view.page, new, exclude=view.id)
+    old, view.name = view.name, new
+    session.flush()
     _audit(session, user, "view.rename", view, old=old, new=view.name)
     return view
 

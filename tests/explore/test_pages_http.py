@@ -1,0 +1,120 @@
+"""The pages and their callbacks over HTTP, as the browser calls them, with each role."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.explore.dash_http import FB_ALL, fb, invoke
+from tests.support.dash_calls import render_page
+
+
+@pytest.mark.parametrize(
+    ("path", "search", "expected"),
+    [
+        ("/", "?band=red", "Acme Falling"),
+        ("/accounts", "?segment=smb&sort=-arr", "accounts-grid"),
+        ("/accounts/acme", "", "Logins fell by half"),
+        ("/cohorts", "?split=segment", "Logo retention"),
+        ("/compare", "?set=segment%3Denterprise&set=segment%3Dsmb", "compare-table"),
+        ("/views", "", "Saved views"),
+        ("/", "?score_min=%3Cscript%3E", "is not a number"),
+    ],
+)
+def test_every_page_renders_for_a_viewer(client, logged_in, book, path, search, expected) -> None:
+    logged_in("viewer")
+    response = render_page(client, path, search)
+    assert response.status_code == 200
+    assert expected in response.get_data(as_text=True)
+
+
+def test_overview_filter_change_over_http(client, logged_in, book) -> None:
+    logged_in("viewer")
+    response = invoke(
+        client,
+        "overview-content.children",
+        {f"{FB_ALL}.value": fb(segment=["smb"], status="active"), "theme-store.data": "light"},
+        {
+            f"{FB_ALL}.id": [
+                ({"type": "fb", "key": k}, {"type": "fb", "key": k}) for k in ("segment", "status")
+            ]
+        },
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "Beta Thriving" in body and "Acme Falling" not in body
+    assert '"q": "segment=smb"' in body or '"q":"segment=smb"' in body
+
+
+def test_accounts_rows_over_http_ship_one_block(client, logged_in, book) -> None:
+    logged_in("viewer")
+    response = invoke(
+        client,
+        "accounts-grid.getRowsResponse",
+        {
+            "accounts-grid.getRowsRequest": {
+                "startRow": 0,
+                "endRow": 100,
+                "sortModel": [{"colId": "score", "sort": "asc"}],
+            }
+        },
+        {
+            f"{FB_ALL}.value": fb(status="all"),
+            f"{FB_ALL}.id": [({"type": "fb", "key": "status"}, {"type": "fb", "key": "status"})],
+            "acc-columns.value": ["name", "score"],
+        },
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    data = response.json["response"]["accounts-grid"]["getRowsResponse"]
+    assert data["rowCount"] == 4
+    assert [r["name"] for r in data["rowData"]] == [
+        "Delta Gone",
+        "Acme Falling",
+        "Beta Thriving",
+        "Gamma Unscored",
+    ]
+
+
+def test_viewer_cannot_save_team_views_or_share_over_http(client, logged_in, book, session) -> None:
+    from sqlalchemy import select
+
+    from models.view import SavedView
+
+    user = logged_in("viewer")
+    save = invoke(
+        client,
+        "view-save-result.children",
+        {"view-save.n_clicks": 1},
+        {
+            "view-name.value": "My team view",
+            "view-visibility.value": "team",
+            "view-default.value": False,
+            '{"page":["ALL"],"type":"page-query"}.data': [
+                ({"type": "page-query", "page": "/"}, {"path": "/", "q": "band=red", "replace": False})
+            ],
+        },
+    )
+    assert save.status_code == 200
+    assert "Your role can save private views only." in save.get_data(as_text=True)
+    share = invoke(client, "share-result.children", {"share-create.n_clicks": 1, "views-select.value": "1"})
+    assert share.status_code == 403
+    private = invoke(
+        client,
+        "view-save-result.children",
+        {"view-save.n_clicks": 1},
+        {
+            "view-name.value": "Mine",
+            "view-visibility.value": "private",
+            "view-default.value": True,
+            '{"page":["ALL"],"type":"page-query"}.data': [
+                ({"type": "page-query", "page": "/"}, {"path": "/", "q": "band=red", "replace": False})
+            ],
+        },
+    )
+    assert "Saved." in private.get_data(as_text=True)
+    saved = session.scalars(select(SavedView).where(SavedView.owner_id == user.id)).all()
+    assert [(v.name, v.visibility, v.query, v.is_default) for v in saved] == [
+        ("Mine", "private", "band=red", True)
+    ]
+    # The default view opens when the page has no query.
+    assert "Acme Falling" in render_page(client, "/").get_data(as_text=True)
+    assert "Beta Thriving" not in render_page(client, "/").get_data(as_text=True)
