@@ -45,6 +45,14 @@ def shared_view(token: str) -> Response:
     return _no_store(make_response(html, 200))
 
 
+@bp.get("/share/")
+@bp.get("/share/<path:_rest>")
+def not_a_share_link(_rest: str = "") -> Response:
+    """Anything else under /share/ is refused here, so the public prefix serves no other page."""
+    page = render_template("share_refused.html", reason="This share link is not valid.")
+    return _no_store(make_response(page, 404))
+
+
 def init_share(server: Flask) -> None:
     add_public_prefix(PREFIX)
     server.register_blueprint(bp)
