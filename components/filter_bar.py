@@ -44,8 +44,16 @@ RENEWALS = [("Any renewal date", ""), ("Renews in 30 days", "30"), ("in 60 days"
 RENEWALS += [("in 180 days", "180"), ("in 365 days", "365")]
 
 
-def fid(key: str) -> dict[str, str]:
-    return {"type": FB, "key": key}
+def fid(key: str, page: str) -> dict[str, str]:
+    """A control's id; the page is part of it so one page's callbacks never fire for another page's bar."""
+    return {"type": FB, "page": page, "key": key}
+
+
+def fb_all(page: str) -> dict[str, Any]:
+    """Every filter-bar control of `page` (a pattern-matching id)."""
+    from dash import ALL
+
+    return {"type": FB, "page": page, "key": ALL}
 
 
 def attrs_text(filters: Filters) -> str:
@@ -104,13 +112,13 @@ def _options(values: Sequence[Any], labels: Mapping[Any, str] | None = None) -> 
     return [{"label": labels.get(v, str(v)), "value": str(v)} for v in values]
 
 
-def _multi(key: str, label: str, options: list[dict], value: list[str]) -> dbc.Col:
+def _multi(page: str, key: str, label: str, options: list[dict], value: list[str]) -> dbc.Col:
     # Keep values from the URL even when no account has them (yet), so the view round-trips.
     known = {o["value"] for o in options}
     options = options + [{"label": v, "value": v} for v in value if v not in known]
     return dbc.Col(
         dcc.Dropdown(
-            id=fid(key),
+            id=fid(key, page),
             options=options,
             value=value,
             multi=True,
@@ -123,9 +131,9 @@ def _multi(key: str, label: str, options: list[dict], value: list[str]) -> dbc.C
     )
 
 
-def _number(key: str, placeholder: str, value: float | None, step: float = 1) -> dbc.Input:
+def _number(page: str, key: str, placeholder: str, value: float | None, step: float = 1) -> dbc.Input:
     return dbc.Input(
-        id=fid(key),
+        id=fid(key, page),
         type="number",
         value=value,
         placeholder=placeholder,
@@ -136,15 +144,17 @@ def _number(key: str, placeholder: str, value: float | None, step: float = 1) ->
     )
 
 
-def _range_group(label: str, low: str, high: str, values: Mapping[str, Any], unit: str = "") -> dbc.Col:
+def _range_group(
+    page: str, label: str, low: str, high: str, values: Mapping[str, Any], unit: str = ""
+) -> dbc.Col:
     return dbc.Col(
         [
             dbc.Label(label, className="small mb-1"),
             dbc.InputGroup(
                 [
-                    _number(low, f"min{unit}", values[low]),
+                    _number(page, low, f"min{unit}", values[low]),
                     dbc.InputGroupText("-"),
-                    _number(high, f"max{unit}", values[high]),
+                    _number(page, high, f"max{unit}", values[high]),
                 ],
                 size="sm",
             ),
@@ -155,9 +165,9 @@ def _range_group(label: str, low: str, high: str, values: Mapping[str, Any], uni
     )
 
 
-def _select(key: str, choices: Sequence[tuple[str, str]], value: str, label: str) -> dbc.Select:
+def _select(page: str, key: str, choices: Sequence[tuple[str, str]], value: str, label: str) -> dbc.Select:
     return dbc.Select(
-        id=fid(key),
+        id=fid(key, page),
         options=[{"label": lab, "value": val} for lab, val in choices],
         value=value,
         size="sm",
@@ -165,14 +175,15 @@ def _select(key: str, choices: Sequence[tuple[str, str]], value: str, label: str
     )
 
 
-def _date(key: str, value: str, label: str) -> dbc.Input:
-    return dbc.Input(id=fid(key), type="date", value=value, size="sm", debounce=True, name=label)
+def _date(page: str, key: str, value: str, label: str) -> dbc.Input:
+    return dbc.Input(id=fid(key, page), type="date", value=value, size="sm", debounce=True, name=label)
 
 
 def make_filter_bar(
     filters: Filters,
     options: Mapping[str, Sequence[Any]],
     *,
+    page: str,
     owner_names: Mapping[int, str] | None = None,
     errors: Sequence[str] = (),
     open_more: bool | None = None,
@@ -199,7 +210,7 @@ def make_filter_bar(
         [
             dbc.Col(
                 dbc.Input(
-                    id=fid("q"),
+                    id=fid("q", page),
                     value=v["q"],
                     type="search",
                     placeholder="Search name, domain, id",
@@ -210,12 +221,13 @@ def make_filter_bar(
                 xs=12,
                 lg=1,
             ),
-            _multi("segment", "Segment", _options(options.get("segment", ())), v["segment"]),
-            _multi("plan", "Plan", _options(options.get("plan", ())), v["plan"]),
-            _multi("region", "Region", _options(options.get("region", ())), v["region"]),
-            _multi("band", "Band", _options(BAND_CHOICES), v["band"]),
+            _multi(page, "segment", "Segment", _options(options.get("segment", ())), v["segment"]),
+            _multi(page, "plan", "Plan", _options(options.get("plan", ())), v["plan"]),
+            _multi(page, "region", "Region", _options(options.get("region", ())), v["region"]),
+            _multi(page, "band", "Band", _options(BAND_CHOICES), v["band"]),
             dbc.Col(
                 _select(
+                    page,
                     "status",
                     [("Active", "active"), ("Churned", "churned"), ("All", "all")],
                     v["status"],
@@ -224,19 +236,19 @@ def make_filter_bar(
                 xs=6,
                 lg=1,
             ),
-            dbc.Col(_select("period", PERIODS, v["period"], "Trend period"), xs=6, lg=2),
+            dbc.Col(_select(page, "period", PERIODS, v["period"], "Trend period"), xs=6, lg=2),
         ],
         className="g-2 align-items-center",
     )
     more = dbc.Row(
         [
-            _multi("industry", "Industry", _options(options.get("industry", ())), v["industry"]),
-            _multi("owner", "Owner", owners, v["owner"]),
-            _multi("stage", "Lifecycle stage", _options(LIFECYCLE_STAGES), v["stage"]),
+            _multi(page, "industry", "Industry", _options(options.get("industry", ())), v["industry"]),
+            _multi(page, "owner", "Owner", owners, v["owner"]),
+            _multi(page, "stage", "Lifecycle stage", _options(LIFECYCLE_STAGES), v["stage"]),
             dbc.Col(
                 [
                     dbc.Label("Renewal", className="small mb-1"),
-                    _select("renewal_within", RENEWALS, v["renewal_within"], "Renewal within"),
+                    _select(page, "renewal_within", RENEWALS, v["renewal_within"], "Renewal within"),
                 ],
                 xs=12,
                 sm=6,
@@ -247,8 +259,8 @@ def make_filter_bar(
                     dbc.Label("Renewal between", className="small mb-1"),
                     dbc.InputGroup(
                         [
-                            _date("renewal_from", v["renewal_from"], "Renewal from"),
-                            _date("renewal_to", v["renewal_to"], "Renewal to"),
+                            _date(page, "renewal_from", v["renewal_from"], "Renewal from"),
+                            _date(page, "renewal_to", v["renewal_to"], "Renewal to"),
                         ],
                         size="sm",
                     ),
@@ -257,16 +269,16 @@ def make_filter_bar(
                 sm=6,
                 lg=4,
             ),
-            _range_group("Score (0-100)", "score_min", "score_max", v),
-            _range_group("7-day change (points)", "change7_min", "change7_max", v),
-            _range_group("30-day change (points)", "change30_min", "change30_max", v),
-            _range_group("90-day change (points)", "change90_min", "change90_max", v),
-            _range_group("ARR (USD)", "arr_min", "arr_max", v),
+            _range_group(page, "Score (0-100)", "score_min", "score_max", v),
+            _range_group(page, "7-day change (points)", "change7_min", "change7_max", v),
+            _range_group(page, "30-day change (points)", "change30_min", "change30_max", v),
+            _range_group(page, "90-day change (points)", "change90_min", "change90_max", v),
+            _range_group(page, "ARR (USD)", "arr_min", "arr_max", v),
             dbc.Col(
                 [
                     dbc.Label("Custom attributes", className="small mb-1"),
                     dbc.Input(
-                        id=fid("attrs"),
+                        id=fid("attrs", page),
                         value=v["attrs"],
                         placeholder="tier=gold, seats>=10",
                         debounce=True,
@@ -281,7 +293,11 @@ def make_filter_bar(
                 [
                     dbc.Label("Trend dates (instead of period)", className="small mb-1"),
                     dbc.InputGroup(
-                        [_date("from", v["from"], "Trend from"), _date("to", v["to"], "Trend to")], size="sm"
+                        [
+                            _date(page, "from", v["from"], "Trend from"),
+                            _date(page, "to", v["to"], "Trend to"),
+                        ],
+                        size="sm",
                     ),
                 ],
                 xs=12,

@@ -16,8 +16,9 @@ from components.tables import make_score_badge
 from dashapp.extensions import db_session
 from dashapp.filters import DEFAULT_TREND_DAYS, Filters
 from dashapp.queries import account as q
-from dashapp.ui.page import card, from_url, graph, loading, page_header, theme
+from dashapp.ui.page import card, from_url, graph, loading, page_header, theme, theme_id, theme_store
 
+PAGE = "/accounts/<external_id>"
 dash.register_page(
     __name__,
     path_template="/accounts/<external_id>",
@@ -170,7 +171,7 @@ def layout(external_id: str = "", **query: Any) -> html.Div:
     title = view.account.name if view else "Account"
     page = f"/accounts/{external_id}"
     period = dbc.Select(
-        id=fid("period"),
+        id=fid("period", PAGE),
         options=[{"label": lab, "value": val} for lab, val in PERIODS],
         value=str(state.filters.period or DEFAULT_TREND_DAYS),
         size="sm",
@@ -182,6 +183,7 @@ def layout(external_id: str = "", **query: Any) -> html.Div:
             dbc.Row(dbc.Col(period, xs=6, md=3, lg=2), className="mb-2"),
             html.Div(id="fb-errors"),
             html.Div(id="filter-bar", hidden=True),
+            theme_store(PAGE),
             make_page_query_store(page, f"period={state.filters.period}" if state.filters.period else ""),
             html.Div(external_id, id="account-id", hidden=True),
             loading(content(external_id, state.filters, theme()), "account-content"),
@@ -192,8 +194,8 @@ def layout(external_id: str = "", **query: Any) -> html.Div:
 @dash.callback(
     Output("account-content", "children"),
     Output({"type": "page-query", "page": dash.ALL}, "data"),
-    Input(fid("period"), "value"),
-    Input("theme-store", "data"),
+    Input(fid("period", PAGE), "value"),
+    Input(theme_id(PAGE), "data"),
     State("account-id", "children"),
     prevent_initial_call=True,
 )

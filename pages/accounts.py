@@ -7,9 +7,9 @@ from typing import Any
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html
 
-from components.filter_bar import FB
+from components.filter_bar import fb_all
 from components.format import format_count
 from dashapp.extensions import db_session
 from dashapp.filters import Filters, describe, parse_sort, to_sort
@@ -166,8 +166,8 @@ def rows_response(
     Output("fb-errors", "children", allow_duplicate=True),
     Output("accounts-count", "children"),
     Input("accounts-grid", "getRowsRequest"),
-    State({"type": FB, "key": ALL}, "value"),
-    State({"type": FB, "key": ALL}, "id"),
+    State(fb_all(PAGE), "value"),
+    State(fb_all(PAGE), "id"),
     State("acc-columns", "value"),
     prevent_initial_call=True,
 )
@@ -180,8 +180,8 @@ def rows(request: dict | None, values: list, ids: list[dict], columns: list[str]
     Output({"type": "page-query", "page": PAGE}, "data", allow_duplicate=True),
     Input("acc-columns", "value"),
     State("accounts-grid", "columnState"),
-    State({"type": FB, "key": ALL}, "value"),
-    State({"type": FB, "key": ALL}, "id"),
+    State(fb_all(PAGE), "value"),
+    State(fb_all(PAGE), "id"),
     prevent_initial_call=True,
 )
 def choose_columns(
@@ -210,6 +210,6 @@ dash.clientside_callback(
     }
     """,
     Output("accounts-purge", "children"),
-    Input({"type": FB, "key": ALL}, "value"),
+    Input(fb_all(PAGE), "value"),
     prevent_initial_call=True,
 )

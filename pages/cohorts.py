@@ -8,18 +8,19 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Output, State, html
+from dash import Output, html
 
 from analytics.cohorts import cohort_tables, weighted_curve
 from components.alerts import make_empty_state
-from components.filter_bar import FB, fid
+from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap
 from dashapp.extensions import db_session
 from dashapp.filters import Filters
 from dashapp.queries import cohorts as q
 from dashapp.ui.page import (
-    FILTER_INPUTS,
     card,
+    filter_ids,
+    filter_inputs,
     filter_section,
     from_url,
     graph,
@@ -177,7 +178,7 @@ def layout(**query: Any) -> html.Div:
                 [
                     dbc.Label("Cohort by", className="small mb-1"),
                     dbc.Select(
-                        id=fid("date"),
+                        id=fid("date", PAGE),
                         options=[{"label": v, "value": k} for k, v in q.DATE_FIELDS.items()],
                         value=date_field,
                         size="sm",
@@ -190,7 +191,7 @@ def layout(**query: Any) -> html.Div:
                 [
                     dbc.Label("Split by", className="small mb-1"),
                     dbc.Select(
-                        id=fid("split"),
+                        id=fid("split", PAGE),
                         options=[{"label": v, "value": k} for k, v in q.SPLITS.items()],
                         value=split,
                         size="sm",
@@ -218,8 +219,8 @@ def layout(**query: Any) -> html.Div:
     Output("cohorts-content", "children"),
     Output({"type": "page-query", "page": PAGE}, "data"),
     Output("fb-errors", "children", allow_duplicate=True),
-    *FILTER_INPUTS,
-    State({"type": FB, "key": ALL}, "id"),
+    *filter_inputs(PAGE),
+    filter_ids(PAGE),
     prevent_initial_call=True,
 )
 def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:

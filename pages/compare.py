@@ -17,7 +17,7 @@ from dashapp.filters import BAND_CHOICES, DEFAULT_TREND_DAYS, Filters, describe,
 from dashapp.queries import compare as cq
 from dashapp.queries import overview as oq
 from dashapp.queries.options import filter_options
-from dashapp.ui.page import card, graph, loading, page_header, theme
+from dashapp.ui.page import card, graph, loading, page_header, theme, theme_id, theme_store
 
 PAGE = "/compare"
 MAX_SETS = 4
@@ -272,7 +272,7 @@ def layout(**query: Any) -> html.Div:
             html.Div(
                 [
                     dbc.Select(
-                        id=fid("period"),
+                        id=fid("period", PAGE),
                         options=[{"label": lab, "value": val} for lab, val in PERIODS],
                         value=str(period or DEFAULT_TREND_DAYS),
                         size="sm",
@@ -296,6 +296,7 @@ def layout(**query: Any) -> html.Div:
                 id="fb-errors",
             ),
             make_page_query_store(PAGE, page_query(sets, period)),
+            theme_store(PAGE),
             loading(content(sets, period, theme()), "compare-content"),
         ]
     )
@@ -306,8 +307,8 @@ def layout(**query: Any) -> html.Div:
     Output({"type": "page-query", "page": PAGE}, "data"),
     Output("fb-errors", "children", allow_duplicate=True),
     Input({"type": "cmp", "set": ALL, "key": ALL}, "value"),
-    Input(fid("period"), "value"),
-    Input("theme-store", "data"),
+    Input(fid("period", PAGE), "value"),
+    Input(theme_id(PAGE), "data"),
     State({"type": "cmp", "set": ALL, "key": ALL}, "id"),
     prevent_initial_call=True,
 )

@@ -17,9 +17,9 @@ from dashapp.extensions import db_session
 from dashapp.filters import Filters, describe
 from dashapp.queries import overview as q
 from dashapp.ui.page import (
-    FILTER_IDS,
-    FILTER_INPUTS,
     card,
+    filter_ids,
+    filter_inputs,
     filter_outputs,
     filter_section,
     from_url,
@@ -123,7 +123,10 @@ def layout(**query: Any) -> html.Div:
 
 
 @dash.callback(
-    *filter_outputs(PAGE, "overview-content"), *FILTER_INPUTS, FILTER_IDS, prevent_initial_call=True
+    *filter_outputs(PAGE, "overview-content"),
+    *filter_inputs(PAGE),
+    filter_ids(PAGE),
+    prevent_initial_call=True,
 )
 def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
     filters, errors = read_controls(values, ids)

@@ -38,12 +38,24 @@ def register(app: Dash) -> None:
         Input({"type": "page-query", "page": ALL}, "data"),
     )
 
+    app.clientside_callback(
+        """
+        function(theme) {
+            const outputs = window.dash_clientside.callback_context.outputs_list || [];
+            return outputs.map(() => theme || "light");
+        }
+        """,
+        Output({"type": "page-theme", "page": ALL}, "data"),
+        Input("theme-store", "data"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
-        Output({"type": FB, "key": ALL}, "value"),
+        Output({"type": FB, "page": ALL, "key": ALL}, "value"),
         Output("fb-errors", "children"),
         Input("popstate-store", "data"),
         Input("fb-clear", "n_clicks"),
-        State({"type": FB, "key": ALL}, "id"),
+        State({"type": FB, "page": ALL, "key": ALL}, "id"),
         prevent_initial_call=True,
     )
     def restore(popstate: dict | None, _clear: int | None, ids: list[dict]) -> list[Any]:

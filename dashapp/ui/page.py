@@ -8,11 +8,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html
 from flask_login import current_user
 
 from components.filter_bar import (
-    FB,
+    fb_all,
     make_filter_bar,
     make_filter_errors,
     make_page_query_store,
@@ -24,8 +24,23 @@ from dashapp.queries.options import filter_options, owner_names
 from dashapp.saved_views import default_view, state_of
 from dashapp.ui.views import make_views_menu
 
-FILTER_INPUTS = [Input({"type": FB, "key": ALL}, "value"), Input("theme-store", "data")]
-FILTER_IDS = State({"type": FB, "key": ALL}, "id")
+
+def theme_id(page: str) -> dict[str, str]:
+    """The page's copy of the theme (the shell fills every page's copy), so theme changes re-render this
+    page's figures without firing other pages' callbacks."""
+    return {"type": "page-theme", "page": page}
+
+
+def theme_store(page: str) -> dcc.Store:
+    return dcc.Store(id=theme_id(page), data=theme())
+
+
+def filter_inputs(page: str) -> list[Input]:
+    return [Input(fb_all(page), "value"), Input(theme_id(page), "data")]
+
+
+def filter_ids(page: str) -> State:
+    return State(fb_all(page), "id")
 
 
 @dataclass(frozen=True)
@@ -82,8 +97,10 @@ def filter_section(state: PageState, page: str, extras: Mapping[str, Any] | None
             filter_options(session),
             owner_names=owner_names(session),
             errors=state.errors,
+            page=page,
         ),
         make_page_query_store(page, query_string(state.filters, extras)),
+        theme_store(page),
     ]
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-FB_ALL = '{"key":["ALL"],"type":"fb"}'
+
+def fb_all(page: str) -> str:
+    """The registered key of a page's filter-bar wildcard, as in /_dash-dependencies."""
+    return json.dumps({"key": ["ALL"], "page": page, "type": "fb"}, separators=(",", ":"))
+
+
+def theme_key(page: str) -> str:
+    return json.dumps({"page": page, "type": "page-theme"}, separators=(",", ":")) + ".data"
 
 
 def _parse_id(text: str) -> Any:
@@ -70,6 +77,11 @@ def invoke(
     return client.post("/_dash-update-component", json=body)
 
 
-def fb(**values: Any) -> list[tuple[dict[str, str], Any]]:
-    """Filter-bar controls for a wildcard input: fb(band=["red"]) -> [({"type": "fb", "key": "band"}, ["red"])]."""
-    return [({"type": "fb", "key": k}, v) for k, v in values.items()]
+def fb(page: str, **values: Any) -> list[tuple[dict[str, str], Any]]:
+    """A page's filter-bar controls for a wildcard input, as (id, value) pairs."""
+    return [({"type": "fb", "page": page, "key": k}, v) for k, v in values.items()]
+
+
+def fb_ids(page: str, *keys: str) -> list[tuple[dict[str, str], dict[str, str]]]:
+    """The same controls' ids (the wildcard State of their "id" property)."""
+    return [({"type": "fb", "page": page, "key": k},) * 2 for k in keys]

@@ -21,7 +21,7 @@ def text_of(component: Any) -> str:
 def controls(**query: Any) -> tuple[list[Any], list[dict[str, str]]]:
     """The filter bar's values and ids, as the pattern-matching callbacks receive them."""
     values = control_values(parse(query)[0])
-    ids = [fid(k) for k in CONTROL_KEYS]
+    ids = [fid(k, "/") for k in CONTROL_KEYS]
     return [values[k] for k in CONTROL_KEYS], ids
 
 
@@ -118,7 +118,7 @@ def test_account_page_shows_history_breakdown_timeline(book, as_user, page) -> N
 
 def test_cohorts_content_and_callback(book, as_user, page) -> None:
     values, ids = controls(status="all")
-    ids += [fid("date"), fid("split")]
+    ids += [fid("date", "/cohorts"), fid("split", "/cohorts")]
     values += ["contract_start", "segment"]
     with as_user("viewer"):
         shown = text_of(page("cohorts").layout(split="segment"))
@@ -148,7 +148,7 @@ def test_compare_sets_from_url_and_controls(book, as_user, page) -> None:
 def test_filter_bar_restores_controls_on_back_and_clears(book, as_user, page, app) -> None:
     from dashapp.ui import filterbar
 
-    ids = [fid(k) for k in CONTROL_KEYS]
+    ids = [fid(k, "/") for k in CONTROL_KEYS]
     with app.test_request_context("/"):
         from dash._callback_context import context_value
         from dash._utils import AttributeDict

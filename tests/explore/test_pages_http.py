@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.explore.dash_http import FB_ALL, fb, invoke
+from tests.explore.dash_http import fb, fb_all, fb_ids, invoke, theme_key
 from tests.support.dash_calls import render_page
 
 
@@ -32,12 +32,8 @@ def test_overview_filter_change_over_http(client, logged_in, book) -> None:
     response = invoke(
         client,
         "overview-content.children",
-        {f"{FB_ALL}.value": fb(segment=["smb"], status="active"), "theme-store.data": "light"},
-        {
-            f"{FB_ALL}.id": [
-                ({"type": "fb", "key": k}, {"type": "fb", "key": k}) for k in ("segment", "status")
-            ]
-        },
+        {f"{fb_all('/')}.value": fb("/", segment=["smb"], status="active"), theme_key("/"): "light"},
+        {f"{fb_all('/')}.id": fb_ids("/", "segment", "status")},
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_data(as_text=True)
@@ -58,8 +54,8 @@ def test_accounts_rows_over_http_ship_one_block(client, logged_in, book) -> None
             }
         },
         {
-            f"{FB_ALL}.value": fb(status="all"),
-            f"{FB_ALL}.id": [({"type": "fb", "key": "status"}, {"type": "fb", "key": "status"})],
+            f"{fb_all('/accounts')}.value": fb("/accounts", status="all"),
+            f"{fb_all('/accounts')}.id": fb_ids("/accounts", "status"),
             "acc-columns.value": ["name", "score"],
         },
     )
