@@ -8,7 +8,9 @@ route takes besides the token is the page number of a shared account list.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, make_response, render_template, request
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, make_response, render_template, request, send_file
 
 from dashapp.auth.guard import add_public_prefix
 from dashapp.extensions import db_session
@@ -43,6 +45,17 @@ def shared_view(token: str) -> Response:
     sections = render_view(session, access.view, page_number=page_number)
     html = render_template("share.html", view=access.view, sections=sections, token_path=request.path)
     return _no_store(make_response(html, 200))
+
+
+@bp.get("/share/_static/plotly.min.js")
+def plotly_js() -> Response:
+    """plotly.js from the installed plotly package (Dash's component-suite route only serves a worker that has
+    rendered the Dash index first, which a share visitor never does)."""
+    import plotly
+
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    response = send_file(path, mimetype="application/javascript", max_age=86400)
+    return response
 
 
 @bp.get("/share/")
