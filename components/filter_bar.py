@@ -35,10 +35,10 @@ LIST_KEYS = ("segment", "plan", "region", "industry", "owner", "stage", "band")
 TEXT_KEYS = ("q", "status", "period", "renewal_within", "renewal_from", "renewal_to", "from", "to", "attrs")
 CONTROL_KEYS = (*LIST_KEYS, *NUMBER_KEYS, *TEXT_KEYS)
 PERIODS = [
-    ("Trend: 30 days", "30"),
-    ("Trend: 90 days", "90"),
-    ("Trend: 180 days", "180"),
-    ("Trend: 365 days", "365"),
+    ("30 days", "30"),
+    ("90 days", "90"),
+    ("180 days", "180"),
+    ("365 days", "365"),
 ]
 RENEWALS = [("Any renewal date", ""), ("Renews in 30 days", "30"), ("in 60 days", "60"), ("in 90 days", "90")]
 RENEWALS += [("in 180 days", "180"), ("in 365 days", "365")]
@@ -219,7 +219,7 @@ def make_filter_bar(
                     name="Search accounts",
                 ),
                 xs=12,
-                lg=1,
+                lg=2,
             ),
             _multi(page, "segment", "Segment", _options(options.get("segment", ())), v["segment"]),
             _multi(page, "plan", "Plan", _options(options.get("plan", ())), v["plan"]),
@@ -236,7 +236,7 @@ def make_filter_bar(
                 xs=6,
                 lg=1,
             ),
-            dbc.Col(_select(page, "period", PERIODS, v["period"], "Trend period"), xs=6, lg=2),
+            dbc.Col(_select(page, "period", PERIODS, v["period"], "Trend period"), xs=6, lg=1),
         ],
         className="g-2 align-items-center",
     )
