@@ -6,11 +6,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from components.alerts import make_empty_state
 from components.format import format_count, format_money
-from components.health_charts import band_migration, score_histogram
+from components.health_charts import empty_figure, score_histogram
 from components.kpi import make_kpi_card
 from components.tables import make_movers_table, make_renewals_table
 from dashapp.extensions import db_session
@@ -62,7 +62,7 @@ def _kpi_row(k: q.Kpis) -> dbc.Row:
 
 def content(filters: Filters, theme_name: str | None) -> list[Any]:
     session = db_session()
-    kpis = q.kpis(session, filters)
+    kpis, distribution = q.summary(session, filters)
     if kpis.accounts == 0:
         return [
             make_empty_state(
@@ -80,7 +80,7 @@ def content(filters: Filters, theme_name: str | None) -> list[Any]:
                 dbc.Col(
                     card(
                         "Score distribution",
-                        graph(score_histogram(q.score_distribution(session, filters), theme_name), "ov-dist"),
+                        graph(score_histogram(distribution, theme_name), "ov-dist"),
                         note="accounts per 10 points",
                     ),
                     lg=6,
@@ -88,7 +88,8 @@ def content(filters: Filters, theme_name: str | None) -> list[Any]:
                 dbc.Col(
                     card(
                         "Band migration",
-                        graph(band_migration(q.band_trend(session, filters), theme_name), "ov-bands"),
+                        # Filled by its own callback: the history scan is the slow part of this page.
+                        dcc.Loading(graph(empty_figure("Loading\u2026", theme_name), "ov-bands"), type="dot"),
                         note=f"{start:%d %b %Y} to {end:%d %b %Y}",
                     ),
                     lg=6,

@@ -142,26 +142,44 @@ COLUMNS: dict[str, Any] = {
 }
 
 
+# Columns that are never NULL in a row of the join (account columns, or health columns once unscored
+# accounts are excluded): ordering them needs no NULLS LAST, so an index serves either direction.
+NOT_NULL = frozenset({"id", "external_id", "name", "mrr", "arr", "currency"})
+HEALTH_NOT_NULL = frozenset({"score", "band", "overridden", "score_day", "why"})
+HEALTH_COLUMNS = frozenset(
+    {"score", "band", "overridden", "change7", "change30", "change90", "score_day", "why"}
+)
+
+
 def accounts_query(
     filters: Filters,
     columns: Sequence[str] | None = None,
     *,
     sort: Sequence[tuple[str, bool]] = (("name", False),),
     today: date | None = None,
+    scored: bool | None = None,
 ) -> Select:
     """SELECT the named `COLUMNS` (all by default) of the filtered accounts, ordered by `sort`
-    ((column, descending) pairs; unknown names are skipped) with `id` as the final tie-breaker so paging
-    is stable. Add `.limit()/.offset()` (or a keyset condition) to page it."""
+    ((column, descending) pairs; unknown names are skipped, NULLs last) with `id` as the final tie-breaker
+    so paging is stable. `scored=True/False` keeps only accounts with/without a current score (the first
+    lets PostgreSQL walk the score indexes). Add `.limit()/.offset()` to page it."""
     names = [c for c in (columns or COLUMNS) if c in COLUMNS]
     if "id" not in names:
         names.insert(0, "id")
     stmt = select(*(COLUMNS[n].label(n) for n in names)).select_from(health_join())
     stmt = apply(stmt, filters, today)
+    if scored is True:
+        stmt = stmt.where(AccountHealth.account_id.is_not(None))
+    elif scored is False:
+        stmt = stmt.where(AccountHealth.account_id.is_(None))
     order = []
+    never_null = NOT_NULL | (HEALTH_NOT_NULL if scored else frozenset())
     for name, descending in sort:
         column = COLUMNS.get(name)
-        if column is not None and name != "id":
-            order.append(column.desc().nulls_last() if descending else column.asc().nulls_last())
+        if column is None or name == "id":
+            continue
+        ordered = column.desc() if descending else column.asc()
+        order.append(ordered if name in never_null else ordered.nulls_last())
     return stmt.order_by(*order, Account.id)
 
 
@@ -187,7 +205,14 @@ def to_sort(sort: Sequence[tuple[str, bool]]) -> str:
     return ",".join(f"-{name}" if descending else name for name, descending in sort)
 
 
-def count_query(filters: Filters, today: date | None = None) -> Select:
-    """SELECT count(*) of the filtered accounts (joins account_health only when a filter reads it)."""
-    source = health_join() if filters.needs_health() else Account.__table__
-    return apply(select(func.count()).select_from(source), filters, today)
+def count_query(filters: Filters, today: date | None = None, *, scored: bool | None = None) -> Select:
+    """SELECT count(*) of the filtered accounts (joins account_health only when needed); `scored` as in
+    `accounts_query`."""
+    if scored is None and not filters.needs_health():
+        return apply(select(func.count()).select_from(Account.__table__), filters, today)
+    stmt = apply(select(func.count()).select_from(health_join()), filters, today)
+    if scored is True:
+        stmt = stmt.where(AccountHealth.account_id.is_not(None))
+    elif scored is False:
+        stmt = stmt.where(AccountHealth.account_id.is_(None))
+    return stmt

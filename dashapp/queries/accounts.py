@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashapp.filters import COLUMNS, Filters, accounts_query, count_query
+from dashapp.filters.sql import HEALTH_COLUMNS
 from dashapp.queries.overview import sample_days
 from models.health import HealthSnapshot
 
@@ -41,8 +42,21 @@ def account_block(
     start = max(0, int(start))
     end = min(max(start, int(end)), start + MAX_BLOCK)
     names = list(dict.fromkeys([*ALWAYS, *(c for c in columns if c in COLUMNS)]))
-    stmt = accounts_query(filters, names, sort=sort, today=today).offset(start).limit(end - start)
-    rows = [{k: _plain(v) for k, v in r._mapping.items()} for r in session.execute(stmt)]
+    limit = end - start
+    if sort and sort[0][0] in HEALTH_COLUMNS and "unscored" not in filters.band:
+        # Scored accounts first (through the score indexes), then the unscored ones (NULLs last).
+        stmt = accounts_query(filters, names, sort=sort, today=today, scored=True)
+        found = list(session.execute(stmt.offset(start).limit(limit)))
+        if len(found) < limit and not filters.needs_health():
+            scored_total = session.scalar(count_query(filters, today, scored=True)) or 0
+            rest = accounts_query(filters, names, sort=sort, today=today, scored=False)
+            found += session.execute(
+                rest.offset(max(0, start - scored_total)).limit(limit - len(found))
+            ).all()
+    else:
+        stmt = accounts_query(filters, names, sort=sort, today=today)
+        found = list(session.execute(stmt.offset(start).limit(limit)))
+    rows = [{k: _plain(v) for k, v in r._mapping.items()} for r in found]
     if "trend" in columns and rows:
         trends = score_trends(session, [r["id"] for r in rows], filters, today)
         for r in rows:

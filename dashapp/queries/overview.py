@@ -34,11 +34,17 @@ class Kpis:
         return self.avg_score - self.avg_score_30d_ago
 
 
-def kpis(session: Session, filters: Filters, today: date | None = None) -> Kpis:
-    band = func.coalesce(AccountHealth.band, "unscored")
+def summary(
+    session: Session, filters: Filters, today: date | None = None
+) -> tuple[Kpis, list[dict[str, Any]]]:
+    """KPIs and the score distribution in one pass over the filtered accounts (grouped by band and
+    10-point bucket: at most 31 groups)."""
+    band = func.coalesce(AccountHealth.band, "unscored").label("band")
+    bucket = func.least(cast(func.floor(AccountHealth.score / 10), Float), 9).label("bucket")
     stmt = apply(
         select(
-            band.label("band"),
+            band,
+            bucket,
             func.count().label("accounts"),
             func.coalesce(func.sum(Account.arr), 0).label("arr"),
             func.sum(AccountHealth.score).label("score_sum"),
@@ -47,37 +53,45 @@ def kpis(session: Session, filters: Filters, today: date | None = None) -> Kpis:
             func.count(AccountHealth.delta_30).label("past_n"),
         )
         .select_from(health_join())
-        .group_by(band),
+        .group_by(band, bucket),
         filters,
         today,
     )
     rows = session.execute(stmt).all()
     scored = sum(r.scored for r in rows)
     past_n = sum(r.past_n for r in rows)
-    return Kpis(
+    arr_by_band: dict[str, Decimal] = {}
+    accounts_by_band: dict[str, int] = {}
+    for r in rows:
+        arr_by_band[r.band] = arr_by_band.get(r.band, Decimal(0)) + Decimal(r.arr)
+        accounts_by_band[r.band] = accounts_by_band.get(r.band, 0) + r.accounts
+    kpis = Kpis(
         accounts=sum(r.accounts for r in rows),
         scored=scored,
-        arr=sum((Decimal(r.arr) for r in rows), Decimal(0)),
+        arr=sum(arr_by_band.values(), Decimal(0)),
         avg_score=(sum(r.score_sum or 0 for r in rows) / scored) if scored else None,
         avg_score_30d_ago=(sum(r.past_sum or 0 for r in rows) / past_n) if past_n else None,
-        arr_by_band={r.band: Decimal(r.arr) for r in rows},
-        accounts_by_band={r.band: r.accounts for r in rows},
+        arr_by_band=arr_by_band,
+        accounts_by_band=accounts_by_band,
     )
+    distribution = sorted(
+        (
+            {"bucket": int(r.bucket), "band": r.band, "accounts": r.accounts}
+            for r in rows
+            if r.bucket is not None
+        ),
+        key=lambda d: (d["bucket"], d["band"]),
+    )
+    return kpis, distribution
+
+
+def kpis(session: Session, filters: Filters, today: date | None = None) -> Kpis:
+    return summary(session, filters, today)[0]
 
 
 def score_distribution(session: Session, filters: Filters, today: date | None = None) -> list[dict[str, Any]]:
     """Accounts per 10-point score bucket and band: [{"bucket": 0..9, "band", "accounts"}]."""
-    bucket = func.least(cast(func.floor(AccountHealth.score / 10), Float), 9).label("bucket")
-    stmt = apply(
-        select(bucket, AccountHealth.band, func.count().label("accounts"))
-        .select_from(health_join())
-        .where(AccountHealth.score.is_not(None))
-        .group_by(bucket, AccountHealth.band)
-        .order_by(bucket),
-        filters,
-        today,
-    )
-    return [{"bucket": int(r.bucket), "band": r.band, "accounts": r.accounts} for r in session.execute(stmt)]
+    return summary(session, filters, today)[1]
 
 
 def sample_days(start: date, end: date, points: int = TREND_POINTS) -> list[date]:

@@ -167,3 +167,23 @@ def test_filter_bar_restores_controls_on_back_and_clears(book, as_user, page, ap
         context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "popstate-store.data", "value": None}]))
         with pytest.raises(PreventUpdate):
             filterbar.restore_controls(None, ids)
+
+
+def test_score_sort_pages_scored_then_unscored_accounts(book, as_user, session) -> None:
+    from dashapp.queries.accounts import account_block
+
+    everyone = parse("status=all")[0]
+    names = {v: k for k, v in book.ids.items()}
+
+    def block(sort, start, end):
+        rows, total = account_block(session, everyone, ["name"], sort, start, end)
+        assert total == 4
+        return [names[r["id"]] for r in rows]
+
+    assert block([("score", True)], 0, 10) == ["beta", "acme", "delta", "gamma"]
+    assert block([("score", True)], 1, 3) == ["acme", "delta"]
+    assert block([("score", True)], 2, 4) == ["delta", "gamma"]
+    assert block([("score", True)], 3, 10) == ["gamma"]
+    assert block([("score", False)], 0, 10) == ["delta", "acme", "beta", "gamma"]
+    assert block([("change30", False)], 0, 10)[-1] == "gamma"
+    assert block([("score", False)], 4, 10) == []

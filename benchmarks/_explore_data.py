@@ -152,7 +152,9 @@ def generate(
         if invoices:
             counts["invoices"] = _invoices(cur, rng, ids, mrr, start, churned, today)
         conn.commit()
-        cur.execute("ANALYZE")
+    # As autovacuum would have by then: fresh statistics and a visibility map for index-only scans.
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
     return counts
 
 
