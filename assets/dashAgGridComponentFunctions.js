@@ -13,7 +13,7 @@ dagcomponentfuncs.ScoreBadge = function (props) {
 dagcomponentfuncs.Sparkline = function (props) {
   var values = props.value || [];
   if (values.length < 2) { return React.createElement("span", { className: "text-body-secondary small" }, "–"); }
-  var w = 100, h = 24, pad = 2;
+  var w = 90, h = 24, pad = 2;
   var points = values.map(function (v, i) {
     var x = pad + (i * (w - 2 * pad)) / (values.length - 1);
     var y = h - pad - (Math.max(0, Math.min(100, v)) / 100) * (h - 2 * pad);
