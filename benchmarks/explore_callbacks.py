@@ -49,6 +49,10 @@ SORTS = [
 ]
 
 
+def _label(filters: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in filters.items()) or "no filter"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -110,6 +114,17 @@ def _overview_body(filters: dict[str, Any]) -> dict[str, Any]:
             {"id": {"page": "/", "type": "page-query"}, "property": "data"},
             {"id": "fb-errors", "property": "children@" + "x"},
         ],
+        "inputs": [values, {"id": {"page": "/", "type": "page-theme"}, "property": "data", "value": "light"}],
+        "state": [ids],
+        "changedPropIds": ['{"key":"band","page":"/","type":"fb"}.value'],
+    }
+
+
+def _trend_body(filters: dict[str, Any]) -> dict[str, Any]:
+    values, ids = _controls("/", filters)
+    return {
+        "output": "ov-bands.figure",
+        "outputs": {"id": "ov-bands", "property": "figure"},
         "inputs": [values, {"id": {"page": "/", "type": "page-theme"}, "property": "data", "value": "light"}],
         "state": [ids],
         "changedPropIds": ['{"key":"band","page":"/","type":"fb"}.value'],
@@ -256,7 +271,9 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         )
         overview_template = _fill_output_strings(http, base, _overview_body({}), "overview-content.children")
 
-        results: dict[str, list[float]] = {"trivial": [], "accounts": [], "overview": []}
+        figures["load average at start"] = round(os.getloadavg()[0], 1)
+        results: dict[str, list[float]] = {"trivial": [], "accounts": [], "overview": [], "trend": []}
+        by_filter: dict[str, list[float]] = {}
         sizes: dict[str, list[int]] = {"accounts": [], "overview": []}
         for _ in range(2):  # warm up both workers
             _post(http, base, trivial)
@@ -281,6 +298,10 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
                 assert status == 200, status
                 results["overview"].append(ms)
                 sizes["overview"].append(size)
+                by_filter.setdefault(_label(filters), []).append(ms + results["accounts"][-1])
+                ms, status, _ = _post(http, base, _trend_body(filters))
+                assert status == 200, status
+                results["trend"].append(ms)
         base_p50 = _pct(results["trivial"], 50)
         figures["trivial callback p50"] = (round(base_p50, 1), "ms")
         figures["trivial callback p95"] = (round(_pct(results["trivial"], 95), 1), "ms")
@@ -290,11 +311,16 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             figures[f"{name} filter change p95"] = (round(p95, 1), "ms")
             figures[f"{name} p95 / trivial p95"] = (round(p95 / _pct(results["trivial"], 95), 1), "x")
             figures[f"{name} largest response"] = (round(max(sizes[name]) / 1024, 1), "KiB")
+        figures["band migration callback p50"] = (round(_pct(results["trend"], 50), 1), "ms")
+        figures["band migration callback p95"] = (round(_pct(results["trend"], 95), 1), "ms")
         figures["callback samples each"] = len(results["accounts"])
+        for label, values in by_filter.items():
+            figures[f"accounts+overview median, {label}"] = (round(statistics.median(values)), "ms")
         browser = _browser_ready(base, max(2, args.repeat // 2 + 1))
         for name, values in browser.items():
             figures[f"{name} page ready p50"] = (round(_pct(values, 50)), "ms")
             figures[f"{name} page ready max"] = (round(max(values)), "ms")
+        figures["load average at end"] = round(os.getloadavg()[0], 1)
         return figures
     finally:
         if proc is not None:

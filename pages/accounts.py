@@ -155,9 +155,15 @@ def rows_response(
     cols = parse_columns(columns)
     start = int(request.get("startRow") or 0)
     end = int(request.get("endRow") or start + BLOCK)
-    rows, total = account_block(db_session(), filters, [*COLUMN_LABELS, "trend"], sort, start, end)
+    # The grid keeps the count it got with the first block, so later blocks skip counting.
+    rows, total = account_block(
+        db_session(), filters, [*COLUMN_LABELS, "trend"], sort, start, end, with_count=start == 0
+    )
+    if total is None and len(rows) < end - start:
+        total = start + len(rows)
     state = {"path": PAGE, "q": query_string(filters, _extras(cols, sort)), "replace": False}
-    return {"rowData": rows, "rowCount": total}, state, errors, _count_text(total, filters)
+    label = _count_text(total, filters) if start == 0 else dash.no_update
+    return {"rowData": rows, "rowCount": total}, state, errors, label
 
 
 @dash.callback(

@@ -70,8 +70,11 @@ def test_accounts_rows_callback_pages_and_sorts_on_the_server(book, as_user, pag
         second, *_ = page("accounts").rows_response(
             {**request, "startRow": 2, "endRow": 4}, values, ids, None
         )
+        last, *_ = page("accounts").rows_response({**request, "startRow": 3, "endRow": 5}, values, ids, None)
     assert [r["name"] for r in response["rowData"]] == ["Acme Falling", "Gamma Unscored"]
     assert [r["name"] for r in second["rowData"]] == ["Delta Gone", "Beta Thriving"]  # ties by id
+    assert second["rowCount"] is None  # a full later block: the grid keeps the first block's count
+    assert last["rowCount"] == 4  # a short block ends the list
     assert response["rowCount"] == 4 and count.startswith("4 accounts")
     assert state["q"] == "status=all&columns=name%2Cscore&sort=-arr"
     assert len(response["rowData"][0]["trend"]) > 2  # sparkline points

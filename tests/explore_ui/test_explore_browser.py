@@ -26,9 +26,12 @@ def dropdown(page, page_path: str, key: str):
 
 
 def pick(page, page_path: str, key: str, text: str) -> None:
+    """Open a filter dropdown, search for `text` and click that option (as a person would)."""
     dropdown(page, page_path, key).click()
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
+    search = page.locator(".dash-dropdown-content .dash-dropdown-search")
+    search.wait_for(state="visible")
+    search.fill(text)
+    page.locator(".dash-dropdown-content .dash-dropdown-option", has_text=text).first.click()
     page.keyboard.press("Escape")
 
 
