@@ -180,7 +180,13 @@ def layout(external_id: str = "", **query: Any) -> html.Div:
     return html.Div(
         [
             page_header(title, f"Account {external_id}", page),
-            dbc.Row(dbc.Col(period, xs=6, md=3, lg=2), className="mb-2"),
+            dbc.Row(
+                [
+                    dbc.Col(dbc.Label("Score history over", className="small mb-0"), width="auto"),
+                    dbc.Col(period, xs=6, md=3, lg=2),
+                ],
+                className="mb-2 g-2 align-items-center",
+            ),
             html.Div(id="fb-errors"),
             html.Div(id="filter-bar", hidden=True),
             theme_store(PAGE),

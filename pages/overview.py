@@ -6,11 +6,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import Output, dcc, html
 
 from components.alerts import make_empty_state
 from components.format import format_count, format_money
-from components.health_charts import empty_figure, score_histogram
+from components.health_charts import band_migration, empty_figure, score_histogram
 from components.kpi import make_kpi_card
 from components.tables import make_movers_table, make_renewals_table
 from dashapp.extensions import db_session
@@ -121,6 +121,14 @@ def layout(**query: Any) -> html.Div:
             loading(content(state.filters, theme()), "overview-content"),
         ]
     )
+
+
+@dash.callback(Output("ov-bands", "figure"), *filter_inputs(PAGE), filter_ids(PAGE))
+def update_trend(values: list, theme_name: str | None, ids: list[dict]) -> Any:
+    """Band migration over the trend window, loaded after the rest of the page (the history scan is the
+    slow part); it runs when the page opens and on every filter change."""
+    filters, _errors = read_controls(values, ids)
+    return band_migration(q.band_trend(db_session(), filters), theme_name)
 
 
 @dash.callback(

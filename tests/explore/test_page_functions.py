@@ -190,3 +190,15 @@ def test_score_sort_pages_scored_then_unscored_accounts(book, as_user, session) 
     assert block([("score", False)], 0, 10) == ["delta", "acme", "beta", "gamma"]
     assert block([("change30", False)], 0, 10)[-1] == "gamma"
     assert block([("score", False)], 4, 10) == []
+
+
+def test_overview_band_migration_loads_in_its_own_callback(book, as_user, page) -> None:
+    values, ids = controls(segment="enterprise")
+    with as_user("viewer"):
+        figure = page("overview").update_trend(values, "light", ids)
+    body = text_of(figure)
+    assert '"stackgroup": "bands"' in body and "Average score" in body
+    values, ids = controls(q="nothing-matches-this")
+    with as_user("viewer"):
+        empty = text_of(page("overview").update_trend(values, "light", ids))
+    assert "No score history in this period yet" in empty

@@ -120,6 +120,8 @@ def test_overview_filter_changes_url_and_content(server, ui_book, new_page) -> N
     page.goto(server + "/?segment=enterprise")
     settle(page)
     assert page.locator("#kpi-accounts .kpi-value").inner_text() == "10"
+    # Band migration arrives from its own callback: three band areas and the average line.
+    page.wait_for_function("() => document.querySelectorAll('#ov-bands .scatterlayer .trace').length === 4")
     pick(page, "/", "segment", "smb")
     page.wait_for_url(re.compile(r"/\?segment=enterprise&segment=smb$"))
     page.wait_for_function("() => document.querySelector('#kpi-accounts .kpi-value').innerText === '20'")
