@@ -124,7 +124,7 @@ def _trend_body(filters: dict[str, Any]) -> dict[str, Any]:
     values, ids = _controls("/", filters)
     return {
         "output": "ov-bands.figure",
-        "outputs": [{"id": "ov-bands", "property": "figure"}],
+        "outputs": {"id": "ov-bands", "property": "figure"},
         "inputs": [values, {"id": {"page": "/", "type": "page-theme"}, "property": "data", "value": "light"}],
         "state": [ids],
         "changedPropIds": ['{"key":"band","page":"/","type":"fb"}.value'],
@@ -140,7 +140,8 @@ def _fill_output_strings(
     body = dict(body)
     body["output"] = dep["output"]
     parts = dep["output"].strip(".").split("...")
-    for out, part in zip(body["outputs"], parts, strict=True):
+    outputs = body["outputs"] if isinstance(body["outputs"], list) else [body["outputs"]]
+    for out, part in zip(outputs, parts, strict=True):
         out["property"] = part.rsplit(".", 1)[1]
     return body
 
@@ -258,14 +259,13 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             http,
             base,
             {
-                "outputs": [{"id": "fb-more", "property": "is_open"}],
+                "outputs": {"id": "fb-more", "property": "is_open"},
                 "inputs": [{"id": "fb-more-toggle", "property": "n_clicks", "value": 1}],
                 "state": [{"id": "fb-more", "property": "is_open", "value": False}],
                 "changedPropIds": ["fb-more-toggle.n_clicks"],
             },
             "fb-more.is_open",
         )
-        trivial["outputs"] = trivial["outputs"][0]
         accounts_template = _fill_output_strings(
             http, base, _accounts_body({}, SORTS[0], 0), "accounts-grid.getRowsResponse"
         )

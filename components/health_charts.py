@@ -1,7 +1,8 @@
 """Figures about health scores (distribution, band migration, history, contributions, cohorts).
 
 Every factory takes plain data (no database access) and a theme, labels its axes with units and returns a
-themed plotly figure; an empty input gives a figure that says there is nothing to show.
+themed plotly figure as a dict (see `components.charts.themed_dict`); an empty input gives a figure that says
+there is nothing to show.
 """
 
 from __future__ import annotations
@@ -12,24 +13,26 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from components.charts import themed
+from components.charts import themed_dict
 
 BAND_COLORS = {"red": "#dc3545", "yellow": "#e0a800", "green": "#198754", "unscored": "#6c757d"}
 BAND_ORDER = ("red", "yellow", "green")
 SERIES_COLORS = ("#0d6efd", "#d63384", "#20c997", "#fd7e14", "#6f42c1", "#0dcaf0")
 
 
-def empty_figure(message: str, theme: str | None) -> go.Figure:
+def empty_figure(message: str, theme: str | None) -> dict[str, Any]:
     fig = go.Figure()
     fig.add_annotation(
         text=message, showarrow=False, font={"size": 14}, xref="paper", yref="paper", x=0.5, y=0.5
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return themed(fig, theme)
+    return themed_dict(fig, theme)
 
 
-def score_histogram(rows: Sequence[Mapping[str, Any]], theme: str | None, *, height: int = 300) -> go.Figure:
+def score_histogram(
+    rows: Sequence[Mapping[str, Any]], theme: str | None, *, height: int = 300
+) -> dict[str, Any]:
     """Accounts per 10-point score bucket, coloured by band. rows: bucket (0-9), band, accounts."""
     if not rows:
         return empty_figure("No scored accounts match these filters", theme)
@@ -50,10 +53,12 @@ def score_histogram(rows: Sequence[Mapping[str, Any]], theme: str | None, *, hei
     fig.update_layout(barmode="stack", height=height, legend={"orientation": "h", "y": 1.12})
     fig.update_xaxes(title_text="Health score (points)")
     fig.update_yaxes(title_text="Accounts", rangemode="tozero")
-    return themed(fig, theme)
+    return themed_dict(fig, theme)
 
 
-def band_migration(rows: Sequence[Mapping[str, Any]], theme: str | None, *, height: int = 300) -> go.Figure:
+def band_migration(
+    rows: Sequence[Mapping[str, Any]], theme: str | None, *, height: int = 300
+) -> dict[str, Any]:
     """Share of accounts per band over time (stacked area) with the average score on a second axis."""
     if not rows:
         return empty_figure("No score history in this period yet", theme)
@@ -97,7 +102,7 @@ def band_migration(rows: Sequence[Mapping[str, Any]], theme: str | None, *, heig
         },
     )
     fig.update_xaxes(title_text="Day")
-    return themed(fig, theme)
+    return themed_dict(fig, theme)
 
 
 def score_history(
@@ -109,7 +114,7 @@ def score_history(
     overridden: Sequence[bool] = (),
     thresholds: tuple[float, float] = (40.0, 70.0),
     height: int = 320,
-) -> go.Figure:
+) -> dict[str, Any]:
     """An account's score over time on red/yellow/green band backgrounds, with event markers."""
     if not days:
         return empty_figure("No score history yet: scores appear after the next recompute", theme)
@@ -156,12 +161,12 @@ def score_history(
     fig.update_layout(height=height, legend={"orientation": "h", "y": 1.15})
     fig.update_yaxes(title_text="Health score (points)", range=[0, 100])
     fig.update_xaxes(title_text="Day")
-    return themed(fig, theme)
+    return themed_dict(fig, theme)
 
 
 def contribution_waterfall(
     measures: Sequence[Mapping[str, Any]], score: float | None, theme: str | None
-) -> go.Figure:
+) -> dict[str, Any]:
     """How each measure adds up to the score (points), from `health_snapshots.measures`."""
     rows = [m for m in measures if m.get("contribution") is not None]
     if not rows:
@@ -185,7 +190,7 @@ def contribution_waterfall(
     )
     fig.update_layout(height=320, showlegend=False)
     fig.update_yaxes(title_text="Contribution (points)", rangemode="tozero")
-    return themed(fig, theme)
+    return themed_dict(fig, theme)
 
 
 def heatmap(
@@ -196,7 +201,7 @@ def heatmap(
     *,
     value_label: str,
     height: int = 360,
-) -> go.Figure:
+) -> dict[str, Any]:
     """A cohort heatmap: cohorts down, months since start across, values in percent."""
     if not rows:
         return empty_figure("No cohorts: accounts need a contract start date", theme)
@@ -216,7 +221,7 @@ def heatmap(
     fig.update_layout(height=height)
     fig.update_xaxes(title_text="Months since start", dtick=1 if len(columns) <= 24 else 3)
     fig.update_yaxes(title_text="Cohort (start month)", autorange="reversed", type="category")
-    return themed(fig, theme)
+    return themed_dict(fig, theme)
 
 
 def curves(
@@ -228,7 +233,7 @@ def curves(
     y_range: tuple[float, float] | None = None,
     height: int = 320,
     hover_format: str = ".1f",
-) -> go.Figure:
+) -> dict[str, Any]:
     """Lines, one per named series: {name: (x values, y values)}."""
     if not series:
         return empty_figure("Nothing to show for these filters", theme)
@@ -245,7 +250,7 @@ def curves(
     fig.update_layout(height=height, legend={"orientation": "h", "y": 1.15})
     fig.update_xaxes(title_text=x_label)
     fig.update_yaxes(title_text=y_label, range=list(y_range) if y_range else None)
-    return themed(fig, theme)
+    return themed_dict(fig, theme)
 
 
 def grouped_bars(
@@ -259,7 +264,7 @@ def grouped_bars(
     colors: Mapping[str, str] | None = None,
     height: int = 300,
     hover_format: str = ",.1f",
-) -> go.Figure:
+) -> dict[str, Any]:
     if not categories:
         return empty_figure("Nothing to show for these filters", theme)
     fig = go.Figure()
@@ -276,4 +281,4 @@ def grouped_bars(
     )
     fig.update_xaxes(title_text=x_label)
     fig.update_yaxes(title_text=y_label, rangemode="tozero")
-    return themed(fig, theme)
+    return themed_dict(fig, theme)

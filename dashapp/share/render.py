@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import plotly.graph_objects as go
+import plotly.io as pio
 from sqlalchemy.orm import Session
 
 from analytics.cohorts import cohort_tables, weighted_curve
@@ -65,10 +65,13 @@ DEFAULT_ACCOUNT_COLUMNS = [
 ]
 
 
-def _figure(title: str, fig: go.Figure) -> dict[str, Any]:
-    fig.update_layout(autosize=True)
-    html = fig.to_html(
-        full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
+def _figure(title: str, fig: dict[str, Any]) -> dict[str, Any]:
+    html = pio.to_html(
+        fig,
+        full_html=False,
+        include_plotlyjs=False,
+        validate=False,
+        config={"displaylogo": False, "responsive": True},
     )
     return {"kind": "figure", "title": title, "html": html}
 
