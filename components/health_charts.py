@@ -52,7 +52,10 @@ def score_histogram(
         )
     fig.update_layout(barmode="stack", height=height, legend={"orientation": "h", "y": 1.12})
     fig.update_xaxes(title_text="Health score (points)")
-    fig.update_yaxes(title_text="Accounts", rangemode="tozero")
+    # Counts: whole-number ticks only (never "0.5 accounts").
+    fig.update_yaxes(title_text="Accounts", rangemode="tozero", tickformat=",d")
+    if max((r["accounts"] for r in rows), default=0) <= 10:
+        fig.update_yaxes(dtick=1)
     return themed_dict(fig, theme)
 
 

@@ -68,10 +68,13 @@ def test_overview_shows_the_book_and_the_dark_theme_is_remembered(
     _book(live_db)
     ui_login(page, email)
     assert page.locator("#kpi-arr .kpi-value").inner_text() == "$90.0k"
-    assert page.locator("#kpi-active-accounts .kpi-value").inner_text() == "3"
-    assert "4 in total" in page.locator("#kpi-active-accounts").inner_text()
-    assert page.locator("#kpi-churned .kpi-value").inner_text() == "1"
-    page.wait_for_selector("#overview-segment-arr .main-svg")
+    assert page.locator("#kpi-accounts .kpi-value").inner_text() == "3"  # active accounts by default
+    assert "0 scored" in page.locator("#kpi-accounts").inner_text()
+    page.wait_for_selector("#ov-dist .main-svg")
+    page.goto("/?status=churned")
+    page.wait_for_function("document.querySelector('#kpi-accounts .kpi-value')?.innerText === '1'")
+    page.goto("/")
+    page.wait_for_selector("#ov-dist .main-svg")
     assert _theme(page) == "light"
     screenshot(page, "overview-light")
 
