@@ -114,3 +114,20 @@ def test_viewer_cannot_save_team_views_or_share_over_http(client, logged_in, boo
     # The default view opens when the page has no query.
     assert "Acme Falling" in render_page(client, "/").get_data(as_text=True)
     assert "Beta Thriving" not in render_page(client, "/").get_data(as_text=True)
+
+
+HOSTILE = [
+    "?segment=%00%01&band=purple&score_min=1e999&arr_max=-1&attr.%3Cscript%3E=1",
+    "?sort=-nope;drop&columns=%27%22&period=99999&from=2026-13-45&set=%ZZ",
+    "?q=" + "%25" * 300 + "&owner=abc&owner=" + "9" * 40,
+    "?external_id=other&split=%3Cb%3E&date=churned_at&set=band%3Dred&set=&set=x%3D1&set=a&set=b",
+    "?status=all&status=churned&renewal_within=-5&change7_min=abc&change90_max=%E2%88%9E",
+]
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts", "/accounts/acme", "/cohorts", "/compare"])
+@pytest.mark.parametrize("search", HOSTILE)
+def test_hostile_queries_never_break_a_page(client, logged_in, book, path, search) -> None:
+    logged_in("viewer")
+    response = render_page(client, path, search)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
