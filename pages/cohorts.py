@@ -101,7 +101,7 @@ def content(filters: Filters, date_field: str, split: str, theme_name: str | Non
     buckets = [b[2] for b in q.AGE_BUCKETS if any(a["bucket"] == b[2] for a in ages)]
     age_series = {
         s: [
-            next((a["avg_score"] for a in ages if a["split"] == s and a["bucket"] == b), None) or 0
+            next((a["avg_score"] for a in ages if a["split"] == s and a["bucket"] == b), None)
             for b in buckets
         ]
         for s in dict.fromkeys(a["split"] for a in ages)
