@@ -17,7 +17,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from dashapp.extensions import runtime as app_runtime
-from dashapp.queries.options import clear_cache
 from models.billing import Invoice
 from models.support import SupportTicket
 from models.user import User
@@ -35,7 +34,6 @@ class Book:
 @pytest.fixture
 def book(session: Session) -> Book:
     """Four accounts: a red enterprise one falling fast, a green smb one, an unscored one, a churned one."""
-    clear_cache()
     owner = make_user(session, role="csm", name="Casey Owner")
     today = date.today()
     acme = make_account(

@@ -126,3 +126,13 @@ def test_sort_and_paging_are_stable(session, book) -> None:
     # Unknown columns are ignored rather than interpolated.
     rows = session.execute(accounts_query(f, ["name", "nope; drop"], sort=[("nope", True)])).all()
     assert len(rows) == 4 and set(rows[0]._fields) == {"id", "name"}
+
+
+def test_filter_options_list_each_existing_value_once(session, book) -> None:
+    from dashapp.queries.options import filter_options, owner_names
+
+    options = filter_options(session)
+    assert options["segment"] == ["enterprise", "mid-market", "smb"]
+    assert options["region"] == ["EMEA", "NA"]
+    assert options["owner"] == [book["owner"]]
+    assert list(owner_names(session)) == [book["owner"]]
