@@ -9,6 +9,7 @@ from models.db import Base, Database
 from models.health import AccountHealth, HealthSnapshot
 from models.ingest import DataImport, ImportRowError, RollupPending, Subscription, WebhookEvent, WriteKey
 from models.job import JobRun
+from models.scoring import HealthOverride, ScoreBacktest, Scorecard, ScorecardVersion
 from models.support import SupportTicket
 from models.survey import SurveyResponse
 from models.user import User
@@ -24,6 +25,7 @@ __all__ = [
     "Contact",
     "DataImport",
     "Database",
+    "HealthOverride",
     "HealthSnapshot",
     "ImportRowError",
     "Invoice",
@@ -31,6 +33,9 @@ __all__ = [
     "Payment",
     "RollupPending",
     "SavedView",
+    "ScoreBacktest",
+    "Scorecard",
+    "ScorecardVersion",
     "ShareLink",
     "Subscription",
     "SupportTicket",

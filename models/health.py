@@ -34,7 +34,9 @@ class HealthSnapshot(Base):
     computed_score: Mapped[float] = mapped_column(Float)
     computed_band: Mapped[str] = mapped_column(String(16))
     overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    scorecard_version_id: Mapped[int | None] = mapped_column(Integer)
+    scorecard_version_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("scorecard_versions.id", ondelete="RESTRICT"), index=True
+    )
     # [{"key", "label", "group", "raw", "normalised", "weight", "effective_weight", "contribution", "missing"}]
     measures: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
