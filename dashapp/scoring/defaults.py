@@ -1,0 +1,187 @@
+"""The scorecard every install starts with: five groups that work on demo data and on imported data.
+
+Scale-free choices where the data's scale is unknown (trends, percentile ranks among segment peers) and
+fixed thresholds where the meaning is universal (urgent tickets, failed payments, days overdue, NPS).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_NAME = "Default"
+
+
+def _m(key: str, label: str, metric: str, aggregation: str, normalisation: dict[str, Any], weight: float, *,
+       window: int = 30, direction: str = "higher_is_better") -> dict[str, Any]:  # fmt: skip
+    return {
+        "key": key,
+        "label": label,
+        "metric": metric,
+        "window_days": window,
+        "aggregation": aggregation,
+        "direction": direction,
+        "normalisation": normalisation,
+        "weight": weight,
+    }
+
+
+LOWER = "lower_is_better"
+
+DEFAULT_DEFINITION: dict[str, Any] = {
+    "rollup": "arr_weighted",
+    "bands": [
+        {"name": "red", "min_score": 0, "label": "At risk"},
+        {"name": "yellow", "min_score": 45, "label": "Needs attention"},
+        {"name": "green", "min_score": 70, "label": "Healthy"},
+    ],
+    "groups": [
+        {
+            "key": "usage",
+            "label": "Usage",
+            "weight": 30,
+            "measures": [
+                _m(
+                    "active_users_trend",
+                    "Active users trend",
+                    "active_users",
+                    "avg",
+                    {"type": "trend", "low": -50, "high": 10},
+                    40,
+                ),
+                _m(
+                    "active_users_vs_peers",
+                    "Active users vs. segment",
+                    "active_users",
+                    "avg",
+                    {"type": "percentile", "within": "segment"},
+                    30,
+                ),
+                _m(
+                    "active_days",
+                    "Active days",
+                    "active_days",
+                    "count",
+                    {"type": "linear", "low": 4, "high": 22},
+                    30,
+                ),
+            ],
+        },
+        {
+            "key": "engagement",
+            "label": "Engagement",
+            "weight": 15,
+            "measures": [
+                _m(
+                    "feature_breadth",
+                    "Features used",
+                    "feature_breadth",
+                    "distinct",
+                    {"type": "percentile", "within": "segment"},
+                    50,
+                ),
+                _m(
+                    "logins_trend",
+                    "Logins trend",
+                    "logins",
+                    "sum",
+                    {"type": "trend", "low": -50, "high": 10},
+                    50,
+                ),
+            ],
+        },
+        {
+            "key": "support",
+            "label": "Support",
+            "weight": 20,
+            "measures": [
+                _m(
+                    "urgent_tickets",
+                    "Urgent tickets",
+                    "urgent_tickets",
+                    "count",
+                    {"type": "thresholds", "breaks": [1, 2, 4], "scores": [100, 55, 25, 0]},
+                    40,
+                    direction=LOWER,
+                ),
+                _m(
+                    "tickets",
+                    "Tickets opened",
+                    "tickets",
+                    "count",
+                    {"type": "thresholds", "breaks": [3, 6, 11], "scores": [100, 75, 40, 10]},
+                    25,
+                    direction=LOWER,
+                ),
+                _m(
+                    "open_tickets",
+                    "Open tickets",
+                    "open_tickets",
+                    "count",
+                    {"type": "thresholds", "breaks": [1, 3, 6], "scores": [100, 80, 50, 20]},
+                    15,
+                    direction=LOWER,
+                ),
+                _m(
+                    "ticket_csat",
+                    "Ticket CSAT",
+                    "ticket_csat",
+                    "avg",
+                    {"type": "linear", "low": 2, "high": 5},
+                    20,
+                    window=90,
+                ),
+            ],
+        },
+        {
+            "key": "billing",
+            "label": "Billing",
+            "weight": 15,
+            "measures": [
+                _m(
+                    "failed_payments",
+                    "Failed payments",
+                    "failed_payments",
+                    "count",
+                    {"type": "thresholds", "breaks": [1, 2, 3], "scores": [100, 40, 15, 0]},
+                    60,
+                    window=60,
+                    direction=LOWER,
+                ),
+                _m(
+                    "days_overdue",
+                    "Days overdue",
+                    "days_overdue",
+                    "max",
+                    {"type": "thresholds", "breaks": [1, 15, 31, 61], "scores": [100, 70, 40, 15, 0]},
+                    40,
+                    direction=LOWER,
+                ),
+            ],
+        },
+        {
+            "key": "sentiment",
+            "label": "Sentiment",
+            "weight": 20,
+            "measures": [
+                _m(
+                    "nps",
+                    "NPS",
+                    "nps",
+                    "last",
+                    {"type": "thresholds", "breaks": [5, 7, 9], "scores": [0, 30, 70, 100]},
+                    70,
+                    window=180,
+                ),
+                _m(
+                    "survey_csat",
+                    "CSAT",
+                    "survey_csat",
+                    "avg",
+                    {"type": "linear", "low": 2, "high": 5},
+                    30,
+                    window=180,
+                ),
+            ],
+        },
+    ],
+}

@@ -1,0 +1,154 @@
+"""Earlier snapshots, read set-based: for trend deltas (7/30/90 days) and for why-it-moved explanations.
+
+The common case (yesterday was scored) is one indexed read of one day. Accounts without a snapshot on the
+exact day fall back to their latest snapshot within a tolerance before it.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from dashapp.scoring.compute import ScoreFrame
+from dashapp.scoring.explain import Earlier
+from dashapp.scoring.loader import query_frame
+
+DELTA_DAYS = (7, 30, 90)
+DELTA_TOLERANCE = 6
+PREVIOUS_LOOKBACK = 30
+MONTH = 30
+MONTH_TOLERANCE = 6
+
+
+def copy_frame(conn: psycopg.Connection, statement: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run a query through COPY ... TO STDOUT (CSV): much faster than row fetching for long results."""
+    buffer = io.BytesIO()
+    with conn.cursor() as cur:
+        query = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(sql.SQL(statement))  # type: ignore[arg-type]
+        with cur.copy(query, params) as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+    buffer.seek(0)
+    return pd.read_csv(buffer)
+
+
+def earlier_days(
+    conn: psycopg.Connection, account_ids: np.ndarray, target: date, tolerance: int, *, every_account: bool
+) -> pd.DataFrame:
+    """(account_id, day, computed_score) of each account's snapshot on `target`, else its latest one in
+    the `tolerance` days before. `every_account` reads the whole day instead of filtering by id."""
+    params: dict[str, Any] = {"target": target}
+    scope = ""
+    if not every_account:
+        scope = "AND account_id = ANY(%(ids)s)"
+        params["ids"] = account_ids.tolist()
+    exact = query_frame(
+        conn,
+        f"SELECT account_id, day, computed_score FROM health_snapshots WHERE day = %(target)s {scope}",
+        params,
+    )
+    missing = (
+        np.setdiff1d(account_ids, exact["account_id"].to_numpy(dtype=np.int64)) if len(exact) else account_ids
+    )
+    frames = [exact]
+    if tolerance > 0 and len(missing):
+        frames.append(
+            query_frame(
+                conn,
+                """SELECT DISTINCT ON (account_id) account_id, day, computed_score FROM health_snapshots
+                   WHERE account_id = ANY(%(ids)s) AND day >= %(low)s AND day < %(target)s
+                   ORDER BY account_id, day DESC""",
+                {"ids": missing.tolist(), "low": target - timedelta(days=tolerance), "target": target},
+            )
+        )
+    found = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else exact
+    )
+    if found.empty:
+        return pd.DataFrame({"account_id": np.zeros(0, np.int64), "day": [], "computed_score": []})
+    found["account_id"] = found["account_id"].astype(np.int64)
+    return found
+
+
+def deltas(
+    conn: psycopg.Connection, frame: ScoreFrame, day: date, *, every_account: bool
+) -> dict[int, np.ndarray]:
+    """Computed score now minus the computed score 7/30/90 days ago (NaN where there was none)."""
+    out: dict[int, np.ndarray] = {}
+    index = pd.Index(frame.account_ids)
+    for days in DELTA_DAYS:
+        then = earlier_days(
+            conn, frame.account_ids, day - timedelta(days=days), DELTA_TOLERANCE, every_account=every_account
+        )
+        values = np.full(len(frame), np.nan)
+        pos = index.get_indexer(then["account_id"].to_numpy())
+        keep = pos >= 0
+        values[pos[keep]] = then["computed_score"].to_numpy(dtype=float)[keep]
+        out[days] = np.round(frame.score - values, 1)
+    return out
+
+
+def earlier_snapshot(
+    conn: psycopg.Connection,
+    frame: ScoreFrame,
+    day: date,
+    offset: int,
+    tolerance: int,
+    *,
+    every_account: bool,
+) -> Earlier:
+    """The snapshot `offset` days before `day` (or the latest in `tolerance` days before that), with each
+    measure's raw value and contribution aligned to the frame's keys."""
+    n, k = len(frame), len(frame.keys)
+    result = Earlier.empty(n, k)
+    if n == 0:
+        return result
+    pairs = earlier_days(
+        conn, frame.account_ids, day - timedelta(days=offset), tolerance, every_account=every_account
+    )
+    if pairs.empty:
+        return result
+    index = pd.Index(frame.account_ids)
+    pos = index.get_indexer(pairs["account_id"].to_numpy())
+    keep = pos >= 0
+    pairs = pairs[keep]
+    pos = pos[keep]
+    result.score[pos] = pairs["computed_score"].to_numpy(dtype=float)
+    days = pd.to_datetime(pairs["day"]).dt.date.to_numpy()
+    for p, d in zip(pos.tolist(), days.tolist(), strict=True):
+        result.days[p] = d
+    measures = copy_frame(
+        conn,
+        """SELECT s.account_id, m.key, m.raw, m.contribution
+           FROM health_snapshots s
+           JOIN unnest(%(ids)s::bigint[], %(days)s::date[]) AS t(account_id, day)
+             ON s.account_id = t.account_id AND s.day = t.day
+           CROSS JOIN LATERAL jsonb_to_recordset(s.measures) AS m(key text, raw float8, contribution float8)""",
+        {"ids": pairs["account_id"].tolist(), "days": [d.isoformat() for d in days]},
+    )
+    if measures.empty:
+        return result
+    rows = index.get_indexer(measures["account_id"].to_numpy())
+    key_pos = {key: i for i, key in enumerate(frame.keys)}
+    cols = measures["key"].map(key_pos).fillna(-1).to_numpy(dtype=np.int64)
+    ok = (rows >= 0) & (cols >= 0)
+    result.raw[rows[ok], cols[ok]] = measures["raw"].to_numpy(dtype=float)[ok]
+    result.contribution[rows[ok], cols[ok]] = measures["contribution"].to_numpy(dtype=float)[ok]
+    # A measure the earlier snapshot did not have contributed nothing then.
+    have = ~np.isnan(result.score)
+    result.contribution[have] = np.nan_to_num(result.contribution[have])
+    return result
+
+
+def previous_and_month(
+    conn: psycopg.Connection, frame: ScoreFrame, day: date, *, every_account: bool
+) -> tuple[Earlier, Earlier]:
+    previous = earlier_snapshot(conn, frame, day, 1, PREVIOUS_LOOKBACK - 1, every_account=every_account)
+    month = earlier_snapshot(conn, frame, day, MONTH, MONTH_TOLERANCE, every_account=every_account)
+    return previous, month
