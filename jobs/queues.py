@@ -7,6 +7,7 @@ job unique while it waits: a second request for the same work returns the run al
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,13 +15,17 @@ from functools import cache
 from typing import Any
 
 import redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError
+from rq.job import JobStatus
 from sqlalchemy import select
 
 from dashapp.settings import Settings
+from jobs.runtime import record_failure
 from models.db import Database
 from models.job import JobRun
+
+_PENDING = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,11 @@ def all_queues(settings: Settings, names: list[str] | None = None) -> list[Queue
     return [get_queue(n, settings) for n in (names or list(QUEUES))]
 
 
+def make_job_id(*parts: object) -> str:
+    """A valid RQ job id (letters, digits, `_` and `-`) from readable parts: make_job_id("scores", 42)."""
+    return "-".join(re.sub(r"[^A-Za-z0-9_-]+", "_", str(part)).strip("_") or "_" for part in parts)
+
+
 def enqueue(
     settings: Settings,
     db: Database,
@@ -78,14 +88,22 @@ def enqueue(
     params: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> JobRun:
-    """Record a run and enqueue `func(*args, **kwargs)`. Arguments must be plain values (ids, not ORM objects)."""
+    """Record a run and enqueue `func(*args, **kwargs)`. Arguments must be plain values (ids, not ORM objects).
+
+    With `job_id` the job is unique while it waits or runs: asking again returns the pending run. Once that
+    job has ended (finished, failed), the same id may be enqueued again.
+    """
     spec = QUEUES[queue]
-    rq_job_id = job_id or f"{kind}:{uuid.uuid4().hex}"
+    rq_job_id = make_job_id(job_id) if job_id is not None else make_job_id(kind, uuid.uuid4().hex)
     q = get_queue(queue, settings)
     if job_id is not None:
-        existing = _pending_run(db, rq_job_id)
-        if existing is not None and q.fetch_job(rq_job_id) is not None:
-            return existing
+        previous = q.fetch_job(rq_job_id)
+        if previous is not None:
+            if previous.get_status(refresh=False) in _PENDING:
+                existing = _pending_run(db, rq_job_id)
+                if existing is not None:
+                    return existing
+            previous.delete()
     with db.transaction() as session:
         run = JobRun(
             rq_job_id=rq_job_id,
@@ -109,12 +127,17 @@ def enqueue(
             failure_ttl=spec.failure_ttl,
             meta={"kind": kind, "title": run.title, "run_id": run.id, "progress": 0.0},
             description=run.title,
+            on_failure=Callback(record_failure),
             **kwargs,
         )
     except DuplicateJobError:
+        # Another process enqueued the same unique job between our check and our enqueue.
         with db.transaction() as session:
             session.delete(session.get(JobRun, run.id))
-        return _pending_run(db, rq_job_id) or run
+        pending = _pending_run(db, rq_job_id)
+        if pending is None:
+            raise
+        return pending
     return run
 
 

@@ -84,6 +84,46 @@ def set_progress(fraction: float, message: str = "") -> None:
             run.message = message
 
 
+def _retrying(job: Any) -> bool:
+    return bool(job is not None and job.retries_left and job.retries_left > 0)
+
+
+def record_failure(
+    job: Any, connection: Any, exc_type: Any = None, exc_value: Any = None, tb: Any = None
+) -> None:
+    """RQ `on_failure` callback, set on every job by `jobs.queues.enqueue`.
+
+    `tracked` records ordinary failures itself; this covers runs that never got to: a job abandoned by a
+    dead worker (RQ calls this with `AbandonedJobError` when it cleans the started registry) or a job
+    whose work-horse was killed. Their `job_runs` row would otherwise stay 'started' forever. Rows that
+    `tracked` already closed are left alone.
+    """
+    reason = exc_type.__name__ if isinstance(exc_type, type) else "failure"
+    detail = f"{reason}: {exc_value}" if exc_value else reason
+    mark_interrupted(job, f"the worker running this job stopped before it finished ({detail})")
+
+
+def mark_interrupted(job: Any, message: str) -> None:
+    """Close a 'started' run that its process can no longer close: queued again if RQ will retry it,
+    failed otherwise."""
+    retrying = _retrying(job)
+    with job_session() as session:
+        run = session.scalar(
+            select(JobRun).where(JobRun.rq_job_id == job.id).order_by(JobRun.id.desc()).limit(1)
+        )
+        if run is None or run.status != "started":
+            return
+        run.status = "queued" if retrying else "failed"
+        run.error = message + ("; it will be retried" if retrying else "")
+        run.ended_at = None if retrying else datetime.now(UTC)
+
+
+def work_horse_killed(job: Any, retpid: int, ret_val: int, rusage: Any) -> None:
+    """Worker hook: the process running `job` died (OOM killer, SIGKILL, segfault)."""
+    signal_note = f" by signal {os.WTERMSIG(ret_val)}" if ret_val and os.WIFSIGNALED(ret_val) else ""
+    mark_interrupted(job, f"the process running this job was killed{signal_note}")
+
+
 def tracked(func: Callable[..., Any]) -> Callable[..., Any]:
     """Record start, success (with the returned dict) or failure (with the traceback) in `job_runs`."""
 
@@ -99,8 +139,7 @@ def tracked(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             result = func(*args, **kwargs)
         except Exception:
-            job = get_current_job()
-            retries_left = bool(job and job.retries_left)
+            retries_left = _retrying(get_current_job())
             with job_session() as session:
                 run = _current_run(session)
                 if run is not None:

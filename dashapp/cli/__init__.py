@@ -16,15 +16,17 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from dashapp.cli import db, demo, ingest, serve, services, tokens, users
+    from dashapp.cli import db, demo, ingest, scorecards, scores, serve, services, tokens, users
 
-    for module in (db, demo, ingest, serve, services, users, tokens):
+    for module in (db, demo, ingest, scorecards, scores, serve, services, users, tokens):
         for command in module.COMMANDS:
             cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:
     _register()
+    from dashapp.scoring.definition import ScorecardError
+    from dashapp.scoring.service import OverrideError
     from dashapp.services import ServiceError
     from dashapp.settings import SettingsError
     from dashapp.users import UserError
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (CliError, SettingsError, ServiceError, UserError) as exc:
+    except (CliError, SettingsError, ServiceError, UserError, ScorecardError, OverrideError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
 

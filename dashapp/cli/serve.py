@@ -62,10 +62,15 @@ def serve(ctx: CliContext, host: str | None, port: int | None, workers: int | No
 @click.option("--name", default=None, help="Worker name (unique per host).")
 @pass_ctx
 def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | None) -> None:
-    """Run an RQ worker (with the scheduler for delayed and retried jobs)."""
+    """Run an RQ worker (with the scheduler for delayed and retried jobs).
+
+    On start it first recovers jobs left running by workers that died (see `jobs.recovery`).
+    """
     from rq import Worker
 
     from jobs.queues import QUEUES, all_queues, redis_connection
+    from jobs.recovery import recover_abandoned
+    from jobs.runtime import work_horse_killed
 
     settings = ctx.settings
     ctx.require_migrated()
@@ -74,12 +79,53 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
         raise click.BadParameter(
             f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(QUEUES)}", param_hint="--queue"
         )
+    recovered = recover_abandoned(settings)
+    if recovered:
+        click.echo(f"Recovered {len(recovered)} job(s) left by dead workers: {', '.join(recovered)}")
     rq_worker = Worker(
         all_queues(settings, list(queues) or None),
         connection=redis_connection(settings.redis_url or ""),
         name=name,
+        work_horse_killed_handler=work_horse_killed,
     )
     rq_worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)
 
 
-COMMANDS = [serve, worker]
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Enqueue what is due now, then exit (for cron or tests).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(1, 3600),
+    default=30.0,
+    show_default=True,
+    help="Seconds between checks.",
+)
+@pass_ctx
+def scheduler(ctx: CliContext, once: bool, interval: float) -> None:
+    """Enqueue the periodic jobs declared in jobs/schedule.py (nightly and hourly recomputes, ...).
+
+    Run one or several: each period of each job is enqueued exactly once.
+    """
+    import logging
+    import signal
+    import threading
+
+    from jobs.schedule import SCHEDULE
+    from jobs.scheduler import run_forever, tick
+
+    settings = ctx.settings
+    ctx.require_migrated()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if once:
+        runs = tick(settings, ctx.db)
+        click.echo(f"Enqueued {len(runs)} job(s)" + "".join(f"\n  {r.title} (run {r.id})" for r in runs))
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo("Scheduler running (UTC): " + "; ".join(f"{p.name} at '{p.cron}'" for p in SCHEDULE))
+    run_forever(settings, ctx.db, interval=interval, stop=stop)
+    click.echo("Scheduler stopped.")
+
+
+COMMANDS = [serve, worker, scheduler]

@@ -1,0 +1,64 @@
+"""Every periodic job, declared once as data. `healthdash scheduler` enqueues each when its cron time comes.
+
+Cron expressions are in UTC. To add a periodic job, add an entry here: its function must be a job
+(decorated with `jobs.runtime.tracked`) taking plain keyword arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from croniter import croniter
+from rq import Retry
+
+from jobs import scores
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str  # unique; part of each run's job id
+    cron: str  # "minute hour day-of-month month day-of-week", UTC
+    func: Callable[..., Any]
+    kind: str
+    queue: str
+    title: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    retry: Retry | None = None
+    # A missed run (scheduler down at its time) still runs when the scheduler comes back, once.
+    catch_up: bool = True
+
+    def __post_init__(self) -> None:
+        if not croniter.is_valid(self.cron):
+            raise ValueError(f"schedule {self.name!r}: invalid cron expression {self.cron!r}")
+
+
+SCHEDULE: tuple[Periodic, ...] = (
+    Periodic(
+        name="scores-nightly",
+        cron="0 2 * * *",
+        func=scores.recompute,
+        kind="scores.recompute",
+        queue="scores",
+        title="Nightly health recompute (all accounts)",
+        retry=scores.RECOMPUTE_RETRY,
+    ),
+    Periodic(
+        name="scores-hourly",
+        cron="20 * * * *",
+        func=scores.recompute,
+        kind="scores.recompute",
+        queue="scores",
+        title="Hourly health recompute (changed accounts)",
+        kwargs={"incremental": True},
+        retry=scores.RECOMPUTE_RETRY,
+    ),
+)
+
+
+def validate(schedule: tuple[Periodic, ...] = SCHEDULE) -> None:
+    names = [p.name for p in schedule]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise ValueError(f"schedule names must be unique: {', '.join(sorted(duplicates))}")
