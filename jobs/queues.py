@@ -94,7 +94,9 @@ def enqueue(
     job has ended (finished, failed), the same id may be enqueued again.
     """
     spec = QUEUES[queue]
-    rq_job_id = make_job_id(job_id) if job_id is not None else make_job_id(kind, uuid.uuid4().hex)
+    # Job ids are global in Redis, so they carry the namespace like queue names do.
+    name = job_id if job_id is not None else make_job_id(kind, uuid.uuid4().hex)
+    rq_job_id = make_job_id(settings.redis_namespace, name) if settings.redis_namespace else make_job_id(name)
     q = get_queue(queue, settings)
     if job_id is not None:
         previous = q.fetch_job(rq_job_id)

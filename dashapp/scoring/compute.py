@@ -260,8 +260,8 @@ def band_for(score: float, definition: ScorecardDefinition) -> str:
 
 
 def finalise(frame: ScoreFrame, definitions: dict[int, ScorecardDefinition]) -> ScoreFrame:
-    """Drop unscored accounts, round score and contributions, assign bands."""
-    frame = frame.take(np.flatnonzero(frame.scored)) if not frame.scored.all() else frame
+    """A new frame without unscored accounts, with rounded score and contributions, and bands."""
+    frame = frame.take(np.flatnonzero(frame.scored))
     score, contribution = round_contributions(frame.contribution, frame.score)
     frame.score = score
     frame.contribution = contribution

@@ -21,8 +21,9 @@ from dashapp.scoring import changes, explain, history, loader, metrics, override
 from dashapp.scoring.assignment import ActiveScorecard, assign
 from dashapp.scoring.compute import ScoreFrame, combine, finalise, score_accounts
 from dashapp.scoring.definition import Percentile, ScorecardDefinition
-from dashapp.scoring.inputs import definition_requests
+from dashapp.scoring.inputs import Inputs, definition_requests
 from dashapp.scoring.loader import load_inputs, load_population
+from dashapp.scoring.stages import OFF, Stopwatch
 from dashapp.scoring.store import active_scorecards
 from models.db import Database
 
@@ -39,8 +40,10 @@ def driver(session: Session) -> psycopg.Connection:
 
 
 def tune(conn: psycopg.Connection) -> None:
-    """Memory for the big hash aggregates of a recompute, for this transaction only."""
+    """Planner settings for a recompute's big aggregates, for this transaction only."""
     conn.execute("SET LOCAL work_mem = '256MB'")
+    # JIT compiling these wide aggregates costs more (seconds) than it saves.
+    conn.execute("SET LOCAL jit = off")
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,30 @@ def score_day(
     targets: np.ndarray | None = None,
     *,
     only_version: int | None = None,
+    watch: Stopwatch | None = None,
 ) -> Scored:
     """Score accounts on `day`: all active accounts, or `targets` with their hierarchy (and, for percentile
     measures, the peers they rank against, which are scored but not returned)."""
+    watch = watch or OFF
     custom = _custom_attributes(cards)
+    write_ids: np.ndarray | None = None
+    with watch("load accounts"):
+        population, write_ids = _population(conn, day, cards, targets, custom)
+    versions = assign(population, cards)
+    in_use = [c for c in cards if (versions == c.version_id).any()]
+    requests = set().union(*(definition_requests(c.definition) for c in in_use)) if in_use else set()
+    inputs = load_inputs(conn, day, population, requests, restrict=targets is not None, watch=watch)
+    with watch("score"):
+        return _score(day, cards, population, versions, in_use, inputs, write_ids, only_version)
+
+
+def _population(
+    conn: psycopg.Connection,
+    day: date,
+    cards: list[ActiveScorecard],
+    targets: np.ndarray | None,
+    custom: set[str],
+) -> tuple[pd.DataFrame, np.ndarray | None]:
     write_ids: np.ndarray | None = None
     if targets is None:
         population = load_population(conn, day, custom_attributes=custom)
@@ -130,10 +153,19 @@ def score_day(
             )
         else:
             population = load_population(conn, day, account_ids=write_ids.tolist(), custom_attributes=custom)
-    versions = assign(population, cards)
-    in_use = [c for c in cards if (versions == c.version_id).any()]
-    requests = set().union(*(definition_requests(c.definition) for c in in_use)) if in_use else set()
-    inputs = load_inputs(conn, day, population, requests, restrict=targets is not None)
+    return population, write_ids
+
+
+def _score(
+    day: date,
+    cards: list[ActiveScorecard],
+    population: pd.DataFrame,
+    versions: np.ndarray,
+    in_use: list[ActiveScorecard],
+    inputs: Inputs,
+    write_ids: np.ndarray | None,
+    only_version: int | None,
+) -> Scored:
     segments = population["segment"].fillna("").to_numpy(dtype=object)
     frames: list[ScoreFrame] = []
     order: list[np.ndarray] = []
@@ -215,24 +247,34 @@ def _targets(
 
 
 def recompute_day(
-    session: Session, day: date, cards: list[ActiveScorecard], scope: Scope, computed_at: datetime
+    session: Session,
+    day: date,
+    cards: list[ActiveScorecard],
+    scope: Scope,
+    computed_at: datetime,
+    watch: Stopwatch | None = None,
 ) -> tuple[int, int]:
     """Score, explain and write one day inside `session`'s transaction. Returns (written, unscored)."""
+    watch = watch or OFF
     conn = driver(session)
     tune(conn)
-    targets = _targets(conn, day, scope, cards)
+    with watch("find accounts"):
+        targets = _targets(conn, day, scope, cards)
     if targets is not None and len(targets) == 0:
         return 0, 0
-    scored = score_day(conn, day, cards, targets)
+    scored = score_day(conn, day, cards, targets, watch=watch)
     frame = scored.frame
     every = targets is None
-    previous, month = history.previous_and_month(conn, frame, day, every_account=every)
-    deltas = history.deltas(conn, frame, day, every_account=every)
-    explanations, texts = explain.explain(frame, day, previous, month)
-    forced = overrides.in_force(conn, day, None if every else frame.account_ids)
-    shown = overrides.apply(
-        frame.account_ids, frame.version_ids, frame.score, frame.band, forced, scored.definitions
-    )
+    with watch("load history"):
+        previous, month = history.previous_and_month(conn, frame, day, every_account=every)
+        deltas = history.deltas(conn, frame, day, every_account=every)
+    with watch("explain"):
+        explanations, texts = explain.explain(frame, day, previous, month)
+    with watch("overrides"):
+        forced = overrides.in_force(conn, day, None if every else frame.account_ids)
+        shown = overrides.apply(
+            frame.account_ids, frame.version_ids, frame.score, frame.band, forced, scored.definitions
+        )
     rows = writer.DayRows(
         day=day,
         frame=frame,
@@ -243,7 +285,8 @@ def recompute_day(
         texts=texts,
         deltas=deltas,
     )
-    written = writer.write_day(conn, rows, scope=scored.write_ids, computed_at=computed_at)
+    with watch("write"):
+        written = writer.write_day(conn, rows, scope=scored.write_ids, computed_at=computed_at, watch=watch)
     return written, scored.unscored
 
 
@@ -254,6 +297,7 @@ def recompute(
     days: int = 1,
     scope: Scope = Scope(),
     progress: Progress | None = None,
+    stopwatch: Stopwatch | None = None,
 ) -> RecomputeResult:
     """Recompute `days` days ending on `as_of` (default today, UTC), oldest first, each in its own
     transaction. Uses each scorecard's current version at the start of the run."""
@@ -266,7 +310,7 @@ def recompute(
     result = RecomputeResult(scope=scope.describe())
     for i, day in enumerate(day_list):
         with db.transaction() as session:
-            written, unscored = recompute_day(session, day, cards, scope, datetime.now(UTC))
+            written, unscored = recompute_day(session, day, cards, scope, datetime.now(UTC), stopwatch)
         result.days.append(day.isoformat())
         result.snapshots += written
         result.unscored += unscored

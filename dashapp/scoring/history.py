@@ -6,14 +6,13 @@ exact day fall back to their latest snapshot within a tolerance before it.
 
 from __future__ import annotations
 
-import io
+import json
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import psycopg
-from psycopg import sql
 
 from dashapp.scoring.compute import ScoreFrame
 from dashapp.scoring.explain import Earlier
@@ -24,18 +23,6 @@ DELTA_TOLERANCE = 6
 PREVIOUS_LOOKBACK = 30
 MONTH = 30
 MONTH_TOLERANCE = 6
-
-
-def copy_frame(conn: psycopg.Connection, statement: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run a query through COPY ... TO STDOUT (CSV): much faster than row fetching for long results."""
-    buffer = io.BytesIO()
-    with conn.cursor() as cur:
-        query = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(sql.SQL(statement))  # type: ignore[arg-type]
-        with cur.copy(query, params) as copy:
-            for chunk in copy:
-                buffer.write(chunk)
-    buffer.seek(0)
-    return pd.read_csv(buffer)
 
 
 def earlier_days(
@@ -94,6 +81,41 @@ def deltas(
     return out
 
 
+_MEASURE_ARRAYS = """
+    SELECT s.account_id,
+           jsonb_path_query_array(s.measures, '$[*].key')::text AS keys,
+           translate(jsonb_path_query_array(s.measures, '$[*].raw')::text, '[]', '{}')::float8[] AS raw,
+           translate(jsonb_path_query_array(s.measures, '$[*].contribution')::text, '[]', '{}')::float8[]
+               AS contribution
+    FROM health_snapshots s
+"""
+
+
+def _measure_arrays(conn: psycopg.Connection, pairs: pd.DataFrame) -> list[tuple[int, str, list, list]]:
+    """Each snapshot's measure keys (as JSON text) with its raw values and contributions as float arrays:
+    pulled out of the JSON by the server, so Python never parses it."""
+    days = pd.to_datetime(pairs["day"]).dt.date
+    by_day = days.value_counts()
+    rows: list[tuple[int, str, list, list]] = []
+    with conn.cursor(binary=True) as cur:
+        # Usually every account's earlier snapshot is from the same day: one indexed read of that day.
+        common = by_day.index[0]
+        exact = pairs.loc[(days == common).to_numpy(), "account_id"].to_numpy(dtype=np.int64)
+        cur.execute(_MEASURE_ARRAYS + " WHERE s.day = %(day)s AND s.account_id = ANY(%(ids)s)",
+                    {"day": common, "ids": exact.tolist()})  # fmt: skip
+        rows.extend(cur.fetchall())
+        rest = pairs.loc[(days != common).to_numpy()]
+        if len(rest):
+            cur.execute(
+                _MEASURE_ARRAYS
+                + """ JOIN unnest(%(ids)s::bigint[], %(days)s::date[]) AS t(account_id, day)
+                      ON s.account_id = t.account_id AND s.day = t.day""",
+                {"ids": rest["account_id"].tolist(), "days": list(pd.to_datetime(rest["day"]).dt.date)},
+            )
+            rows.extend(cur.fetchall())
+    return rows
+
+
 def earlier_snapshot(
     conn: psycopg.Connection,
     frame: ScoreFrame,
@@ -116,30 +138,23 @@ def earlier_snapshot(
         return result
     index = pd.Index(frame.account_ids)
     pos = index.get_indexer(pairs["account_id"].to_numpy())
-    keep = pos >= 0
-    pairs = pairs[keep]
-    pos = pos[keep]
+    pairs = pairs[pos >= 0]
+    pos = pos[pos >= 0]
     result.score[pos] = pairs["computed_score"].to_numpy(dtype=float)
-    days = pd.to_datetime(pairs["day"]).dt.date.to_numpy()
-    for p, d in zip(pos.tolist(), days.tolist(), strict=True):
+    for p, d in zip(pos.tolist(), pd.to_datetime(pairs["day"]).dt.date.tolist(), strict=True):
         result.days[p] = d
-    measures = copy_frame(
-        conn,
-        """SELECT s.account_id, m.key, m.raw, m.contribution
-           FROM health_snapshots s
-           JOIN unnest(%(ids)s::bigint[], %(days)s::date[]) AS t(account_id, day)
-             ON s.account_id = t.account_id AND s.day = t.day
-           CROSS JOIN LATERAL jsonb_to_recordset(s.measures) AS m(key text, raw float8, contribution float8)""",
-        {"ids": pairs["account_id"].tolist(), "days": [d.isoformat() for d in days]},
-    )
-    if measures.empty:
-        return result
-    rows = index.get_indexer(measures["account_id"].to_numpy())
     key_pos = {key: i for i, key in enumerate(frame.keys)}
-    cols = measures["key"].map(key_pos).fillna(-1).to_numpy(dtype=np.int64)
-    ok = (rows >= 0) & (cols >= 0)
-    result.raw[rows[ok], cols[ok]] = measures["raw"].to_numpy(dtype=float)[ok]
-    result.contribution[rows[ok], cols[ok]] = measures["contribution"].to_numpy(dtype=float)[ok]
+    groups: dict[str, list[tuple[int, list, list]]] = {}
+    for account_id, keys, raw, contribution in _measure_arrays(conn, pairs):
+        groups.setdefault(keys, []).append((account_id, raw, contribution))
+    for keys_json, members in groups.items():
+        cols = np.array([key_pos.get(key, -1) for key in json.loads(keys_json)], dtype=np.int64)
+        rows = index.get_indexer(np.array([m[0] for m in members], dtype=np.int64))
+        raw = np.array([m[1] for m in members], dtype=float)
+        contribution = np.array([m[2] for m in members], dtype=float)
+        keep = cols >= 0
+        result.raw[np.ix_(rows, cols[keep])] = raw[:, keep]
+        result.contribution[np.ix_(rows, cols[keep])] = contribution[:, keep]
     # A measure the earlier snapshot did not have contributed nothing then.
     have = ~np.isnan(result.score)
     result.contribution[have] = np.nan_to_num(result.contribution[have])

@@ -18,6 +18,7 @@ import psycopg
 
 from dashapp.scoring import metrics
 from dashapp.scoring.inputs import Inputs, Request
+from dashapp.scoring.stages import OFF, Stopwatch
 
 POPULATION_COLUMNS = (
     "account_id",
@@ -100,6 +101,7 @@ def load_inputs(
     requests: Iterable[Request],
     *,
     restrict: bool,
+    watch: Stopwatch | None = None,
 ) -> Inputs:
     """Every requested aggregate for every account of `population`, aligned to its rows.
 
@@ -110,11 +112,12 @@ def load_inputs(
     inputs = Inputs(ids)
     by_family: dict[str, list[Request]] = defaultdict(list)
     for request in sorted(set(requests)):
-        by_family[metrics.lookup(request.metric).family].append(request)
+        family = metrics.lookup(request.metric).family
+        # Feature breadth is read in the same scan of the daily metrics as the other usage aggregates.
+        by_family["daily" if family == "features" else family].append(request)
     scope = list(map(int, ids)) if restrict else None
     loaders = {
         "daily": _daily,
-        "features": _features,
         "tickets": _tickets,
         "billing": _billing,
         "surveys": _surveys,
@@ -129,7 +132,8 @@ def load_inputs(
             for request in family_requests:
                 inputs.values[request] = np.zeros(0)
             continue
-        frame = loaders[family](conn, day, family_requests, scope).set_index("account_id")
+        with (watch or OFF)(f"load metrics: {family}"):
+            frame = loaders[family](conn, day, family_requests, scope).set_index("account_id")
         frame = frame.reindex(index)
         for request in family_requests:
             inputs.values[request] = _finish(request, frame)
@@ -202,6 +206,10 @@ def _daily(
         width = r.window_days
         if r.metric == "active_days":
             expr = f"count(*) FILTER (WHERE {cond} AND (active_users > 0 OR events > 0 OR logins > 0))"
+        elif r.metric == "feature_breadth":
+            # Merge the window's {"feature": uses} objects, then count the keys once per account.
+            merged = f"healthdash_jsonb_merge(feature_usage) FILTER (WHERE {cond})"
+            expr = f"(SELECT count(*) FROM jsonb_object_keys({merged}))"
         elif r.aggregation == "sum":
             expr = f"sum({r.metric}) FILTER (WHERE {cond})"
         elif r.aggregation == "avg":
@@ -217,7 +225,7 @@ def _daily(
             expr = f"(array_agg({r.metric} ORDER BY day DESC) FILTER (WHERE {cond}))[1]"
         else:
             raise ValueError(f"aggregation {r.aggregation} is not supported for {r.metric}")
-        assert r.metric in _DAILY_SQL_COLUMNS or r.metric == "active_days"
+        assert r.metric in _DAILY_SQL_COLUMNS or r.metric in ("active_days", "feature_breadth")
         columns.append(f"{expr} AS {r.column}")
         if r.offset_days:
             columns.append(f"count(*) FILTER (WHERE {cond}) AS {r.column}__n")
@@ -231,36 +239,6 @@ def _daily(
         GROUP BY account_id
     """
     return query_frame(conn, sql, params)
-
-
-def _features(
-    conn: psycopg.Connection, day: date, requests: list[Request], scope: list[int] | None
-) -> pd.DataFrame:
-    """Distinct features used per window. Each window is its own DISTINCT over (account, feature) pairs,
-    which hashes far faster than count(DISTINCT) on sorted input."""
-    frames = []
-    where, scope_params = _scope(scope, "m.account_id")
-    for r in requests:
-        cond, params = _window(r, day, "m.day")
-        params.update(scope_params)
-        sql = f"""
-            SELECT account_id, count(*) AS {r.column} FROM (
-                SELECT DISTINCT m.account_id, f.key
-                FROM account_daily_metrics m CROSS JOIN LATERAL jsonb_object_keys(m.feature_usage) AS f(key)
-                WHERE {cond} AND {where}
-            ) pairs GROUP BY account_id
-        """
-        frames.append(query_frame(conn, sql, params).set_index("account_id"))
-    low, high = _range(requests, day)
-    where_rows, params = _scope(scope)
-    params.update(range_lo=low, range_hi=high)
-    rows = query_frame(
-        conn,
-        f"""SELECT account_id, count(*) AS _rows FROM account_daily_metrics
-            WHERE day > %(range_lo)s AND day <= %(range_hi)s AND {where_rows} GROUP BY account_id""",
-        params,
-    ).set_index("account_id")
-    return rows.join(frames, how="left").reset_index() if frames else rows.reset_index()
 
 
 def _tickets(

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import numpy as np
 import psycopg
 
 from dashapp.scoring.compute import ScoreFrame
+from dashapp.scoring.stages import OFF, Stopwatch
 
 _LOCK_NAMESPACE = 0x4853  # "HS": advisory locks on (namespace, day ordinal)
 SNAPSHOT_COLUMNS = (
@@ -47,13 +47,21 @@ class DayRows:
     shown_score: np.ndarray
     shown_band: np.ndarray
     overridden: np.ndarray
-    explanations: list[dict[str, Any]]
+    explanations: list[str]  # JSON text (see dashapp.scoring.explain)
     texts: list[str]
     deltas: dict[int, np.ndarray]
 
 
 def copy_escape(value: str) -> str:
     return value.translate(_COPY_ESCAPES)
+
+
+def copy_escape_all(values: list[str]) -> list[str]:
+    """COPY-escape many strings; one scan finds out whether any needs it (usually none does)."""
+    joined = "\x00".join(values)
+    if not any(ch in joined for ch in "\\\t\n\r"):
+        return values
+    return [v.translate(_COPY_ESCAPES) for v in values]
 
 
 def _template(frame: ScoreFrame, cols: np.ndarray, weights: np.ndarray) -> str:
@@ -128,10 +136,8 @@ def lines(rows: DayRows, computed_at: datetime) -> list[str]:
     day = rows.day.isoformat()
     stamp = computed_at.isoformat()
     measures = measures_json(frame)
-    explanations = [
-        copy_escape(json.dumps(e, separators=(",", ":"), allow_nan=False)) for e in rows.explanations
-    ]
-    texts = [copy_escape(t) for t in rows.texts]
+    explanations = copy_escape_all(rows.explanations)
+    texts = copy_escape_all(rows.texts)
     d7, d30, d90 = (_num(rows.deltas[d]) for d in (7, 30, 90))
     columns = zip(
         frame.account_ids.tolist(),
@@ -160,13 +166,21 @@ def lock_day(conn: psycopg.Connection, day: date) -> None:
 
 
 def write_day(
-    conn: psycopg.Connection, rows: DayRows, *, scope: np.ndarray | None, computed_at: datetime
+    conn: psycopg.Connection,
+    rows: DayRows,
+    *,
+    scope: np.ndarray | None,
+    computed_at: datetime,
+    watch: Stopwatch | None = None,
 ) -> int:
     """Replace the day's snapshots (of every account, or of `scope`) and refresh `account_health`.
 
     Runs inside the caller's transaction; the caller commits. Returns the number of snapshots written.
     """
+    watch = watch or OFF
     day = rows.day
+    with watch("write: serialise"):
+        payload = lines(rows, computed_at)
     lock_day(conn, day)
     if scope is None:
         conn.execute("DELETE FROM health_snapshots WHERE day = %s", (day,))
@@ -187,7 +201,8 @@ def write_day(
                 chunk = []
         if chunk:
             copy.write("".join(chunk))
-    refresh_current(conn, day, None if scope is None else scope)
+    with watch("write: current health"):
+        refresh_current(conn, day, None if scope is None else scope)
     return len(payload)
 
 

@@ -199,9 +199,30 @@ def upgrade() -> None:
         ["id"],
         ondelete="RESTRICT",
     )
+    # Distinct features used in a window, in the same scan as the other usage aggregates: merge the day's
+    # {"feature": uses} objects and count the keys once per account (see dashapp.scoring.loader).
+    op.execute(
+        "CREATE AGGREGATE healthdash_jsonb_merge(jsonb) (SFUNC = jsonb_concat, STYPE = jsonb, INITCOND = '{}')"
+    )
+    # Snapshot JSON is written daily for every account: lz4 compresses it several times faster than pglz
+    # (when the server is built with lz4; otherwise the default stays).
+    op.execute(
+        """
+        DO $$ BEGIN
+            IF EXISTS (SELECT 1 FROM pg_settings
+                       WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN
+                ALTER TABLE health_snapshots ALTER COLUMN measures SET COMPRESSION lz4;
+                ALTER TABLE health_snapshots ALTER COLUMN explanation SET COMPRESSION lz4;
+            END IF;
+        END $$
+        """
+    )
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE health_snapshots ALTER COLUMN measures SET COMPRESSION default")
+    op.execute("ALTER TABLE health_snapshots ALTER COLUMN explanation SET COMPRESSION default")
+    op.execute("DROP AGGREGATE IF EXISTS healthdash_jsonb_merge(jsonb)")
     op.drop_constraint(
         op.f("fk_health_snapshots_scorecard_version_id_scorecard_versions"),
         "health_snapshots",
