@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, func, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db import Base
@@ -50,6 +50,12 @@ class HealthSnapshot(Base):
     delta_30: Mapped[float | None] = mapped_column(Float)
     delta_90: Mapped[float | None] = mapped_column(Float)
     computed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # A compact copy of each measure's contribution and raw value, in the order of `measures`, so the next
+    # recompute explains movement without parsing 100,000 JSON documents. `measure_keys` is NULL when the
+    # order is the scorecard version's own (it is spelled out for rolled-up parents).
+    measure_keys: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    measure_contributions: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
+    measure_raw: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
 
 
 class AccountHealth(Base):

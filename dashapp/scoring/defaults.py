@@ -2,6 +2,9 @@
 
 Scale-free choices where the data's scale is unknown (trends, percentile ranks among segment peers) and
 fixed thresholds where the meaning is universal (urgent tickets, failed payments, days overdue, NPS).
+Feature breadth (distinct features used) is available to any scorecard but left out of this one: it has to
+expand every day's feature object, which at 100,000 accounts costs more than all other usage measures
+together.
 """
 
 from __future__ import annotations
@@ -72,10 +75,10 @@ DEFAULT_DEFINITION: dict[str, Any] = {
             "weight": 15,
             "measures": [
                 _m(
-                    "feature_breadth",
-                    "Features used",
-                    "feature_breadth",
-                    "distinct",
+                    "sessions_vs_peers",
+                    "Sessions vs. segment",
+                    "sessions",
+                    "avg",
                     {"type": "percentile", "within": "segment"},
                     50,
                 ),

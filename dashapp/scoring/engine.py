@@ -284,6 +284,7 @@ def recompute_day(
         explanations=explanations,
         texts=texts,
         deltas=deltas,
+        version_keys={vid: tuple(m.key for _g, m in d.measures) for vid, d in scored.definitions.items()},
     )
     with watch("write"):
         written = writer.write_day(conn, rows, scope=scored.write_ids, computed_at=computed_at, watch=watch)

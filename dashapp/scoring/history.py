@@ -6,7 +6,6 @@ exact day fall back to their latest snapshot within a tolerance before it.
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -82,27 +81,23 @@ def deltas(
 
 
 _MEASURE_ARRAYS = """
-    SELECT s.account_id,
-           jsonb_path_query_array(s.measures, '$[*].key')::text AS keys,
-           translate(jsonb_path_query_array(s.measures, '$[*].raw')::text, '[]', '{}')::float8[] AS raw,
-           translate(jsonb_path_query_array(s.measures, '$[*].contribution')::text, '[]', '{}')::float8[]
-               AS contribution
+    SELECT s.account_id, s.scorecard_version_id, s.measure_keys, s.measure_contributions, s.measure_raw
     FROM health_snapshots s
 """
 
 
-def _measure_arrays(conn: psycopg.Connection, pairs: pd.DataFrame) -> list[tuple[int, str, list, list]]:
-    """Each snapshot's measure keys (as JSON text) with its raw values and contributions as float arrays:
-    pulled out of the JSON by the server, so Python never parses it."""
+def _measure_arrays(conn: psycopg.Connection, pairs: pd.DataFrame) -> list[tuple]:
+    """Each earlier snapshot's compact measure arrays (see `HealthSnapshot.measure_contributions`)."""
     days = pd.to_datetime(pairs["day"]).dt.date
-    by_day = days.value_counts()
-    rows: list[tuple[int, str, list, list]] = []
+    common = days.value_counts().index[0]
+    rows: list[tuple] = []
     with conn.cursor(binary=True) as cur:
         # Usually every account's earlier snapshot is from the same day: one indexed read of that day.
-        common = by_day.index[0]
         exact = pairs.loc[(days == common).to_numpy(), "account_id"].to_numpy(dtype=np.int64)
-        cur.execute(_MEASURE_ARRAYS + " WHERE s.day = %(day)s AND s.account_id = ANY(%(ids)s)",
-                    {"day": common, "ids": exact.tolist()})  # fmt: skip
+        cur.execute(
+            _MEASURE_ARRAYS + " WHERE s.day = %(day)s AND s.account_id = ANY(%(ids)s)",
+            {"day": common, "ids": exact.tolist()},
+        )
         rows.extend(cur.fetchall())
         rest = pairs.loc[(days != common).to_numpy()]
         if len(rest):
@@ -114,6 +109,16 @@ def _measure_arrays(conn: psycopg.Connection, pairs: pd.DataFrame) -> list[tuple
             )
             rows.extend(cur.fetchall())
     return rows
+
+
+def _version_keys(conn: psycopg.Connection, version_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    rows = conn.execute(
+        "SELECT id, definition FROM scorecard_versions WHERE id = ANY(%s)", (sorted(version_ids),)
+    ).fetchall()
+    return {
+        vid: tuple(m["key"] for g in definition.get("groups", []) for m in g.get("measures", []))
+        for vid, definition in rows
+    }
 
 
 def earlier_snapshot(
@@ -144,11 +149,15 @@ def earlier_snapshot(
     for p, d in zip(pos.tolist(), pd.to_datetime(pairs["day"]).dt.date.tolist(), strict=True):
         result.days[p] = d
     key_pos = {key: i for i, key in enumerate(frame.keys)}
-    groups: dict[str, list[tuple[int, list, list]]] = {}
-    for account_id, keys, raw, contribution in _measure_arrays(conn, pairs):
-        groups.setdefault(keys, []).append((account_id, raw, contribution))
-    for keys_json, members in groups.items():
-        cols = np.array([key_pos.get(key, -1) for key in json.loads(keys_json)], dtype=np.int64)
+    arrays = [r for r in _measure_arrays(conn, pairs) if r[3] is not None]
+    version_keys = _version_keys(conn, {r[1] for r in arrays if r[2] is None and r[1] is not None})
+    groups: dict[tuple[str, ...], list[tuple[int, list, list]]] = {}
+    for account_id, version_id, keys, contributions, raws in arrays:
+        order = tuple(keys) if keys is not None else version_keys.get(version_id, ())
+        if len(order) == len(contributions):
+            groups.setdefault(order, []).append((account_id, raws, contributions))
+    for order, members in groups.items():
+        cols = np.array([key_pos.get(key, -1) for key in order], dtype=np.int64)
         rows = index.get_indexer(np.array([m[0] for m in members], dtype=np.int64))
         raw = np.array([m[1] for m in members], dtype=float)
         contribution = np.array([m[2] for m in members], dtype=float)

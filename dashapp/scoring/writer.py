@@ -34,7 +34,11 @@ SNAPSHOT_COLUMNS = (
     "delta_30",
     "delta_90",
     "computed_at",
+    "measure_keys",
+    "measure_contributions",
+    "measure_raw",
 )
+COPY_CHUNK = 5000
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -50,6 +54,24 @@ class DayRows:
     explanations: list[str]  # JSON text (see dashapp.scoring.explain)
     texts: list[str]
     deltas: dict[int, np.ndarray]
+    # Each scorecard version's measure keys in definition order.
+    version_keys: dict[int, tuple[str, ...]]
+
+
+def part(rows: DayRows, start: int, stop: int) -> DayRows:
+    """Rows start..stop of a day (to stream a big day to the database in chunks)."""
+    positions = np.arange(start, min(stop, len(rows.frame)))
+    return DayRows(
+        day=rows.day,
+        frame=rows.frame.take(positions),
+        shown_score=rows.shown_score[positions],
+        shown_band=rows.shown_band[positions],
+        overridden=rows.overridden[positions],
+        explanations=rows.explanations[start:stop],
+        texts=rows.texts[start:stop],
+        deltas={d: v[positions] for d, v in rows.deltas.items()},
+        version_keys=rows.version_keys,
+    )
 
 
 def copy_escape(value: str) -> str:
@@ -127,6 +149,34 @@ def _row_json(frame: ScoreFrame, numbers: np.ndarray, row: int, cols: np.ndarray
     return text
 
 
+def history_arrays(
+    frame: ScoreFrame, version_keys: dict[int, tuple[str, ...]]
+) -> tuple[list[str], list[str], list[str]]:
+    """COPY text of `measure_keys` (NULL when in the version's own order), `measure_contributions` and
+    `measure_raw` for each row."""
+    n = len(frame)
+    keys_out, contrib_out, raw_out = ["\\N"] * n, [""] * n, [""] * n
+    if n == 0:
+        return keys_out, contrib_out, raw_out
+    raw = np.where(np.isfinite(frame.raw), np.round(frame.raw, 4), np.nan)
+    patterns, inverse = np.unique(np.packbits(frame.applicable, axis=1), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    for p in range(len(patterns)):
+        rows = np.flatnonzero(inverse == p)
+        cols = np.flatnonzero(frame.applicable[rows[0]])
+        template = "{" + ",".join(["%.6g"] * len(cols)) + "}"
+        keys = tuple(frame.keys[c] for c in cols)
+        spelled = "{" + ",".join(keys) + "}"
+        for target, matrix in ((contrib_out, frame.contribution), (raw_out, raw)):
+            for row, values in zip(rows.tolist(), matrix[np.ix_(rows, cols)].tolist(), strict=True):
+                text = template % tuple(values)
+                target[row] = text.replace("nan", "NULL") if "nan" in text else text
+        for row, version in zip(rows.tolist(), frame.version_ids[rows].tolist(), strict=True):
+            if version_keys.get(version) != keys:
+                keys_out[row] = spelled
+    return keys_out, contrib_out, raw_out
+
+
 def _num(values: np.ndarray) -> list[str]:
     return ["\\N" if v != v else repr(v) for v in np.round(values.astype(float), 1).tolist()]
 
@@ -139,6 +189,7 @@ def lines(rows: DayRows, computed_at: datetime) -> list[str]:
     explanations = copy_escape_all(rows.explanations)
     texts = copy_escape_all(rows.texts)
     d7, d30, d90 = (_num(rows.deltas[d]) for d in (7, 30, 90))
+    keys, contributions, raws = history_arrays(frame, rows.version_keys)
     columns = zip(
         frame.account_ids.tolist(),
         _num(rows.shown_score),
@@ -153,11 +204,15 @@ def lines(rows: DayRows, computed_at: datetime) -> list[str]:
         d7,
         d30,
         d90,
+        keys,
+        contributions,
+        raws,
         strict=True,
     )
     return [
-        f"{a}\t{day}\t{s}\t{b}\t{cs}\t{cb}\t{'t' if o else 'f'}\t{v}\t{m}\t{e}\t{t}\t{x7}\t{x30}\t{x90}\t{stamp}\n"
-        for a, s, b, cs, cb, o, v, m, e, t, x7, x30, x90 in columns
+        f"{a}\t{day}\t{s}\t{b}\t{cs}\t{cb}\t{'t' if o else 'f'}\t{v}\t{m}\t{e}\t{t}\t{x7}\t{x30}\t{x90}\t{stamp}"
+        f"\t{k}\t{c}\t{r}\n"
+        for a, s, b, cs, cb, o, v, m, e, t, x7, x30, x90, k, c, r in columns
     ]
 
 
@@ -179,31 +234,26 @@ def write_day(
     """
     watch = watch or OFF
     day = rows.day
-    with watch("write: serialise"):
-        payload = lines(rows, computed_at)
     lock_day(conn, day)
-    if scope is None:
-        conn.execute("DELETE FROM health_snapshots WHERE day = %s", (day,))
-    else:
-        conn.execute(
-            "DELETE FROM health_snapshots WHERE day = %s AND account_id = ANY(%s)", (day, scope.tolist())
-        )
-    payload = lines(rows, computed_at)
-    with (
-        conn.cursor() as cur,
-        cur.copy(f"COPY health_snapshots ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN") as copy,
-    ):
-        chunk: list[str] = []
-        for line in payload:
-            chunk.append(line)
-            if len(chunk) == 5000:
-                copy.write("".join(chunk))
-                chunk = []
-        if chunk:
-            copy.write("".join(chunk))
+    with watch("write: delete"):
+        if scope is None:
+            conn.execute("DELETE FROM health_snapshots WHERE day = %s", (day,))
+        else:
+            conn.execute(
+                "DELETE FROM health_snapshots WHERE day = %s AND account_id = ANY(%s)", (day, scope.tolist())
+            )
+    total = len(rows.frame)
+    statement = f"COPY health_snapshots ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN"
+    # Streamed in chunks: the server parses one chunk while the next one is being built.
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        for start in range(0, total, COPY_CHUNK):
+            with watch("write: serialise"):
+                payload = "".join(lines(part(rows, start, start + COPY_CHUNK), computed_at))
+            with watch("write: copy"):
+                copy.write(payload)
     with watch("write: current health"):
         refresh_current(conn, day, None if scope is None else scope)
-    return len(payload)
+    return total
 
 
 _UPSERT_CURRENT = """

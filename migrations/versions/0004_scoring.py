@@ -199,11 +199,9 @@ def upgrade() -> None:
         ["id"],
         ondelete="RESTRICT",
     )
-    # Distinct features used in a window, in the same scan as the other usage aggregates: merge the day's
-    # {"feature": uses} objects and count the keys once per account (see dashapp.scoring.loader).
-    op.execute(
-        "CREATE AGGREGATE healthdash_jsonb_merge(jsonb) (SFUNC = jsonb_concat, STYPE = jsonb, INITCOND = '{}')"
-    )
+    op.add_column("health_snapshots", sa.Column("measure_keys", postgresql.ARRAY(sa.Text()), nullable=True))
+    op.add_column("health_snapshots", sa.Column("measure_contributions", postgresql.ARRAY(sa.Float()), nullable=True))
+    op.add_column("health_snapshots", sa.Column("measure_raw", postgresql.ARRAY(sa.Float()), nullable=True))
     # Snapshot JSON is written daily for every account: lz4 compresses it several times faster than pglz
     # (when the server is built with lz4; otherwise the default stays).
     op.execute(
@@ -220,9 +218,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for column in ("measure_keys", "measure_contributions", "measure_raw"):
+        op.drop_column("health_snapshots", column)
     op.execute("ALTER TABLE health_snapshots ALTER COLUMN measures SET COMPRESSION default")
     op.execute("ALTER TABLE health_snapshots ALTER COLUMN explanation SET COMPRESSION default")
-    op.execute("DROP AGGREGATE IF EXISTS healthdash_jsonb_merge(jsonb)")
     op.drop_constraint(
         op.f("fk_health_snapshots_scorecard_version_id_scorecard_versions"),
         "health_snapshots",
