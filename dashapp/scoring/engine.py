@@ -266,8 +266,9 @@ def recompute_day(
     frame = scored.frame
     every = targets is None
     with watch("load history"):
-        previous, month = history.previous_and_month(conn, frame, day, every_account=every)
-        deltas = history.deltas(conn, frame, day, every_account=every)
+        earlier = history.History(conn, frame.account_ids, every_account=every)
+        previous, month = history.previous_and_month(earlier, frame, day)
+        deltas = history.deltas(earlier, frame, day)
     with watch("explain"):
         explanations, texts = explain.explain(frame, day, previous, month)
     with watch("overrides"):

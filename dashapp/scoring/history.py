@@ -1,7 +1,9 @@
 """Earlier snapshots, read set-based: for trend deltas (7/30/90 days) and for why-it-moved explanations.
 
 The common case (yesterday was scored) is one indexed read of one day. Accounts without a snapshot on the
-exact day fall back to their latest snapshot within a tolerance before it.
+exact day fall back to their latest snapshot within a tolerance before it. Measures come from the compact
+arrays stored beside the JSON (`measure_keys`, `measure_contributions`, `measure_raw`), never from parsing
+the JSON itself.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import psycopg
 
 from dashapp.scoring.compute import ScoreFrame
 from dashapp.scoring.explain import Earlier
-from dashapp.scoring.loader import query_frame
 
 DELTA_DAYS = (7, 30, 90)
 DELTA_TOLERANCE = 6
@@ -23,92 +24,72 @@ PREVIOUS_LOOKBACK = 30
 MONTH = 30
 MONTH_TOLERANCE = 6
 
-
-def earlier_days(
-    conn: psycopg.Connection, account_ids: np.ndarray, target: date, tolerance: int, *, every_account: bool
-) -> pd.DataFrame:
-    """(account_id, day, computed_score) of each account's snapshot on `target`, else its latest one in
-    the `tolerance` days before. `every_account` reads the whole day instead of filtering by id."""
-    params: dict[str, Any] = {"target": target}
-    scope = ""
-    if not every_account:
-        scope = "AND account_id = ANY(%(ids)s)"
-        params["ids"] = account_ids.tolist()
-    exact = query_frame(
-        conn,
-        f"SELECT account_id, day, computed_score FROM health_snapshots WHERE day = %(target)s {scope}",
-        params,
-    )
-    missing = (
-        np.setdiff1d(account_ids, exact["account_id"].to_numpy(dtype=np.int64)) if len(exact) else account_ids
-    )
-    frames = [exact]
-    if tolerance > 0 and len(missing):
-        frames.append(
-            query_frame(
-                conn,
-                """SELECT DISTINCT ON (account_id) account_id, day, computed_score FROM health_snapshots
-                   WHERE account_id = ANY(%(ids)s) AND day >= %(low)s AND day < %(target)s
-                   ORDER BY account_id, day DESC""",
-                {"ids": missing.tolist(), "low": target - timedelta(days=tolerance), "target": target},
-            )
-        )
-    found = (
-        pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else exact
-    )
-    if found.empty:
-        return pd.DataFrame({"account_id": np.zeros(0, np.int64), "day": [], "computed_score": []})
-    found["account_id"] = found["account_id"].astype(np.int64)
-    return found
+_SCORES = ("account_id", "day", "computed_score")
+_ARRAYS = ("scorecard_version_id", "measure_keys", "measure_contributions", "measure_raw")
 
 
-def deltas(
-    conn: psycopg.Connection, frame: ScoreFrame, day: date, *, every_account: bool
-) -> dict[int, np.ndarray]:
+class History:
+    """Reads earlier snapshots of a set of accounts (all of them, or some), each day at most once."""
+
+    def __init__(self, conn: psycopg.Connection, account_ids: np.ndarray, *, every_account: bool) -> None:
+        self.conn = conn
+        self.account_ids = account_ids
+        self.every_account = every_account
+        self._cache: dict[tuple[date, int, bool], pd.DataFrame] = {}
+
+    def _query(self, where: str, params: dict[str, Any], arrays: bool, distinct: bool) -> pd.DataFrame:
+        columns = _SCORES + (_ARRAYS if arrays else ())
+        head = "SELECT DISTINCT ON (account_id) " if distinct else "SELECT "
+        tail = " ORDER BY account_id, day DESC" if distinct else ""
+        with self.conn.cursor(binary=True) as cur:
+            cur.execute(f"{head}{', '.join(columns)} FROM health_snapshots WHERE {where}{tail}", params)
+            return pd.DataFrame(cur.fetchall(), columns=list(columns))
+
+    def rows(self, target: date, tolerance: int, *, arrays: bool) -> pd.DataFrame:
+        """Each account's snapshot on `target`, else its latest in the `tolerance` days before."""
+        key = (target, tolerance, arrays)
+        if key in self._cache:
+            return self._cache[key]
+        if not arrays and (target, tolerance, True) in self._cache:
+            return self._cache[(target, tolerance, True)]
+        scope, params = "", {"target": target, "low": target - timedelta(days=tolerance)}
+        if not self.every_account:
+            scope = " AND account_id = ANY(%(ids)s)"
+            params["ids"] = self.account_ids.tolist()
+        found = [self._query("day = %(target)s" + scope, params, arrays, distinct=False)]
+        have = found[0]["account_id"].to_numpy(dtype=np.int64)
+        missing = np.setdiff1d(self.account_ids, have)
+        if tolerance > 0 and len(missing):
+            if self.every_account:
+                earlier = self._query("day >= %(low)s AND day < %(target)s", params, arrays, distinct=True)
+                earlier = earlier[earlier["account_id"].isin(missing)]
+            else:
+                params["ids"] = missing.tolist()
+                earlier = self._query(
+                    "day >= %(low)s AND day < %(target)s AND account_id = ANY(%(ids)s)",
+                    params,
+                    arrays,
+                    distinct=True,
+                )
+            found.append(earlier)
+        result = pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True)
+        result["account_id"] = result["account_id"].astype(np.int64)
+        self._cache[key] = result
+        return result
+
+
+def deltas(history: History, frame: ScoreFrame, day: date) -> dict[int, np.ndarray]:
     """Computed score now minus the computed score 7/30/90 days ago (NaN where there was none)."""
     out: dict[int, np.ndarray] = {}
     index = pd.Index(frame.account_ids)
     for days in DELTA_DAYS:
-        then = earlier_days(
-            conn, frame.account_ids, day - timedelta(days=days), DELTA_TOLERANCE, every_account=every_account
-        )
+        then = history.rows(day - timedelta(days=days), DELTA_TOLERANCE, arrays=days == MONTH)
         values = np.full(len(frame), np.nan)
         pos = index.get_indexer(then["account_id"].to_numpy())
         keep = pos >= 0
         values[pos[keep]] = then["computed_score"].to_numpy(dtype=float)[keep]
         out[days] = np.round(frame.score - values, 1)
     return out
-
-
-_MEASURE_ARRAYS = """
-    SELECT s.account_id, s.scorecard_version_id, s.measure_keys, s.measure_contributions, s.measure_raw
-    FROM health_snapshots s
-"""
-
-
-def _measure_arrays(conn: psycopg.Connection, pairs: pd.DataFrame) -> list[tuple]:
-    """Each earlier snapshot's compact measure arrays (see `HealthSnapshot.measure_contributions`)."""
-    days = pd.to_datetime(pairs["day"]).dt.date
-    common = days.value_counts().index[0]
-    rows: list[tuple] = []
-    with conn.cursor(binary=True) as cur:
-        # Usually every account's earlier snapshot is from the same day: one indexed read of that day.
-        exact = pairs.loc[(days == common).to_numpy(), "account_id"].to_numpy(dtype=np.int64)
-        cur.execute(
-            _MEASURE_ARRAYS + " WHERE s.day = %(day)s AND s.account_id = ANY(%(ids)s)",
-            {"day": common, "ids": exact.tolist()},
-        )
-        rows.extend(cur.fetchall())
-        rest = pairs.loc[(days != common).to_numpy()]
-        if len(rest):
-            cur.execute(
-                _MEASURE_ARRAYS
-                + """ JOIN unnest(%(ids)s::bigint[], %(days)s::date[]) AS t(account_id, day)
-                      ON s.account_id = t.account_id AND s.day = t.day""",
-                {"ids": rest["account_id"].tolist(), "days": list(pd.to_datetime(rest["day"]).dt.date)},
-            )
-            rows.extend(cur.fetchall())
-    return rows
 
 
 def _version_keys(conn: psycopg.Connection, version_ids: set[int]) -> dict[int, tuple[str, ...]]:
@@ -121,46 +102,49 @@ def _version_keys(conn: psycopg.Connection, version_ids: set[int]) -> dict[int, 
     }
 
 
-def earlier_snapshot(
-    conn: psycopg.Connection,
-    frame: ScoreFrame,
-    day: date,
-    offset: int,
-    tolerance: int,
-    *,
-    every_account: bool,
-) -> Earlier:
+def earlier_snapshot(history: History, frame: ScoreFrame, day: date, offset: int, tolerance: int) -> Earlier:
     """The snapshot `offset` days before `day` (or the latest in `tolerance` days before that), with each
     measure's raw value and contribution aligned to the frame's keys."""
     n, k = len(frame), len(frame.keys)
     result = Earlier.empty(n, k)
     if n == 0:
         return result
-    pairs = earlier_days(
-        conn, frame.account_ids, day - timedelta(days=offset), tolerance, every_account=every_account
-    )
-    if pairs.empty:
-        return result
+    found = history.rows(day - timedelta(days=offset), tolerance, arrays=True)
     index = pd.Index(frame.account_ids)
-    pos = index.get_indexer(pairs["account_id"].to_numpy())
-    pairs = pairs[pos >= 0]
+    pos = index.get_indexer(found["account_id"].to_numpy())
+    found = found[pos >= 0]
     pos = pos[pos >= 0]
-    result.score[pos] = pairs["computed_score"].to_numpy(dtype=float)
-    for p, d in zip(pos.tolist(), pd.to_datetime(pairs["day"]).dt.date.tolist(), strict=True):
+    if len(found) == 0:
+        return result
+    result.score[pos] = found["computed_score"].to_numpy(dtype=float)
+    for p, d in zip(pos.tolist(), found["day"].tolist(), strict=True):
         result.days[p] = d
     key_pos = {key: i for i, key in enumerate(frame.keys)}
-    arrays = [r for r in _measure_arrays(conn, pairs) if r[3] is not None]
-    version_keys = _version_keys(conn, {r[1] for r in arrays if r[2] is None and r[1] is not None})
-    groups: dict[tuple[str, ...], list[tuple[int, list, list]]] = {}
-    for account_id, version_id, keys, contributions, raws in arrays:
+    with_arrays = found[found["measure_contributions"].notna()]
+    implicit = with_arrays["measure_keys"].isna()
+    version_keys = _version_keys(
+        history.conn, set(with_arrays.loc[implicit, "scorecard_version_id"].dropna().astype(int))
+    )
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, (version_id, keys, contributions) in enumerate(
+        zip(
+            with_arrays["scorecard_version_id"].tolist(),
+            with_arrays["measure_keys"].tolist(),
+            with_arrays["measure_contributions"].tolist(),
+            strict=True,
+        )
+    ):
         order = tuple(keys) if keys is not None else version_keys.get(version_id, ())
         if len(order) == len(contributions):
-            groups.setdefault(order, []).append((account_id, raws, contributions))
+            groups.setdefault(order, []).append(i)
+    account_ids = with_arrays["account_id"].to_numpy(dtype=np.int64)
+    raws = with_arrays["measure_raw"].tolist()
+    contributions = with_arrays["measure_contributions"].tolist()
     for order, members in groups.items():
         cols = np.array([key_pos.get(key, -1) for key in order], dtype=np.int64)
-        rows = index.get_indexer(np.array([m[0] for m in members], dtype=np.int64))
-        raw = np.array([m[1] for m in members], dtype=float)
-        contribution = np.array([m[2] for m in members], dtype=float)
+        rows = index.get_indexer(account_ids[members])
+        raw = np.array([raws[m] for m in members], dtype=float)
+        contribution = np.array([contributions[m] for m in members], dtype=float)
         keep = cols >= 0
         result.raw[np.ix_(rows, cols[keep])] = raw[:, keep]
         result.contribution[np.ix_(rows, cols[keep])] = contribution[:, keep]
@@ -170,9 +154,7 @@ def earlier_snapshot(
     return result
 
 
-def previous_and_month(
-    conn: psycopg.Connection, frame: ScoreFrame, day: date, *, every_account: bool
-) -> tuple[Earlier, Earlier]:
-    previous = earlier_snapshot(conn, frame, day, 1, PREVIOUS_LOOKBACK - 1, every_account=every_account)
-    month = earlier_snapshot(conn, frame, day, MONTH, MONTH_TOLERANCE, every_account=every_account)
+def previous_and_month(history: History, frame: ScoreFrame, day: date) -> tuple[Earlier, Earlier]:
+    previous = earlier_snapshot(history, frame, day, 1, PREVIOUS_LOOKBACK - 1)
+    month = earlier_snapshot(history, frame, day, MONTH, MONTH_TOLERANCE)
     return previous, month

@@ -200,7 +200,9 @@ def upgrade() -> None:
         ondelete="RESTRICT",
     )
     op.add_column("health_snapshots", sa.Column("measure_keys", postgresql.ARRAY(sa.Text()), nullable=True))
-    op.add_column("health_snapshots", sa.Column("measure_contributions", postgresql.ARRAY(sa.Float()), nullable=True))
+    op.add_column(
+        "health_snapshots", sa.Column("measure_contributions", postgresql.ARRAY(sa.Float()), nullable=True)
+    )
     op.add_column("health_snapshots", sa.Column("measure_raw", postgresql.ARRAY(sa.Float()), nullable=True))
     # Snapshot JSON is written daily for every account: lz4 compresses it several times faster than pglz
     # (when the server is built with lz4; otherwise the default stays).
