@@ -1,7 +1,8 @@
-"""Benchmark: recompute 100,000 accounts from 90 days of daily metrics (9,000,000 rows) against a single
+"""Health score recompute: 100,000 accounts from 90 days of daily metrics (9,000,000 rows) against a single
 bare SQL aggregate over the same rows, measured in the same run.
 
-    python -m benchmarks.score_recompute [--accounts N] [--days N] [--keep] [--reuse URL]
+    python -m benchmarks score_recompute [--quick]          (through the runner)
+    python -m benchmarks.score_recompute [--accounts N] [--days N] [--quick] [--keep] [--reuse URL]
 
 Builds a scratch database (COPY, no demo generator needed) with the daily metrics plus a modest amount of
 tickets, invoices, payments and surveys, scores the day before and 30 days before (so the timed day has
@@ -12,7 +13,8 @@ history to explain against), then times:
 - `recompute`: a full recompute of one day with the default scorecard (load, score, roll up, explain,
   overrides, write snapshots and current health), best of two.
 
-Prints both, their ratio (aim: under 2x) and per-stage timings of the recompute.
+Reports both, their ratio (aim: under 2x) and the time of each stage of the recompute. `--quick` uses
+10,000 accounts.
 """
 
 from __future__ import annotations
@@ -23,16 +25,16 @@ import json
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import psycopg
-from sqlalchemy.engine import make_url
 
+from benchmarks import figure, ratio
 from dashapp import migrate, services
 from dashapp.settings import Settings
+from tests.support.database import create_test_database, drop_database
 
 FEATURES = (
     "reports",
@@ -50,24 +52,6 @@ BARE_AGGREGATE = (
     "SELECT account_id, avg(active_users), sum(logins), sum(events), max(sessions) "
     "FROM account_daily_metrics GROUP BY account_id"
 )
-
-
-def _with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-def create_database(server_url: str) -> str:
-    """A scratch database on the configured server (dropped after the run unless --keep)."""
-    name = f"hd_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(services.libpq_url(_with_database(server_url, "postgres")), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return _with_database(server_url, name)
-
-
-def drop_database(url: str) -> None:
-    name = make_url(url).database
-    with psycopg.connect(services.libpq_url(_with_database(url, "postgres")), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _feature_templates(rng: np.random.Generator, count: int = 64) -> list[str]:
@@ -236,28 +220,29 @@ def time_recompute(url: str, day: date, repeats: int = 2) -> tuple[float, int, d
         db.engine.dispose()
 
 
-def run(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.score_recompute", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--accounts", type=int, default=100_000)
+def measure(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="benchmarks.score_recompute", description=__doc__.split("\n")[0])
+    parser.add_argument("--accounts", type=int, default=None, help="accounts [100,000; 10,000 with --quick]")
     parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--quick", action="store_true")
     parser.add_argument(
         "--reuse", default=None, help="Use this already-built database instead of building one."
     )
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database (prints its URL).")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv or [])
+    accounts = args.accounts or (10_000 if args.quick else 100_000)
 
     today = datetime.now(UTC).date()
     settings = services.resolve(Settings.from_env())
-    url = args.reuse or create_database(settings.database_url or "")
-    result: dict[str, Any] = {"name": "score_recompute", "accounts": args.accounts, "days": args.days}
+    url = args.reuse or create_test_database(settings.database_url or "", prefix="hd_bench")
+    result: dict[str, Any] = {"accounts": accounts, "days": args.days}
     try:
         if not args.reuse:
             migrate.upgrade(url)
-            result["build_seconds"] = build(url, accounts=args.accounts, days=args.days, today=today)
+            result["build_seconds"] = build(url, accounts=accounts, days=args.days, today=today)
         with psycopg.connect(services.libpq_url(url)) as conn:
             result["rows"] = conn.execute("SELECT count(*) FROM account_daily_metrics").fetchone()[0]
+            result["accounts"] = conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
         result["bare_aggregate_seconds"] = round(time_bare_aggregate(url), 3)
         seconds, written, stages = time_recompute(url, today)
         result["recompute_seconds"] = round(seconds, 3)
@@ -269,25 +254,36 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             result["database_url"] = url
         else:
             drop_database(url)
-    _print(result)
     return result
 
 
-def _print(result: dict[str, Any]) -> None:
-    print(
-        f"score_recompute: {result['accounts']:,} accounts x {result['days']} days ({result['rows']:,} daily rows)"
-    )
-    print(f"  bare SQL aggregate:    {result['bare_aggregate_seconds']:8.2f} s")
-    print(
-        f"  full recompute of day: {result['recompute_seconds']:8.2f} s ({result['snapshots_written']:,} snapshots)"
-    )
-    print(f"  ratio:                 {result['ratio']:8.2f}x (aim: under 2x)")
+def run(argv: list[str] | None = None) -> dict[str, Any]:
+    """The runner's entry point: figures with units, and the ratio to the bare aggregate."""
+    result = measure(argv)
+    figures: dict[str, Any] = {
+        "daily metric rows": figure(
+            result["rows"], "rows", f"{result['accounts']:,} accounts x {result['days']} days"
+        ),
+        "bare SQL aggregate": figure(
+            result["bare_aggregate_seconds"], "s", "avg/sum/max over every row, GROUP BY account"
+        ),
+        "full recompute of one day": figure(
+            result["recompute_seconds"], "s", f"{result['snapshots_written']:,} snapshots written"
+        ),
+        "recompute vs bare aggregate": ratio(
+            result["recompute_seconds"], result["bare_aggregate_seconds"], "aim: under 2x"
+        ),
+    }
     for stage, seconds in result["recompute_stages"].items():
-        print(f"    {stage:<22} {seconds:6.2f} s")
+        figures[f"  {stage}"] = figure(seconds, "s")
     if "database_url" in result:
-        print(f"  database kept: {result['database_url']}")
+        figures["database kept"] = figure(result["database_url"])
+    return figures
 
 
 if __name__ == "__main__":
     os.environ.setdefault("HEALTHDASH_ENV", "development")
-    run(sys.argv[1:])
+    from benchmarks.__main__ import table
+
+    started = time.perf_counter()
+    print(table("score_recompute", time.perf_counter() - started, run(sys.argv[1:])))

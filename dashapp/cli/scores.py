@@ -20,10 +20,7 @@ from models.user import User
 def _parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-03-31", param=param) from None
+    return _to_date(value, f"--{(param.name or '').replace('_', '-')}")
 
 
 def _to_date(value: str, option: str) -> date:

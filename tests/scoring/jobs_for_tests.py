@@ -24,3 +24,13 @@ def fails_once(counter_key: str) -> dict[str, Any]:
     if attempt == 1:
         raise ConnectionError("database went away")
     return {"attempt": attempt}
+
+
+@tracked
+def sleeps(seconds: float) -> dict[str, Any]:
+    """Reports progress, then sleeps (a job to kill while it runs)."""
+    import time
+
+    set_progress(0.1, "sleeping")
+    time.sleep(seconds)
+    return {"slept": seconds}

@@ -23,6 +23,7 @@ from dashapp.services import libpq_url
 from dashapp.settings import Settings
 from jobs import runtime, scores
 from jobs.queues import all_queues, enqueue, get_queue, make_job_id, redis_connection
+from jobs.recovery import recover_abandoned
 from jobs.schedule import SCHEDULE
 from jobs.scheduler import tick
 from models.db import Database
@@ -245,3 +246,37 @@ def test_a_worker_killed_mid_recompute_leaves_no_half_written_day_and_the_rerun_
     with psycopg.connect(libpq_url(jobs_db.url)) as conn:
         current = conn.execute("SELECT count(*), min(day), max(day) FROM account_health").fetchone()
     assert current == (accounts, today, today)
+
+
+def test_a_job_without_retries_killed_with_its_worker_is_closed_as_failed(
+    jobs_settings: Settings, jobs_db: Database, test_env: dict[str, str]
+) -> None:
+    env = {
+        **test_env,
+        "DATABASE_URL": libpq_url(jobs_db.url),
+        "HEALTHDASH_REDIS_NAMESPACE": jobs_settings.redis_namespace,
+    }
+    run = enqueue(jobs_settings, jobs_db, jobs_for_tests.sleeps, 60, kind="test.sleeps")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "dashapp.cli.entry", "worker", "--queue", "default"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _run(jobs_db, run.id).progress == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _run(jobs_db, run.id).status == "started"
+        os.killpg(worker.pid, signal.SIGKILL)
+    finally:
+        worker.wait(timeout=30)
+    assert recover_abandoned(jobs_settings) == [run.rq_job_id]
+    closed = _run(jobs_db, run.id)
+    assert closed.status == "failed" and closed.ended_at is not None
+    assert "stopped before it finished (AbandonedJobError" in (closed.error or "")
+    job = get_queue("default", jobs_settings).fetch_job(run.rq_job_id)
+    assert job is not None and job.get_status() == "failed"
+    assert recover_abandoned(jobs_settings) == []  # nothing left to recover
