@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import numpy as np
 import psycopg
 
-from dashapp.scoring.loader import day_start
 from dashapp.scoring.overrides import IN_FORCE_SQL
+from dashapp.scoring.sqlutil import day_start
 
 
 def changed_accounts(conn: psycopg.Connection, day: date, lookback_days: int) -> np.ndarray:

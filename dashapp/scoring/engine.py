@@ -17,12 +17,13 @@ import pandas as pd
 import psycopg
 from sqlalchemy.orm import Session
 
-from dashapp.scoring import changes, explain, history, loader, metrics, overrides, rollup, writer
+from dashapp.scoring import changes, explain, history, metrics, overrides, rollup, writer
 from dashapp.scoring.assignment import ActiveScorecard, assign
 from dashapp.scoring.compute import ScoreFrame, combine, finalise, score_accounts
 from dashapp.scoring.definition import Percentile, ScorecardDefinition
 from dashapp.scoring.inputs import Inputs, definition_requests
 from dashapp.scoring.loader import load_inputs, load_population
+from dashapp.scoring.sqlutil import day_start
 from dashapp.scoring.stages import OFF, Stopwatch
 from dashapp.scoring.store import active_scorecards
 from models.db import Database
@@ -239,7 +240,7 @@ def _targets(
         changed = changes.changed_accounts(conn, day, lookback(cards))
         active = conn.execute(
             "SELECT count(*) FROM accounts WHERE churned_at IS NULL OR churned_at >= %s",
-            (loader.day_start(day + timedelta(days=1)),),
+            (day_start(day + timedelta(days=1)),),
         ).fetchone()[0]
         # When most accounts changed (e.g. the first run of a day), scoring everyone is cheaper and the same.
         return None if len(changed) > active // 2 else changed

@@ -15,7 +15,7 @@ import psycopg
 
 from dashapp.scoring.compute import assign_bands
 from dashapp.scoring.definition import ScorecardDefinition
-from dashapp.scoring.loader import query_frame
+from dashapp.scoring.sqlutil import query_frame
 
 IN_FORCE_SQL = """
     starts_on <= %(day)s AND expires_on > %(day)s AND (cleared_on IS NULL OR cleared_on > %(day)s)
