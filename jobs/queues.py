@@ -69,6 +69,11 @@ def all_queues(settings: Settings, names: list[str] | None = None) -> list[Queue
     return [get_queue(n, settings) for n in (names or list(QUEUES))]
 
 
+def job_prefix(settings: Settings) -> str:
+    """This install's prefix for RQ job ids: ids are global in Redis (job ids allow [A-Za-z0-9_-])."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", settings.redis_namespace)
+
+
 def make_job_id(*parts: object) -> str:
     """A valid RQ job id (letters, digits, `_` and `-`) from readable parts: make_job_id("scores", 42)."""
     return "-".join(re.sub(r"[^A-Za-z0-9_-]+", "_", str(part)).strip("_") or "_" for part in parts)
@@ -94,9 +99,10 @@ def enqueue(
     job has ended (finished, failed), the same id may be enqueued again.
     """
     spec = QUEUES[queue]
-    # Job ids are global in Redis, so they carry the namespace like queue names do.
-    name = job_id if job_id is not None else make_job_id(kind, uuid.uuid4().hex)
-    rq_job_id = make_job_id(settings.redis_namespace, name) if settings.redis_namespace else make_job_id(name)
+    # Job ids are global in Redis, so they carry the namespace like queue names do (once).
+    name = make_job_id(job_id if job_id is not None else make_job_id(kind, uuid.uuid4().hex))
+    prefix = job_prefix(settings)
+    rq_job_id = name if name.startswith(prefix) else prefix + name
     q = get_queue(queue, settings)
     if job_id is not None:
         previous = q.fetch_job(rq_job_id)

@@ -14,7 +14,7 @@ import pytest
 from dashapp import migrate
 from dashapp.services import libpq_url
 from dashapp.settings import Settings
-from jobs.queues import get_queue, make_job_id, redis_connection
+from jobs.queues import get_queue, job_prefix, redis_connection
 from tests.scoring.book import Book, seed_book
 from tests.support.cli import healthdash, one_line_error
 from tests.support.database import create_test_database, drop_database
@@ -39,7 +39,8 @@ def env(test_env: dict[str, str], cli_url: str, settings: Settings) -> Iterator[
     namespace = f"{settings.redis_namespace}cli{uuid.uuid4().hex[:6]}:"
     yield {**test_env, "DATABASE_URL": libpq_url(cli_url), "HEALTHDASH_REDIS_NAMESPACE": namespace}
     client = redis_connection(settings.redis_url or "")
-    keys = [*client.scan_iter(match=f"*{namespace}*"), *client.scan_iter(match=f"*{make_job_id(namespace)}*")]
+    prefix = job_prefix(settings.with_overrides(redis_namespace=namespace))
+    keys = [*client.scan_iter(match=f"*{namespace}*"), *client.scan_iter(match=f"*{prefix}*")]
     if keys:
         client.delete(*keys)
 

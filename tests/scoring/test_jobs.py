@@ -22,7 +22,7 @@ from dashapp import migrate
 from dashapp.services import libpq_url
 from dashapp.settings import Settings
 from jobs import runtime, scores
-from jobs.queues import all_queues, enqueue, get_queue, make_job_id, redis_connection
+from jobs.queues import all_queues, enqueue, get_queue, job_prefix, redis_connection
 from jobs.recovery import recover_abandoned
 from jobs.schedule import SCHEDULE
 from jobs.scheduler import tick
@@ -47,10 +47,11 @@ def jobs_url(server_settings: Settings) -> Iterator[str]:
 @pytest.fixture
 def jobs_settings(settings: Settings, jobs_url: str) -> Iterator[Settings]:
     namespace = f"{settings.redis_namespace}jobs{uuid.uuid4().hex[:6]}:"
-    yield settings.with_overrides(database_url=jobs_url, redis_namespace=namespace)
+    jobs_settings = settings.with_overrides(database_url=jobs_url, redis_namespace=namespace)
+    yield jobs_settings
     client = redis_connection(settings.redis_url or "")
     keys = list(client.scan_iter(match=f"*{namespace}*", count=1000))
-    keys += list(client.scan_iter(match=f"*{make_job_id(namespace)}*", count=1000))  # job ids
+    keys += list(client.scan_iter(match=f"*{job_prefix(jobs_settings)}*", count=1000))  # job ids
     if keys:
         client.delete(*keys)
 
