@@ -1,7 +1,10 @@
 """The scorecard every install starts with: five groups that work on demo data and on imported data.
 
-Scale-free choices where the data's scale is unknown (trends, percentile ranks among segment peers) and
-fixed thresholds where the meaning is universal (urgent tickets, failed payments, days overdue, NPS).
+Scale-free choices where the data's scale is unknown (trends against the previous window, percentile ranks
+among segment peers) and fixed thresholds where the meaning is universal (urgent tickets, failed payments,
+days overdue, NPS). Weighted towards what predicts churn best: usage trends and sentiment. Account fields
+such as days to renewal are left out on purpose: their stored value is today's, so a backtest would read
+the future from them.
 Feature breadth (distinct features used) is available to any scorecard but left out of this one: it has to
 expand every day's feature object, which at 100,000 accounts costs more than all other usage measures
 together.
@@ -30,6 +33,9 @@ def _m(key: str, label: str, metric: str, aggregation: str, normalisation: dict[
 
 LOWER = "lower_is_better"
 
+TREND = {"type": "trend", "low": -50, "high": 10}
+PEERS = {"type": "percentile", "within": "segment"}
+
 DEFAULT_DEFINITION: dict[str, Any] = {
     "rollup": "arr_weighted",
     "bands": [
@@ -43,22 +49,8 @@ DEFAULT_DEFINITION: dict[str, Any] = {
             "label": "Usage",
             "weight": 30,
             "measures": [
-                _m(
-                    "active_users_trend",
-                    "Active users trend",
-                    "active_users",
-                    "avg",
-                    {"type": "trend", "low": -50, "high": 10},
-                    40,
-                ),
-                _m(
-                    "active_users_vs_peers",
-                    "Active users vs. segment",
-                    "active_users",
-                    "avg",
-                    {"type": "percentile", "within": "segment"},
-                    30,
-                ),
+                _m("active_users_trend", "Active users trend", "active_users", "avg", TREND, 50, window=45),
+                _m("active_users_vs_peers", "Active users vs. segment", "active_users", "avg", PEERS, 20),
                 _m(
                     "active_days",
                     "Active days",
@@ -74,22 +66,8 @@ DEFAULT_DEFINITION: dict[str, Any] = {
             "label": "Engagement",
             "weight": 15,
             "measures": [
-                _m(
-                    "sessions_vs_peers",
-                    "Sessions vs. segment",
-                    "sessions",
-                    "avg",
-                    {"type": "percentile", "within": "segment"},
-                    50,
-                ),
-                _m(
-                    "logins_trend",
-                    "Logins trend",
-                    "logins",
-                    "sum",
-                    {"type": "trend", "low": -50, "high": 10},
-                    50,
-                ),
+                _m("logins_trend", "Logins trend", "logins", "sum", TREND, 60, window=45),
+                _m("sessions_vs_peers", "Sessions vs. segment", "sessions", "avg", PEERS, 40),
             ],
         },
         {
@@ -97,31 +75,24 @@ DEFAULT_DEFINITION: dict[str, Any] = {
             "label": "Support",
             "weight": 20,
             "measures": [
+                # Ticket volume grows with the size of the customer: ranked among segment peers.
+                _m(
+                    "tickets_vs_peers",
+                    "Tickets vs. segment",
+                    "tickets",
+                    "count",
+                    PEERS,
+                    35,
+                    window=60,
+                    direction=LOWER,
+                ),
                 _m(
                     "urgent_tickets",
                     "Urgent tickets",
                     "urgent_tickets",
                     "count",
                     {"type": "thresholds", "breaks": [1, 2, 4], "scores": [100, 55, 25, 0]},
-                    40,
-                    direction=LOWER,
-                ),
-                _m(
-                    "tickets",
-                    "Tickets opened",
-                    "tickets",
-                    "count",
-                    {"type": "thresholds", "breaks": [3, 6, 11], "scores": [100, 75, 40, 10]},
-                    25,
-                    direction=LOWER,
-                ),
-                _m(
-                    "open_tickets",
-                    "Open tickets",
-                    "open_tickets",
-                    "count",
-                    {"type": "thresholds", "breaks": [1, 3, 6], "scores": [100, 80, 50, 20]},
-                    15,
+                    35,
                     direction=LOWER,
                 ),
                 _m(
@@ -130,7 +101,7 @@ DEFAULT_DEFINITION: dict[str, Any] = {
                     "ticket_csat",
                     "avg",
                     {"type": "linear", "low": 2, "high": 5},
-                    20,
+                    30,
                     window=90,
                 ),
             ],
@@ -138,7 +109,7 @@ DEFAULT_DEFINITION: dict[str, Any] = {
         {
             "key": "billing",
             "label": "Billing",
-            "weight": 15,
+            "weight": 10,
             "measures": [
                 _m(
                     "failed_payments",
@@ -147,7 +118,7 @@ DEFAULT_DEFINITION: dict[str, Any] = {
                     "count",
                     {"type": "thresholds", "breaks": [1, 2, 3], "scores": [100, 40, 15, 0]},
                     60,
-                    window=60,
+                    window=90,
                     direction=LOWER,
                 ),
                 _m(
@@ -164,7 +135,7 @@ DEFAULT_DEFINITION: dict[str, Any] = {
         {
             "key": "sentiment",
             "label": "Sentiment",
-            "weight": 20,
+            "weight": 25,
             "measures": [
                 _m(
                     "nps",
