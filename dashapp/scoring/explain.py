@@ -101,11 +101,14 @@ def phrases(info: MeasureInfo, before: np.ndarray, after: np.ndarray) -> np.ndar
     elif metric.kind == "count":
         diff = np.round(_finite(after - before)).astype(np.int64)
         more = " more " if info.metric == "open_tickets" else " new "
+        one = noun[:-1] if noun.endswith("s") else noun  # "1 new urgent ticket"
         out = np.where(
             diff > 0,
-            _cat(diff.astype(S), more, noun),
+            _cat(diff.astype(S), more, np.where(diff == 1, _s(one), _s(noun))),
             np.where(
-                diff < 0, _cat((-diff).astype(S), " fewer ", noun), level() if (diff == 0).any() else _s("")
+                diff < 0,
+                _cat((-diff).astype(S), " fewer ", np.where(diff == -1, _s(one), _s(noun))),
+                level() if (diff == 0).any() else _s(""),
             ),
         )
     else:

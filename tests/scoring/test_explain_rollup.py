@@ -100,6 +100,8 @@ def test_phrases_by_kind_of_metric() -> None:
     assert phrase("failed_payments", 0, 2) == "2 new failed payments"
     assert phrase("urgent_tickets", 4, 1) == "3 fewer urgent tickets"
     assert phrase("open_tickets", 1, 3) == "2 more open tickets"
+    assert phrase("urgent_tickets", 0, 1) == "1 new urgent ticket"
+    assert phrase("failed_payments", 2, 1) == "1 fewer failed payment"
     assert phrase("tickets", 2, 2) == "tickets 2 (was 2)"
     assert phrase("nps", 8, 3) == "NPS 3 (was 8)"
     assert phrase("survey_csat", 4.25, 3.5) == "CSAT 3.5 (was 4.2)"
