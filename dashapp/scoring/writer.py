@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import numpy as np
 import psycopg
+from psycopg.copy import QueuedLibpqWriter
 
 from dashapp.scoring.compute import ScoreFrame
 from dashapp.scoring.stages import OFF, Stopwatch
@@ -244,8 +245,8 @@ def write_day(
             )
     total = len(rows.frame)
     statement = f"COPY health_snapshots ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN"
-    # Streamed in chunks: the server parses one chunk while the next one is being built.
-    with conn.cursor() as cur, cur.copy(statement) as copy:
+    # Streamed in chunks by a writer thread: the server parses one chunk while the next one is built.
+    with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
         for start in range(0, total, COPY_CHUNK):
             with watch("write: serialise"):
                 payload = "".join(lines(part(rows, start, start + COPY_CHUNK), computed_at))
