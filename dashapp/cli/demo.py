@@ -14,6 +14,7 @@ from dashapp.cli.context import CliContext, CliError, pass_ctx
 from dashapp.settings import Settings
 from dashapp.users import create_user, find_by_email
 from models.account import Account
+from models.health import AccountHealth
 
 DEMO_USERS = (
     ("demo@healthdash.local", "admin", "Demo Admin"),
@@ -22,6 +23,8 @@ DEMO_USERS = (
     ("viewer@healthdash.local", "viewer", "Vic Viewer"),
 )
 DEMO_PASSWORD = "healthdash-demo"
+# Days of health history scored for a freshly seeded demo book (trends and explanations need history).
+DEMO_SCORE_DAYS = 90
 
 
 @click.group("demo")
@@ -129,7 +132,8 @@ def seed(
 @click.option("--months", type=click.IntRange(1, 60), default=18, show_default=True)
 @pass_ctx
 def run(ctx: CliContext, accounts: int, months: int) -> None:
-    """Migrate, seed the demo book once, start the web app and a worker, and print the URL and login."""
+    """Migrate, seed and score the demo book once, start the web app, a worker and the scheduler, and print
+    the URL and login."""
     plain = Settings.from_env()
     # Embedded servers this command starts are stopped again when it ends; ones already running stay up.
     ours_pg = plain.uses_embedded_database and not services.embedded_postgres_running(plain.data_dir)
@@ -165,25 +169,49 @@ def _prepare(ctx: CliContext, *, accounts: int, months: int) -> None:
         from dashapp.cli.seed import seed_demo
 
         seed_demo(ctx, accounts=accounts, months=months, seed=42)
+        _score(ctx, days=DEMO_SCORE_DAYS)
+    else:
+        with ctx.db.transaction() as session:
+            scored = session.scalar(select(func.count()).select_from(AccountHealth)) > 0
+        if not scored:
+            _score(ctx, days=1)
     ctx.db.dispose()  # the children open their own connections
+
+
+def _score(ctx: CliContext, *, days: int) -> None:
+    """Health scores for the pages to show: `days` of history (the scheduler keeps them fresh after)."""
+    from dashapp.scoring import engine
+
+    with click.progressbar(length=days, label="Scoring health", show_pos=True) as bar:
+        done = 0
+
+        def progress(fraction: float, _message: str) -> None:
+            nonlocal done
+            step = round(fraction * days) - done
+            bar.update(step)
+            done += step
+
+        result = engine.recompute(ctx.db, days=days, progress=progress)
+    click.echo(f"Wrote {result.snapshots:,} health snapshots.")
 
 
 def _serve(settings: Settings) -> None:
     env = dict(os.environ)  # DATABASE_URL and REDIS_URL point at the servers resolved above
     worker = processes.start(["worker"], env)
+    scheduler = processes.start(["scheduler"], env)
     web = processes.start(["serve"], env)
-    children = [web, worker]
+    children = [web, worker, scheduler]
     probe = f"http://{processes.local_address(settings.host)}:{settings.port}/healthz"
     if not processes.wait_until_serving(probe, children):
         processes.stop(children)
-        raise CliError("the web app or the worker did not start; see the messages above")
+        raise CliError("the web app, the worker or the scheduler did not start; see the messages above")
     click.echo("")
     click.echo(f"healthdash is running at {settings.public_url}")
     click.echo(f"Log in as {DEMO_USERS[0][0]} with password {DEMO_PASSWORD}")
     click.echo("(other roles: " + ", ".join(f"{e} ({r})" for e, r, _ in DEMO_USERS[1:]) + ", same password)")
     click.echo("Press Ctrl-C to stop.")
     if processes.supervise(children):
-        click.echo("Stopped the web app and the worker.")
+        click.echo("Stopped the web app, the worker and the scheduler.")
     else:
         raise CliError("a demo process stopped unexpectedly; see the messages above")
 

@@ -1,7 +1,7 @@
 """scoring: scorecards and their versions, manual overrides, backtests; snapshots name their version
 
 Revision ID: 0004_scoring
-Revises: 0003_ingest
+Revises: 0005_views
 Create Date: 2026-11-25 22:37:41.019664
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0004_scoring"
-down_revision: str | None = "0003_ingest"
+down_revision: str | None = "0005_views"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -177,7 +177,7 @@ def test_demo_run_serves_shares_its_database_and_stops_on_ctrl_c(data_dir: Path,
 
         demo.send_signal(signal.SIGINT)  # what Ctrl-C sends
         assert demo.wait(timeout=60) == 0, "".join(seen)
-        _wait_for_line(lines, r"Stopped the web app and the worker\.", seen)
+        _wait_for_line(lines, r"Stopped the web app, the worker and the scheduler\.", seen)
         assert healthz(base, timeout=1) is None
     finally:
         if demo.poll() is None:
