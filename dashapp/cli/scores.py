@@ -124,7 +124,7 @@ def recompute(
         result = engine.recompute(ctx.db, as_of=as_of, days=backfill, scope=scope, progress=progress)
     days = result.days
     span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
-    click.echo(f"Wrote {result.snapshots} snapshots for {span}.")
+    click.echo(f"Wrote {result.snapshots:,} snapshots for {span}.")
     if result.unscored:
         click.echo(f"{result.unscored} account-day(s) had no data for any measure and were not scored.")
 

@@ -55,7 +55,7 @@ def test_recompute_with_backfill_writes_every_day(env: dict[str, str], cli_url: 
     assert result.returncode == 0, result.stderr
     active = _one(cli_url, "SELECT count(*) FROM accounts WHERE churned_at IS NULL")[0]
     first = (cli_book.today - timedelta(days=2)).isoformat()
-    assert f"Wrote {active * 3} snapshots for {first} to {cli_book.today.isoformat()}." in result.stdout
+    assert f"Wrote {active * 3:,} snapshots for {first} to {cli_book.today.isoformat()}." in result.stdout
     assert _one(cli_url, "SELECT count(DISTINCT day) FROM health_snapshots") == (3,)
 
 
