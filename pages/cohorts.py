@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Output, html
 
-from analytics.cohorts import cohort_tables, weighted_curve
+from dashapp.analytics.cohorts import cohort_tables, weighted_curve
 from components.alerts import make_empty_state
 from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap

@@ -12,7 +12,7 @@ from typing import Any
 import plotly.io as pio
 from sqlalchemy.orm import Session
 
-from analytics.cohorts import cohort_tables, weighted_curve
+from dashapp.analytics.cohorts import cohort_tables, weighted_curve
 from components.format import format_count, format_money
 from components.health_charts import (
     band_migration,

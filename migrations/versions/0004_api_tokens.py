@@ -1,6 +1,6 @@
 """api tokens
 
-Revision ID: 0006_api
+Revision ID: 0004_api
 Revises: 0003_ingest
 Create Date: 2026-11-25 22:44:47.643388
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_api"
+revision: str = "0004_api"
 down_revision: str | None = "0003_ingest"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,6 +1,6 @@
 """scoring: scorecards and their versions, manual overrides, backtests; snapshots name their version
 
-Revision ID: 0004_scoring
+Revision ID: 0006_scoring
 Revises: 0005_views
 Create Date: 2026-11-25 22:37:41.019664
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004_scoring"
+revision: str = "0006_scoring"
 down_revision: str | None = "0005_views"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

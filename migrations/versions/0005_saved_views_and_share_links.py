@@ -1,7 +1,7 @@
 """saved views and share links
 
 Revision ID: 0005_views
-Revises: 0006_api
+Revises: 0004_api
 Create Date: 2026-11-25 22:36:05.731662
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005_views"
-down_revision: str | None = "0006_api"
+down_revision: str | None = "0004_api"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
