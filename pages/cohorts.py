@@ -10,10 +10,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Output, html
 
-from dashapp.analytics.cohorts import cohort_tables, weighted_curve
 from components.alerts import make_empty_state
 from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap
+from dashapp.analytics.cohorts import cohort_tables, weighted_curve
 from dashapp.extensions import db_session
 from dashapp.filters import Filters
 from dashapp.queries import cohorts as q

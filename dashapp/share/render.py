@@ -12,7 +12,6 @@ from typing import Any
 import plotly.io as pio
 from sqlalchemy.orm import Session
 
-from dashapp.analytics.cohorts import cohort_tables, weighted_curve
 from components.format import format_count, format_money
 from components.health_charts import (
     band_migration,
@@ -22,6 +21,7 @@ from components.health_charts import (
     score_histogram,
     score_history,
 )
+from dashapp.analytics.cohorts import cohort_tables, weighted_curve
 from dashapp.filters import describe
 from dashapp.queries import account as account_q
 from dashapp.queries import cohorts as cohort_q
