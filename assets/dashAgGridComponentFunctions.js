@@ -23,7 +23,7 @@ dagcomponentfuncs.Sparkline = function (props) {
   var color = last > first + 1 ? "#198754" : last < first - 1 ? "#dc3545" : "#6c757d";
   return React.createElement(
     "svg",
-    { width: w, height: h, viewBox: "0 0 " + w + " " + h, role: "img", "aria-label": "Score trend " + first + " to " + last },
+    { width: w, height: h, viewBox: "0 0 " + w + " " + h, className: "sparkline", role: "img", "aria-label": "Score trend " + first + " to " + last },
     React.createElement("polyline", { points: points.join(" "), fill: "none", stroke: color, strokeWidth: 1.5 })
   );
 };

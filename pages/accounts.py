@@ -69,6 +69,8 @@ def column_defs(columns: list[str], sort: list[tuple[str, bool]]) -> list[dict[s
                 type="rightAligned",
                 valueFormatter={"function": "params.value == null ? '' : d3.format('+.1f')(params.value)"},
             )
+        elif key in ("renewal_date", "contract_start"):
+            col.update(minWidth=130)
         elif key == "why":
             col.update(minWidth=320, tooltipField="why")
         if key in order:
@@ -115,7 +117,7 @@ def layout(**query: Any) -> html.Div:
             "rowHeight": 40,
             "tooltipShowDelay": 300,
         },
-        getRowId="params.data.id",
+        getRowId="String(params.data.id)",
         columnSize="autoSize",
         style={"height": "min(70vh, 640px)", "width": "100%"},
         className="ag-theme-quartz accounts-grid",
