@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy.orm import Session
 
 from dashapp.analytics.revenue_impact import bootstrap_ratio, classify, deciles, revenue_impact, wilson
+from dashapp.filters import Filters, parse
+from dashapp.queries.revenue_impact import impact_rows, revenue_impact_summary
+from models.billing import Invoice
+from tests.support.factories import make_account, utc
+from tests.support.health_rows import make_snapshot
 
 
 def _book() -> pd.DataFrame:
@@ -108,3 +116,69 @@ def test_an_empty_book_gives_empty_groups() -> None:
     result = revenue_impact(empty, draws=10)
     assert result.bands == [] and result.deciles == [] and result.book.accounts == 0
     assert math.isnan(result.book.arr_share["churned"].value)
+
+
+# ---- from the database ---------------------------------------------------------------------------------
+
+AS_OF = date(2026, 3, 1)
+TODAY = date(2026, 9, 1)
+
+
+def _account(session: Session, score: float, mrr_start: int, mrr_end: int | None, **kw: object) -> int:
+    account = make_account(session, **kw)
+    make_snapshot(session, account, AS_OF, score)
+    make_snapshot(session, account, AS_OF - timedelta(days=1), 50)  # another day: not read
+    invoices = [(datetime(2026, 2, 20, 6, tzinfo=UTC), mrr_start), (datetime(2025, 12, 1, tzinfo=UTC), 99999)]
+    if mrr_end is not None:
+        invoices.append((datetime(2026, 5, 20, 6, tzinfo=UTC), mrr_end))
+    for n, (issued, amount) in enumerate(invoices):
+        session.add(
+            Invoice(
+                external_id=f"ri-{account.id}-{n}",
+                account_id=account.id,
+                amount=Decimal(amount),
+                status="paid",
+                issued_at=issued,
+            )
+        )
+    session.flush()
+    return account.id
+
+
+def test_rows_and_summary_from_stored_snapshots_and_invoices(session: Session) -> None:
+    churner = _account(session, 12, 1000, None, churned_at=utc(2026, 4, 1), segment="smb")
+    shrinks = _account(session, 30, 2000, 1500, segment="smb")
+    grows = _account(session, 85, 1000, 1600, segment="enterprise")
+    flat = _account(session, 90, 500, 500, segment="enterprise")
+    _account(session, 95, 700, 700, churned_at=utc(2026, 2, 1))  # churned before the as-of date: left out
+    unknown = _account(session, 60, 800, None, segment="smb")  # live, no invoice at the end
+    frame = impact_rows(session, Filters(), AS_OF)
+    assert set(frame["account_id"]) == {churner, shrinks, grows, flat, unknown}
+    row = frame.set_index("account_id").loc[shrinks]
+    assert row["arr_start"] == 24000 and row["arr_end"] == 18000 and not row["churned"]
+    assert frame.set_index("account_id").loc[churner, "churned"]
+
+    summary = revenue_impact_summary(session, as_of=AS_OF, today=TODAY)
+    assert (
+        summary["available"] and summary["window_complete"] and "12 x the latest invoice" in summary["method"]
+    )
+    result = summary["result"]
+    assert result["excluded"] == {"no starting ARR": 0, "no billing at the end": 1}
+    book = result["book"]
+    assert book["accounts"] == 4 and book["arr_start"] == 12 * 4500
+    assert book["counts"] == {"churned": 1, "contracted": 1, "expanded": 1, "flat": 1}
+    assert book["arr_share"]["churned"]["value"] == pytest.approx(1000 / 4500)
+    assert book["arr_share"]["contracted"]["value"] == pytest.approx(500 / 4500)
+    assert book["arr_share"]["expanded"]["value"] == pytest.approx(600 / 4500)
+    bands = {b["group"]: b for b in result["bands"]}
+    assert bands["red"]["counts"]["churned"] == 1 and bands["green"]["counts"]["expanded"] == 1
+
+    smb = revenue_impact_summary(session, parse("segment=smb")[0], as_of=AS_OF, today=TODAY)["result"]
+    assert smb["book"]["accounts"] == 2 and smb["scored"] == 3
+
+    # the default as-of date is the last snapshot day whose horizon has passed
+    assert revenue_impact_summary(session, today=TODAY)["as_of"] == AS_OF
+    early = revenue_impact_summary(session, today=AS_OF + timedelta(days=30))
+    assert not early["available"] and "at least 90 days old" in early["reason"]
+    partial = revenue_impact_summary(session, as_of=AS_OF, today=AS_OF + timedelta(days=30))
+    assert partial["available"] and not partial["window_complete"]
