@@ -12,8 +12,11 @@ Outcomes (one per account): churned (all of its starting ARR lost), else contrac
 expanded (end > start) or flat. Shares of ARR divide the ARR churned / contracted away / expanded by the
 group's starting ARR. Intervals (95% by default):
 - share of accounts: Wilson score interval;
-- share of ARR: percentile bootstrap, resampling the group's accounts with replacement (`bootstrap` draws,
-  seeded, so the same data give the same bounds).
+- share of ARR: percentile bootstrap, resampling the group's accounts with replacement (`draws` resamples,
+  seeded, so the same data give the same bounds) for groups of up to `BOOTSTRAP_MAX_ACCOUNTS` accounts;
+  for larger groups, where resampling costs seconds and the ratio is close to normal, the linearised
+  (delta-method) standard error of a ratio of sums, sum((y - R x)^2) / (n (n - 1)) / mean(x)^2, gives a
+  normal interval clipped to [0, 1]. Each group says which it used (`arr_interval`).
 Deciles rank accounts by score on the as-of date: decile 1 holds the lowest scores.
 """
 
@@ -30,6 +33,7 @@ HORIZON_DAYS = 90
 OUTCOMES = ("churned", "contracted", "expanded")
 BANDS = ("red", "yellow", "green")
 BOOTSTRAP = 1000
+BOOTSTRAP_MAX_ACCOUNTS = 2000
 _CHUNK_CELLS = 5_000_000  # bootstrap weights held in memory at a time (draws x accounts)
 
 
@@ -58,28 +62,53 @@ def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 2)
 
 
+def bootstrap_ratios(
+    numerators: np.ndarray, denominator: np.ndarray, draws: int, seed: int, level: float = 0.95
+) -> list[tuple[float, float]]:
+    """Percentile bootstrap intervals of sum(numerators[i]) / sum(denominator) for each row i, from the
+    same resamples of the accounts (drawn with replacement)."""
+    numerators = np.atleast_2d(np.asarray(numerators, dtype=float))
+    n = numerators.shape[1]
+    if n == 0 or draws <= 0:
+        return [(math.nan, math.nan)] * len(numerators)
+    rng = np.random.default_rng(seed)
+    stacked = np.vstack([numerators, np.asarray(denominator, dtype=float)])
+    per_chunk = max(1, _CHUNK_CELLS // n)
+    sums = []
+    for done in range(0, draws, per_chunk):
+        idx = rng.integers(0, n, (min(per_chunk, draws - done), n))
+        sums.append(stacked[:, idx].sum(axis=2))
+    totals = np.concatenate(sums, axis=1)
+    den = totals[-1]
+    ratios = np.divide(totals[:-1], den, out=np.zeros_like(totals[:-1]), where=den > 0)
+    tail = (1 - level) / 2 * 100
+    bounds = np.percentile(ratios, [tail, 100 - tail], axis=1)
+    return [(float(lo), float(hi)) for lo, hi in bounds.T]
+
+
+def delta_ratios(
+    numerators: np.ndarray, denominator: np.ndarray, level: float = 0.95
+) -> list[tuple[float, float]]:
+    """Normal intervals of sum(numerators[i]) / sum(denominator) from the linearised standard error."""
+    numerators = np.atleast_2d(np.asarray(numerators, dtype=float))
+    x = np.asarray(denominator, dtype=float)
+    n = len(x)
+    if n < 2 or x.sum() <= 0:
+        return [(math.nan, math.nan)] * len(numerators)
+    z = _z(level)
+    out = []
+    for y in numerators:
+        ratio = y.sum() / x.sum()
+        se = math.sqrt(float(((y - ratio * x) ** 2).sum()) / (n * (n - 1))) / float(x.mean())
+        out.append((max(0.0, ratio - z * se), min(1.0, ratio + z * se)))
+    return out
+
+
 def bootstrap_ratio(
     numerator: np.ndarray, denominator: np.ndarray, draws: int, seed: int, level: float = 0.95
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of sum(numerator) / sum(denominator), resampling rows."""
-    n = len(numerator)
-    if n == 0 or draws <= 0:
-        return math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    ratios: list[np.ndarray] = []
-    per_chunk = max(1, _CHUNK_CELLS // n)
-    done = 0
-    while done < draws:
-        size = min(per_chunk, draws - done)
-        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size)
-        den = weights @ denominator
-        num = weights @ numerator
-        ratios.append(np.divide(num, den, out=np.zeros_like(num, dtype=float), where=den > 0))
-        done += size
-    values = np.concatenate(ratios)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(values, [tail, 100 - tail])
-    return float(low), float(high)
+    return bootstrap_ratios(np.asarray(numerator)[None, :], denominator, draws, seed, level)[0]
 
 
 @dataclass(frozen=True)
@@ -102,6 +131,7 @@ class GroupImpact:
     arr_share: dict[str, Share]
     score_min: float | None = None
     score_max: float | None = None
+    arr_interval: str = "bootstrap"  # how the ARR-share intervals were made: "bootstrap" or "delta"
 
 
 @dataclass(frozen=True)
@@ -148,11 +178,15 @@ def _group(
     account_share = {
         o: Share(counts[o] / n if n else math.nan, *wilson(counts[o], n, level)) for o in OUTCOMES
     }
-    arr_share = {}
-    for i, o in enumerate(OUTCOMES):
-        value = arr[o] / total if total > 0 else math.nan
-        low, high = bootstrap_ratio(rows[f"{o}_arr"].to_numpy(float), start, draws, seed + i, level)
-        arr_share[o] = Share(value, low, high)
+    numerators = np.vstack([rows[f"{o}_arr"].to_numpy(float) for o in OUTCOMES])
+    resample = n <= BOOTSTRAP_MAX_ACCOUNTS
+    if resample:
+        bounds = bootstrap_ratios(numerators, start, draws, seed, level)
+    else:
+        bounds = delta_ratios(numerators, start, level)
+    arr_share = {
+        o: Share(arr[o] / total if total > 0 else math.nan, *bounds[i]) for i, o in enumerate(OUTCOMES)
+    }
     scores = rows["score"].astype(float)
     return GroupImpact(
         kind=kind,
@@ -166,6 +200,7 @@ def _group(
         arr_share=arr_share,
         score_min=float(scores.min()) if n else None,
         score_max=float(scores.max()) if n else None,
+        arr_interval="bootstrap" if resample else "delta",
     )
 
 

@@ -16,7 +16,13 @@ from sqlalchemy import Date, Select, and_, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
-from dashapp.analytics.revenue_impact import BOOTSTRAP, HORIZON_DAYS, RevenueImpact, revenue_impact
+from dashapp.analytics.revenue_impact import (
+    BOOTSTRAP,
+    BOOTSTRAP_MAX_ACCOUNTS,
+    HORIZON_DAYS,
+    RevenueImpact,
+    revenue_impact,
+)
 from dashapp.filters import Filters, apply, health_join
 from models.account import Account
 from models.billing import Invoice
@@ -28,8 +34,10 @@ METHOD = (
     "since invoices are issued monthly for the MRR in force; there is no separate MRR history. An account churned "
     "if its churn date falls in the horizon (its whole starting ARR counts as churned); otherwise it contracted or "
     "expanded when its ARR at the end of the horizon is below or above its starting ARR. Shares of ARR divide by the "
-    "group's starting ARR. Intervals are 95%: Wilson for shares of accounts, a percentile bootstrap over accounts "
-    f"({BOOTSTRAP:,} resamples) for shares of ARR. Deciles rank accounts by score on the as-of date (D1 = lowest). "
+    "group's starting ARR. Intervals are 95%: Wilson for shares of accounts; for shares of ARR a percentile "
+    f"bootstrap over the group's accounts ({BOOTSTRAP:,} resamples) when it has up to {BOOTSTRAP_MAX_ACCOUNTS:,} "
+    "accounts, the delta-method (linearised) interval of a ratio above that. "
+    "Deciles rank accounts by score on the as-of date (D1 = lowest). "
     "Accounts with no invoice at the as-of date, or (if not churned) none at the end, are left out and counted."
 )
 

@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
-from dashapp.analytics.revenue_impact import bootstrap_ratio, classify, deciles, revenue_impact, wilson
+from dashapp.analytics.revenue_impact import (
+    bootstrap_ratio,
+    classify,
+    deciles,
+    delta_ratios,
+    revenue_impact,
+    wilson,
+)
 from dashapp.filters import Filters, parse
 from dashapp.queries.revenue_impact import impact_rows, revenue_impact_summary
 from models.billing import Invoice
@@ -109,6 +116,31 @@ def test_bootstrap_is_seeded_and_narrows_with_more_accounts() -> None:
         and a[0] == pytest.approx(w[0], abs=0.01)
         and a[1] == pytest.approx(w[1], abs=0.01)
     )
+
+
+def test_large_groups_use_the_delta_method_which_agrees_with_the_bootstrap() -> None:
+    rng = np.random.default_rng(5)
+    n = 1500
+    start = rng.uniform(500, 5000, n)
+    lost = np.where(rng.random(n) < 0.15, start, 0.0) + np.where(rng.random(n) < 0.1, start * 0.3, 0.0)
+    boot = bootstrap_ratio(lost, start, 2000, seed=1)
+    delta = delta_ratios(lost[None, :], start)[0]
+    assert delta[0] == pytest.approx(boot[0], abs=0.006) and delta[1] == pytest.approx(boot[1], abs=0.006)
+    frame = pd.DataFrame(
+        {
+            "account_id": range(3000),
+            "score": rng.uniform(0, 100, 3000),
+            "band": "red",
+            "arr_start": 1000.0,
+            "arr_end": 1000.0,
+            "churned": rng.random(3000) < 0.2,
+        }
+    )
+    result = revenue_impact(frame, draws=200)
+    assert result.book.arr_interval == "delta" and result.deciles[0].arr_interval == "bootstrap"
+    share = result.book.arr_share["churned"]
+    wl = wilson(result.book.counts["churned"], 3000)
+    assert share.low == pytest.approx(wl[0], abs=0.003) and share.high == pytest.approx(wl[1], abs=0.003)
 
 
 def test_an_empty_book_gives_empty_groups() -> None:
