@@ -38,7 +38,9 @@ METHOD = (
     f"bootstrap over the group's accounts ({BOOTSTRAP:,} resamples) when it has up to {BOOTSTRAP_MAX_ACCOUNTS:,} "
     "accounts, the delta-method (linearised) interval of a ratio above that. "
     "Deciles rank accounts by score on the as-of date (D1 = lowest). "
-    "Accounts with no invoice at the as-of date, or (if not churned) none at the end, are left out and counted."
+    "Accounts with no invoice at the as-of date, or (if not churned) none at the end, are left out and counted. "
+    "Filters pick accounts by what they are now (segment, owner, current score...); bands and deciles are those of "
+    "the as-of date."
 )
 
 
