@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from dashapp.api.schemas import _DAY, Strict
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class RevenueImpactQuery(Strict):
@@ -18,6 +21,14 @@ class RevenueImpactQuery(Strict):
         **_DAY,
     )
     horizon_days: int = Field(90, ge=30, le=365, description="Days after the as-of date that are looked at.")
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        """Only YYYY-MM-DD (pydantic would also read a number as seconds since 1970)."""
+        if value is not None and not (isinstance(value, str) and _ISO_DATE.match(value)):
+            raise ValueError("must be a date like 2026-03-31")
+        return value
 
 
 class SegmentFeature(BaseModel):
