@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from components.alerts import make_empty_state
 from components.analytics_charts import profile_heatmap
+from dashapp.analytics.segmentation import BY_KEY
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
 from dashapp.extensions import db_session, runtime
@@ -108,7 +109,8 @@ def _summary(run: SegmentRun) -> Any:
         ),
     ]
     if details.get("dropped"):
-        rows.append(("Left out (no variation)", ", ".join(details["dropped"])))
+        labels = [BY_KEY[k].label if k in BY_KEY else k for k in details["dropped"]]
+        rows.append(("Left out (same for every account)", ", ".join(labels)))
     return html.Div(
         [
             dbc.Alert(
