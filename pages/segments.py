@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from components.alerts import make_empty_state
 from components.analytics_charts import profile_heatmap
-from dashapp.analytics.segmentation import BY_KEY
+from dashapp.analytics.segment_features import BY_KEY
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
 from dashapp.extensions import db_session, runtime

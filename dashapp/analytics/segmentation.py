@@ -27,55 +27,13 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+from dashapp.analytics.segment_features import BY_KEY, FEATURES, GROUPS
+
 NAME_THRESHOLD = 0.5  # book standard deviations
 SILHOUETTE_SAMPLE = 5000
 K_RANGE = (2, 8)
 MIN_ACCOUNTS = 10
 RERUNS = 5
-
-
-@dataclass(frozen=True)
-class Feature:
-    key: str
-    label: str
-    group: str  # at most one feature of a group appears in a name
-    high: str  # phrase when a cluster is well above the book
-    low: str  # and well below
-    log: bool  # log1p before scaling (counts, money)
-    unit: str = ""
-
-
-FEATURES: tuple[Feature, ...] = (
-    Feature("active_users", "Active users per day", "usage", "heavy users", "light usage", True),
-    Feature("sessions", "Sessions per day", "usage", "many sessions", "few sessions", True),
-    Feature("active_days", "Share of days active", "usage", "active most days", "rarely active", False, "%"),
-    Feature(
-        "features_used", "Distinct features used", "usage", "broad feature use", "narrow feature use", True
-    ),
-    Feature("tickets", "Support tickets", "support", "many tickets", "few tickets", True),
-    Feature(
-        "urgent_share",
-        "Share of tickets high/urgent",
-        "support",
-        "urgent tickets",
-        "no urgent tickets",
-        False,
-        "%",
-    ),
-    Feature("csat", "Average CSAT (1-5)", "support", "happy with support", "unhappy with support", False),
-    Feature("mrr", "MRR", "billing", "high MRR", "low MRR", True, "$"),
-    Feature(
-        "late_payments",
-        "Share of invoices late or failed",
-        "billing",
-        "late payments",
-        "pays on time",
-        False,
-        "%",
-    ),
-)
-BY_KEY = {f.key: f for f in FEATURES}
-GROUPS = ("usage", "support", "billing")
 
 
 class SegmentationError(ValueError):
