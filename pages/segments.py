@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from components.alerts import make_empty_state
 from components.analytics_charts import profile_heatmap
-from dashapp.analytics.segment_features import BY_KEY
+from dashapp.analytics.segment_features import BY_KEY, NAME_THRESHOLD
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
 from dashapp.extensions import db_session, runtime
@@ -36,7 +36,6 @@ from dashapp.ui.page import (
 from models.segments import SegmentRun
 
 PAGE = "/segments"
-NAME_THRESHOLD = 0.5
 dash.register_page(__name__, path=PAGE, name="Segments", title="Segments · healthdash", nav_order=35)
 
 METHOD = (

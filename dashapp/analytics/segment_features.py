@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+NAME_THRESHOLD = 0.5  # book standard deviations: a feature this far off helps name a segment
+
 
 @dataclass(frozen=True)
 class Feature:
@@ -51,4 +53,4 @@ FEATURES: tuple[Feature, ...] = (
 BY_KEY = {f.key: f for f in FEATURES}
 GROUPS = ("usage", "support", "billing")
 
-__all__ = ["BY_KEY", "FEATURES", "GROUPS", "Feature"]
+__all__ = ["BY_KEY", "FEATURES", "GROUPS", "NAME_THRESHOLD", "Feature"]

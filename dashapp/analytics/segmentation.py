@@ -28,9 +28,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from dashapp.analytics.segment_features import BY_KEY, FEATURES, GROUPS
+from dashapp.analytics.segment_features import BY_KEY, FEATURES, GROUPS, NAME_THRESHOLD
 
-NAME_THRESHOLD = 0.5  # book standard deviations
 SILHOUETTE_SAMPLE = 3000  # silhouette is quadratic in the accounts it reads
 K_SAMPLE = 10_000  # accounts the candidate values of k are fitted on
 K_RANGE = (2, 8)

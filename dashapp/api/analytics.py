@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response
 from sqlalchemy import select
 
+from dashapp.analytics.segment_features import NAME_THRESHOLD
 from dashapp.api.analytics_schemas import RevenueImpact, RevenueImpactQuery, SegmentList
 from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, json_response
@@ -23,7 +24,6 @@ SEGMENTS_METHOD = (
     "names from the features that set each segment apart from the book; stability from reruns on bootstrap "
     "samples with other seeds."
 )
-NAME_THRESHOLD = 0.5
 
 
 def clean(value: Any) -> Any:
