@@ -156,3 +156,9 @@ def test_revenue_impact_page_empty_then_filled(session, as_user, page) -> None:
         values, ids = _controls("/revenue-impact", {"as_of": "soon"})
         _, _, errors = revenue.update(values, "dark", ids)
         assert "is not a date" in text_of(errors)
+
+
+@pytest.mark.parametrize("path", ["/segments", "/revenue-impact"])
+def test_the_pages_need_a_login(client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
