@@ -31,7 +31,7 @@ NUMBER_KEYS = (
     "arr_min",
     "arr_max",
 )
-LIST_KEYS = ("segment", "plan", "region", "industry", "owner", "stage", "band")
+LIST_KEYS = ("segment", "plan", "region", "industry", "owner", "stage", "band", "cluster")
 TEXT_KEYS = ("q", "status", "period", "renewal_within", "renewal_from", "renewal_to", "from", "to", "attrs")
 CONTROL_KEYS = (*LIST_KEYS, *NUMBER_KEYS, *TEXT_KEYS)
 PERIODS = [
@@ -185,16 +185,20 @@ def make_filter_bar(
     *,
     page: str,
     owner_names: Mapping[int, str] | None = None,
+    cluster_names: Mapping[int, str] | None = None,
     errors: Sequence[str] = (),
     open_more: bool | None = None,
 ) -> html.Div:
-    """The bar for `filters`. `options` lists the choices of segment, plan, region, industry and owner."""
+    """The bar for `filters`. `options` lists the choices of segment, plan, region, industry and owner;
+    `cluster_names` the behaviour segments of the newest segmentation run."""
     v = control_values(filters)
     owners = _options(options.get("owner", ()), {k: n for k, n in (owner_names or {}).items()})
     owners.append({"label": "No owner", "value": "none"})
+    clusters = [{"label": f"#{c} {n}", "value": str(c)} for c, n in sorted((cluster_names or {}).items())]
     advanced = any(
         v[k] not in (None, "", [])
         for k in (
+            "cluster",
             "industry",
             "owner",
             "stage",
@@ -245,6 +249,7 @@ def make_filter_bar(
             _multi(page, "industry", "Industry", _options(options.get("industry", ())), v["industry"]),
             _multi(page, "owner", "Owner", owners, v["owner"]),
             _multi(page, "stage", "Lifecycle stage", _options(LIFECYCLE_STAGES), v["stage"]),
+            _multi(page, "cluster", "Behaviour segment", clusters, v["cluster"]),
             dbc.Col(
                 [
                     dbc.Label("Renewal", className="small mb-1"),

@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import scores
+from jobs import scores, segments
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,15 @@ SCHEDULE: tuple[Periodic, ...] = (
         title="Hourly health recompute (changed accounts)",
         kwargs={"incremental": True},
         retry=scores.RECOMPUTE_RETRY,
+    ),
+    Periodic(
+        name="segments-nightly",
+        cron="30 3 * * *",
+        func=segments.run,
+        kind="segments.run",
+        queue="analytics",
+        title="Nightly behaviour segmentation",
+        retry=segments.RUN_RETRY,
     ),
 )
 

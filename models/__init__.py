@@ -10,6 +10,7 @@ from models.health import AccountHealth, HealthSnapshot
 from models.ingest import DataImport, ImportRowError, RollupPending, Subscription, WebhookEvent, WriteKey
 from models.job import JobRun
 from models.scoring import HealthOverride, ScoreBacktest, Scorecard, ScorecardVersion
+from models.segments import SegmentAssignment, SegmentRun
 from models.support import SupportTicket
 from models.survey import SurveyResponse
 from models.user import User
@@ -36,6 +37,8 @@ __all__ = [
     "ScoreBacktest",
     "Scorecard",
     "ScorecardVersion",
+    "SegmentAssignment",
+    "SegmentRun",
     "ShareLink",
     "Subscription",
     "SupportTicket",

@@ -10,6 +10,7 @@ Query keys (lists repeat the key, e.g. `segment=smb&segment=enterprise`):
     owner                                user id, or `none` for unassigned
     stage                                lifecycle stage
     band                                 red, yellow, green or `unscored`
+    cluster                              behaviour segment number (1-20) in the newest segmentation run
     score_min, score_max                 current score, 0-100
     change7_min ... change90_max         score change over 7/30/90 days (e.g. `change30_max=-10`)
     status                               active (default), churned or all

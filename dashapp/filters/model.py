@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -19,6 +19,7 @@ MAX_VALUES = 100  # values per list filter
 MAX_TEXT = 200  # characters per text value
 MAX_ATTRS = 20
 MAX_DAYS = 3660
+MAX_CLUSTERS = 20  # behaviour segments are numbered 1..k with k at most this
 DEFAULT_TREND_DAYS = 90
 _ATTR_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -55,6 +56,9 @@ class Filters(BaseModel):
     owner: tuple[int | Literal["none"], ...] = ()
     stage: tuple[Literal["onboarding", "adopting", "mature", "renewing", "churned"], ...] = ()
     band: tuple[Literal["red", "yellow", "green", "unscored"], ...] = ()
+    cluster: tuple[Annotated[int, Field(ge=1, le=MAX_CLUSTERS)], ...] = Field(
+        default=(), title="behaviour segment number, in the newest segmentation run"
+    )
     score_min: float | None = Field(default=None, ge=0, le=100)
     score_max: float | None = Field(default=None, ge=0, le=100)
     change7_min: float | None = Field(default=None, ge=-100, le=100)
@@ -113,7 +117,7 @@ RANGES = (
     ("arr_min", "arr_max"),
     ("renewal_from", "renewal_to"),
 )
-_LISTS = ("segment", "plan", "region", "industry", "owner", "stage", "band")
+_LISTS = ("segment", "plan", "region", "industry", "owner", "stage", "band", "cluster")
 _ENUMS: dict[str, tuple[str, ...]] = {"stage": LIFECYCLE_STAGES, "band": BAND_CHOICES}
 _NUMBERS = ("score_min", "score_max", *_CHANGE_FIELDS)
 _SCALAR_KEYS: dict[str, str] = {  # query key -> field

@@ -18,6 +18,7 @@ from dashapp.filters.model import (
     _SCALAR_KEYS,
     ATTR_OPS,
     MAX_ATTRS,
+    MAX_CLUSTERS,
     MAX_DAYS,
     MAX_TEXT,
     MAX_VALUES,
@@ -46,7 +47,7 @@ def _parse_list(key: str, values: list[str], errors: list[str]) -> tuple:
     out: list[Any] = []
     items: list[str] = []
     for value in values:
-        items.extend(value.split(",") if key in ("owner", *_ENUMS) else [value])
+        items.extend(value.split(",") if key in ("owner", "cluster", *_ENUMS) else [value])
     for item in items:
         text = _clean_text(item)
         if not text:
@@ -64,6 +65,13 @@ def _parse_list(key: str, values: list[str], errors: list[str]) -> tuple:
             else:
                 errors.append(f"owner: {_show(text)} is not a user id (or 'none')")
                 continue
+        elif key == "cluster":
+            if not (text.isascii() and text.isdigit() and 1 <= int(text[:6]) <= MAX_CLUSTERS):
+                errors.append(
+                    f"cluster: {_show(text)} is not a behaviour segment number (1 to {MAX_CLUSTERS})"
+                )
+                continue
+            text = int(text)  # type: ignore[assignment]
         elif len(text) > MAX_TEXT:
             errors.append(f"{key}: a value is longer than {MAX_TEXT} characters")
             continue
@@ -74,6 +82,8 @@ def _parse_list(key: str, values: list[str], errors: list[str]) -> tuple:
         out = out[:MAX_VALUES]
     if key == "owner":
         return tuple(sorted(out, key=lambda v: (isinstance(v, str), v if isinstance(v, int) else 0)))
+    if key == "cluster":
+        return tuple(sorted(out))
     return tuple(sorted(out))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Numeric, Select, and_, case, cast, func, l
 from dashapp.filters.model import _NUMBER, AttrCondition, Filters, _show, _to_decimal
 from models.account import Account
 from models.health import AccountHealth
+from models.segments import SegmentAssignment, SegmentRun
 
 _CHANGE_COLUMNS = {7: AccountHealth.delta_7, 30: AccountHealth.delta_30, 90: AccountHealth.delta_90}
 
@@ -42,6 +43,15 @@ def _attr_condition(cond: AttrCondition) -> ColumnElement[bool]:
     ]
 
 
+def _cluster_condition(clusters: Sequence[int]) -> ColumnElement[bool]:
+    """Accounts the newest segmentation run put in one of `clusters` (none before the first run)."""
+    newest = select(func.max(SegmentRun.id)).scalar_subquery()
+    members = select(SegmentAssignment.account_id).where(
+        SegmentAssignment.run_id == newest, SegmentAssignment.cluster.in_(list(clusters))
+    )
+    return Account.id.in_(members)
+
+
 def _in_or_null(column: Any, values: Sequence[Any], null_token: str) -> ColumnElement[bool]:
     real = [v for v in values if v != null_token]
     parts = []
@@ -69,6 +79,8 @@ def conditions(filters: Filters, today: date | None = None) -> list[ColumnElemen
         where.append(_in_or_null(Account.owner_id, filters.owner, "none"))
     if filters.band:
         where.append(_in_or_null(AccountHealth.band, filters.band, "unscored"))
+    if filters.cluster:
+        where.append(_cluster_condition(filters.cluster))
     bounds: list[tuple[Any, Any, Any]] = [
         (AccountHealth.score, filters.score_min, filters.score_max),
         *((_CHANGE_COLUMNS[n], *_change_bounds(filters, n)) for n in (7, 30, 90)),

@@ -30,7 +30,11 @@ def _range(label: str, lo: Any, hi: Any, unit: str = "", show: Any = _fmt) -> st
     return None
 
 
-def describe(filters: Filters, owner_names: Mapping[int, str] | None = None) -> str:
+def describe(
+    filters: Filters,
+    owner_names: Mapping[int, str] | None = None,
+    cluster_names: Mapping[int, str] | None = None,
+) -> str:
     """The filters in words, for PDF headers, saved views and empty states."""
     parts: list[str] = []
     status = {"active": "Active accounts", "churned": "Churned accounts", "all": "All accounts"}
@@ -48,6 +52,10 @@ def describe(filters: Filters, owner_names: Mapping[int, str] | None = None) -> 
         parts.append(f"Owner: {' or '.join(shown)}")
     if filters.band:
         parts.append(f"Band: {' or '.join(filters.band)}")
+    if filters.cluster:
+        names = cluster_names or {}
+        shown = [f"#{c} {names[c]}" if c in names else f"#{c}" for c in filters.cluster]
+        parts.append(f"Behaviour segment: {' or '.join(shown)}")
     parts.append(_range("Score", filters.score_min, filters.score_max) or "")
     for n in (7, 30, 90):
         lo, hi = getattr(filters, f"change{n}_min"), getattr(filters, f"change{n}_max")

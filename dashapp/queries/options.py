@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from models.segments import SegmentRun
 from models.user import User
 
 # Indexed columns of `accounts` whose values the filter bar offers (a fixed list: never user input).
@@ -53,3 +54,9 @@ def filter_options(session: Session) -> dict[str, list[Any]]:
         "industry": _distinct(session, "industry"),
         "owner": list(owner_names(session)),
     }
+
+
+def cluster_names(session: Session) -> dict[int, str]:
+    """Behaviour segment number -> name in the newest segmentation run (empty before the first run)."""
+    clusters = session.scalar(select(SegmentRun.clusters).order_by(SegmentRun.id.desc()).limit(1))
+    return {int(c["cluster"]): str(c["name"]) for c in clusters or []}

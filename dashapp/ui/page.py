@@ -20,7 +20,7 @@ from components.filter_bar import (
 )
 from dashapp.extensions import db_session
 from dashapp.filters import Filters, parse, to_pairs
-from dashapp.queries.options import filter_options, owner_names
+from dashapp.queries.options import cluster_names, filter_options, owner_names
 from dashapp.saved_views import default_view, state_of
 from dashapp.ui.views import make_views_menu
 
@@ -96,6 +96,7 @@ def filter_section(state: PageState, page: str, extras: Mapping[str, Any] | None
             state.filters,
             filter_options(session),
             owner_names=owner_names(session),
+            cluster_names=cluster_names(session),
             errors=state.errors,
             page=page,
         ),

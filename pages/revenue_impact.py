@@ -1,0 +1,247 @@
+"""Revenue impact: for each health band and score decile on an as-of date, the share of ARR that churned,
+contracted or expanded in the following 90 days, with counts and intervals. Method in
+`dashapp.queries.revenue_impact` (shown on the page)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components.alerts import make_empty_state
+from components.analytics_charts import impact_bars
+from components.filter_bar import fid, make_filter_errors, read_filter_bar
+from dashapp.extensions import db_session
+from dashapp.filters import Filters
+from dashapp.queries.revenue_impact import revenue_impact_summary
+from dashapp.ui.page import (
+    card,
+    filter_ids,
+    filter_inputs,
+    filter_outputs,
+    filter_section,
+    from_url,
+    graph,
+    loading,
+    page_header,
+    query_string,
+    theme,
+)
+
+PAGE = "/revenue-impact"
+PAGE_KEYS = ("as_of",)
+dash.register_page(
+    __name__, path=PAGE, name="Revenue impact", title="Revenue impact · healthdash", nav_order=37
+)
+
+
+def parse_as_of(value: Any, today: date | None = None) -> tuple[date | None, str | None]:
+    """The as-of date from the URL or the date input; (None, error) when it is not a usable date."""
+    if value in (None, ""):
+        return None, None
+    text = str(value[-1] if isinstance(value, list) else value).strip()
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None, f"as_of: {text[:40]!r} is not a date (YYYY-MM-DD); the default date is used"
+    if len(text) != 10:
+        return None, f"as_of: {text[:40]!r} is not a date (YYYY-MM-DD); the default date is used"
+    if day > (today or date.today()):
+        return None, f"as_of: {day} is after today; the default date is used"
+    return day, None
+
+
+def _share(s: dict[str, Any]) -> str:
+    if s["value"] is None or s["value"] != s["value"]:
+        return "-"
+    return f"{s['value']:.1%} ({s['low']:.1%}-{s['high']:.1%})"
+
+
+def _money(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+def counts_table(groups: list[dict[str, Any]], id: str) -> dbc.Table:
+    head = ["Group", "Accounts", "Starting ARR", "Churned", "Contracted", "Expanded", "Flat"]
+    head += ["ARR churned", "ARR contracted", "ARR expanded"]
+    rows = []
+    for g in groups:
+        n = g["accounts"]
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(
+                        g["label"]
+                        + (
+                            f" ({g['score_min']:.0f}-{g['score_max']:.0f})"
+                            if g["kind"] == "decile" and n
+                            else ""
+                        )
+                    ),
+                    html.Td(f"{n:,}"),
+                    html.Td(_money(g["arr_start"])),
+                    *(
+                        html.Td(f"{g['counts'][o]:,} · {_share(g['account_share'][o])}")
+                        for o in ("churned", "contracted", "expanded")
+                    ),
+                    html.Td(f"{g['counts']['flat']:,}"),
+                    *(html.Td(_share(g["arr_share"][o])) for o in ("churned", "contracted", "expanded")),
+                ]
+            )
+        )
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
+        size="sm",
+        hover=True,
+        responsive=True,
+        className="small",
+        id=id,
+    )
+
+
+def content(filters: Filters, as_of: date | None, theme_name: str | None) -> list[Any]:
+    summary = revenue_impact_summary(db_session(), filters, as_of)
+    if not summary["available"]:
+        hint = (
+            summary["reason"]
+            + " Revenue impact needs health snapshots from at least 90 days ago: backfill them with "
+            "`healthdash scores recompute --backfill 180`, pick an earlier as-of date, or widen the filters."
+        )
+        return [make_empty_state("Nothing to measure yet", hint, id="revenue-empty")]
+    result = summary["result"]
+    notes = []
+    if not summary["window_complete"]:
+        notes.append(
+            dbc.Alert(
+                f"The {summary['horizon_days']} days after {summary['as_of']} have not all passed: churn and "
+                "contraction are still being counted, so the shares are too low.",
+                color="warning",
+                className="py-2 small",
+                id="revenue-incomplete",
+            )
+        )
+    excluded = {k: v for k, v in result["excluded"].items() if v}
+    if excluded:
+        notes.append(
+            html.P(
+                "Left out: " + "; ".join(f"{v:,} with {k}" for k, v in excluded.items()) + ".",
+                className="small text-body-secondary",
+                id="revenue-excluded",
+            )
+        )
+    book = result["book"]
+    headline = (
+        f"{book['accounts']:,} accounts scored on {summary['as_of']} with {_money(book['arr_start'])} ARR: in the next "
+        f"{summary['horizon_days']} days {_share(book['arr_share']['churned'])} of ARR churned, "
+        f"{_share(book['arr_share']['contracted'])} contracted and {_share(book['arr_share']['expanded'])} expanded."
+    )
+    return [
+        html.P(headline, className="lead fs-6", id="revenue-headline"),
+        *notes,
+        dbc.Row(
+            [
+                dbc.Col(
+                    card(
+                        "By health band",
+                        graph(
+                            impact_bars(result["bands"], theme_name, x_label="Band on the as-of date"),
+                            "revenue-bands",
+                        ),
+                        note="bars: share of ARR; whiskers: 95% interval",
+                    ),
+                    lg=5,
+                ),
+                dbc.Col(
+                    card(
+                        "By score decile",
+                        graph(
+                            impact_bars(
+                                result["deciles"], theme_name, x_label="Score decile (D1 = lowest scores)"
+                            ),
+                            "revenue-deciles",
+                        ),
+                        note="bars: share of ARR; whiskers: 95% interval",
+                    ),
+                    lg=7,
+                ),
+            ],
+            className="g-3 mb-3",
+        ),
+        card(
+            "Counts",
+            [
+                html.P(
+                    "Accounts: count · share of accounts (Wilson 95% interval). "
+                    "ARR: share of starting ARR (95% interval).",
+                    className="small text-body-secondary",
+                ),
+                counts_table([book, *result["bands"], *result["deciles"]], "revenue-table"),
+            ],
+        ),
+        html.P(summary["method"], className="small text-body-secondary mt-3", id="revenue-method"),
+    ]
+
+
+def _controls(as_of: date | None) -> dbc.Row:
+    return dbc.Row(
+        dbc.Col(
+            [
+                dbc.Label(
+                    "As of (default: latest date with a full 90 days after it)", className="small mb-1"
+                ),
+                dbc.Input(
+                    id=fid("as_of", PAGE),
+                    type="date",
+                    value=as_of.isoformat() if as_of else "",
+                    size="sm",
+                    debounce=True,
+                    name="As of",
+                ),
+            ],
+            xs=12,
+            md=4,
+        ),
+        className="g-2 mb-3",
+    )
+
+
+def layout(**query: Any) -> html.Div:
+    state = from_url(query, PAGE_KEYS, page=PAGE)
+    as_of, problem = parse_as_of(state.extras.get("as_of"))
+    page_state = (
+        state if problem is None else type(state)(state.filters, [*state.errors, problem], state.extras)
+    )
+    return html.Div(
+        [
+            page_header(
+                "Revenue impact",
+                "How much ARR churned, contracted or expanded after accounts were scored, by band and decile.",
+                PAGE,
+            ),
+            *filter_section(page_state, PAGE, {"as_of": as_of.isoformat() if as_of else ""}),
+            _controls(as_of),
+            loading(content(state.filters, as_of, theme()), "revenue-content"),
+        ]
+    )
+
+
+@dash.callback(
+    *filter_outputs(PAGE, "revenue-content"),
+    *filter_inputs(PAGE),
+    filter_ids(PAGE),
+    prevent_initial_call=True,
+)
+def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
+    filters, messages = read_filter_bar(values, ids)
+    raw = next((v for i, v in zip(ids, values, strict=False) if i["key"] == "as_of"), None)
+    as_of, problem = parse_as_of(raw)
+    errors = make_filter_errors([*messages, *([problem] if problem else [])])
+    state = {
+        "path": PAGE,
+        "q": query_string(filters, {"as_of": as_of.isoformat() if as_of else ""}),
+        "replace": False,
+    }
+    return content(filters, as_of, theme_name), state, errors
