@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import scores
+from jobs import exports, reports, scores
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,22 @@ SCHEDULE: tuple[Periodic, ...] = (
         title="Hourly health recompute (changed accounts)",
         kwargs={"incremental": True},
         retry=scores.RECOMPUTE_RETRY,
+    ),
+    Periodic(
+        name="exports-cleanup",
+        cron="15 3 * * *",
+        func=exports.remove_expired_exports,
+        kind="exports.cleanup",
+        queue="exports",
+        title="Remove exported files past their retention period",
+    ),
+    Periodic(
+        name="reports-due",
+        cron="5 * * * *",
+        func=reports.send_due_reports,
+        kind="reports.due",
+        queue="reports",
+        title="Send the scheduled reports that are due",
     ),
 )
 

@@ -1,0 +1,153 @@
+"""`/exports`: start a CSV or PDF export (a job on the "exports" queue) and follow it to its download link."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from flask import Response
+from pydantic import BaseModel, Field
+
+from dashapp.api.blueprint import bp
+from dashapp.api.http import ApiError, json_response
+from dashapp.api.schemas import Strict
+from dashapp.api.spec import operation
+from dashapp.exports.files import can_download
+from dashapp.exports.target import ExportError
+from dashapp.extensions import db_session, runtime
+from jobs.exports import request_export
+from models.export import Export
+from models.job import JobRun
+
+EXPORT_ID = {
+    "export_id": {
+        "description": "The export's id, as returned when it was started.",
+        "schema": {"type": "string", "minLength": 16, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"},
+    }
+}
+
+
+class ExportRequest(Strict):
+    format: Literal["csv", "pdf"] = Field(description="`csv`: every matching row; `pdf`: a snapshot.")
+    page: str | None = Field(
+        None,
+        max_length=255,
+        description="The page to export: `/`, `/accounts`, `/accounts/{external_id}`, `/cohorts` or `/compare`.",
+    )
+    query: str = Field(
+        "", max_length=8000, description="The page's query string (filters and page keys), as in its URL."
+    )
+    view_id: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="A saved view to export (instead of `page` and `query`)."
+    )
+    paper: Literal["a4", "letter"] = Field("a4", description="PDF page size.")
+
+
+class ExportBody(BaseModel):
+    id: str
+    format: Literal["csv", "pdf"]
+    page: str
+    query: str
+    view_id: int | None
+    status: Literal["queued", "started", "finished", "failed", "expired"]
+    progress: float = Field(ge=0, le=1)
+    message: str
+    filename: str | None
+    rows: int | None
+    size: int | None = Field(description="File size in bytes.")
+    download_url: str | None = Field(
+        description="Where to download the file (signed-in users), when finished."
+    )
+    created_at: datetime
+    finished_at: datetime | None
+    expires_at: datetime | None
+    job_id: int | None
+    error: str | None
+
+
+def export_body(export: Export, run: JobRun | None) -> dict[str, Any]:
+    error = (export.error or "").strip().splitlines()
+    return {
+        "id": export.token,
+        "format": export.format,
+        "page": export.page,
+        "query": export.query,
+        "view_id": export.view_id,
+        "status": export.status,
+        "progress": 1.0 if export.status == "finished" else (run.progress if run else 0.0),
+        "message": run.message if run else "",
+        "filename": export.filename or None,
+        "rows": export.rows,
+        "size": export.size,
+        "download_url": f"/exports/{export.token}/download" if export.status == "finished" else None,
+        "created_at": export.created_at,
+        "finished_at": export.finished_at,
+        "expires_at": export.expires_at,
+        "job_id": export.job_run_id,
+        "error": error[0] if error and export.status == "failed" else None,
+    }
+
+
+@operation(
+    bp,
+    "POST",
+    "/exports",
+    summary="Start an export",
+    tag="Exports",
+    response=ExportBody,
+    body=ExportRequest,
+    scope="read",
+    permission="export",
+    status=202,
+    errors=(404,),
+)
+def create_export(caller: Any, body: ExportRequest) -> Response:
+    """Export a page (with its filters) or a saved view as CSV (every matching row) or PDF (a snapshot with
+    charts and full tables). The file is built by a background job: poll `GET /exports/{id}`."""
+    rt = runtime()
+    session = db_session()
+    try:
+        export = request_export(
+            rt.settings,
+            rt.db,
+            session,
+            caller.user,
+            format=body.format,
+            page=body.page,
+            query=body.query,
+            view_id=body.view_id,
+            paper=body.paper,
+        )
+    except ExportError as exc:
+        session.rollback()
+        message = str(exc)
+        if message.startswith("view_id:"):
+            raise ApiError(404, message) from None
+        raise ApiError(
+            422, message, errors=[{"name": message.partition(":")[0] or "body", "message": message}]
+        ) from None
+    run = session.get(JobRun, export.job_run_id) if export.job_run_id else None
+    return json_response(
+        export_body(export, run), status=202, headers={"Location": f"/api/v1/exports/{export.token}"}
+    )
+
+
+@operation(
+    bp,
+    "GET",
+    "/exports/{export_id}",
+    summary="Status of an export",
+    tag="Exports",
+    response=ExportBody,
+    permission="view",
+    errors=(404,),
+    path_params=EXPORT_ID,
+)
+def get_export(caller: Any, export_id: str) -> Response:
+    """Status and progress of an export; `download_url` once its file is ready."""
+    session = db_session()
+    export = session.query(Export).filter_by(token=export_id).one_or_none()
+    if export is None or not can_download(session, caller.user, export):
+        raise ApiError(404, "There is no export like that that you can see.")
+    run = session.get(JobRun, export.job_run_id) if export.job_run_id else None
+    return json_response(export_body(export, run))
