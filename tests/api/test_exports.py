@@ -1,0 +1,33 @@
+"""`POST /exports` and `GET /exports/{id}`: start an export over the API; other people's stay hidden."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from dashapp.saved_views import save_view
+from tests.support.factories import make_user
+
+
+def test_the_api_starts_exports_and_hides_other_peoples(api, token, session: Session) -> None:
+    owner, secret = token("viewer")
+    _, other_secret = token("csm")
+    response = api.request(
+        "POST", "/exports", secret, json={"format": "csv", "page": "/accounts", "query": "segment=smb"}
+    )
+    assert response.status_code == 202, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "queued" and body["format"] == "csv" and body["download_url"] is None
+    assert response.headers["Location"] == f"/api/v1/exports/{body['id']}"
+    assert api.get(f"/exports/{body['id']}", secret).status_code == 200
+    assert api.get(f"/exports/{body['id']}", other_secret).status_code == 404
+
+    bad = api.request("POST", "/exports", secret, json={"format": "csv", "page": "/admin"})
+    assert bad.status_code == 422 and "cannot be exported" in bad.get_json()["detail"]
+    bad = api.request("POST", "/exports", secret, json={"format": "csv", "page": "/", "query": "band=purple"})
+    assert bad.status_code == 422 and "band: 'purple'" in bad.get_json()["detail"]
+    someone = make_user(session, role="manager")
+    private = save_view(session, someone, name="Private", page="/", query="")
+    session.flush()
+    hidden = api.request("POST", "/exports", secret, json={"format": "pdf", "view_id": private.id})
+    assert hidden.status_code == 404
+    del owner
