@@ -69,7 +69,7 @@ def request_export(
         export.id,
         kind=f"export.{export.format}",
         queue="exports",
-        title=f"Export {export.format.upper()} of {export.page}",
+        title=f"Export {export.format.upper()} of {export.page}"[:255],
         requested_by_id=user.id,
         params={"export_id": export.id},
     )

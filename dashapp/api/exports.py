@@ -13,12 +13,13 @@ from dashapp.api.http import ApiError, json_response
 from dashapp.api.schemas import Strict
 from dashapp.api.spec import operation
 from dashapp.exports.files import can_download
-from dashapp.exports.target import ExportError
+from dashapp.exports.target import ExportError, problems
 from dashapp.extensions import db_session, runtime
 from jobs.exports import request_export
 from models.export import Export
 from models.job import JobRun
 
+PAGE_PATTERN = r"^/(accounts|cohorts|compare)?$|^/accounts/[^\s/?#]{1,245}$"
 EXPORT_ID = {
     "export_id": {
         "description": "The export's id, as returned when it was started.",
@@ -32,7 +33,9 @@ class ExportRequest(Strict):
     page: str | None = Field(
         None,
         max_length=255,
-        description="The page to export: `/`, `/accounts`, `/accounts/{external_id}`, `/cohorts` or `/compare`.",
+        pattern=PAGE_PATTERN,
+        description="The page to export: `/` (the default), `/accounts`, `/accounts/{external_id}`, `/cohorts` "
+        "or `/compare`.",
     )
     query: str = Field(
         "", max_length=8000, description="The page's query string (filters and page keys), as in its URL."
@@ -63,6 +66,10 @@ class ExportBody(BaseModel):
     expires_at: datetime | None
     job_id: int | None
     error: str | None
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Values of `query` that are not valid filters: left out of the export (as the page does).",
+    )
 
 
 def export_body(export: Export, run: JobRun | None) -> dict[str, Any]:
@@ -85,6 +92,7 @@ def export_body(export: Export, run: JobRun | None) -> dict[str, Any]:
         "expires_at": export.expires_at,
         "job_id": export.job_run_id,
         "error": error[0] if error and export.status == "failed" else None,
+        "warnings": [],
     }
 
 
@@ -113,7 +121,7 @@ def create_export(caller: Any, body: ExportRequest) -> Response:
             session,
             caller.user,
             format=body.format,
-            page=body.page,
+            page=body.page or "/",
             query=body.query,
             view_id=body.view_id,
             paper=body.paper,
@@ -127,9 +135,9 @@ def create_export(caller: Any, body: ExportRequest) -> Response:
             422, message, errors=[{"name": message.partition(":")[0] or "body", "message": message}]
         ) from None
     run = session.get(JobRun, export.job_run_id) if export.job_run_id else None
-    return json_response(
-        export_body(export, run), status=202, headers={"Location": f"/api/v1/exports/{export.token}"}
-    )
+    out = export_body(export, run)
+    out["warnings"] = problems(export.query) if export.view_id is None else []
+    return json_response(out, status=202, headers={"Location": f"/api/v1/exports/{export.token}"})
 
 
 @operation(

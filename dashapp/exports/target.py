@@ -66,28 +66,34 @@ def check_page(page: str) -> str:
     )
 
 
+def problems(query: str) -> list[str]:
+    """What in a query string is not a valid filter or page key (the export leaves those out, as the page
+    does, and keeps everything valid)."""
+    _filters, errors = parse(query, extra_keys=PAGE_KEYS)
+    raw = parse_qs(query, keep_blank_values=False, max_num_fields=2000) if len(query) <= MAX_QUERY else {}
+    return errors + parse_sort(raw.get("sort", [""])[-1])[1]
+
+
 def from_page(page: str, query: str) -> ExportTarget:
-    """A page and its query string (what the address bar shows). Bad filter values are refused, naming them."""
+    """A page and its query string (what the address bar shows). Values that are not valid filters are left
+    out (see `problems`); a page that cannot be exported is refused."""
     page = check_page(page)
     query = (query or "").lstrip("?")
     if len(query) > MAX_QUERY:
         raise ExportError(f"query: longer than {MAX_QUERY} characters")
-    filters, errors = parse(query, extra_keys=PAGE_KEYS)
-    if errors:
-        raise ExportError("query: " + "; ".join(errors))
-    raw = parse_qs(query, keep_blank_values=False, max_num_fields=2000)
+    try:
+        raw = parse_qs(query, keep_blank_values=False, max_num_fields=2000)
+    except ValueError:
+        raise ExportError("query: more than 2000 values") from None
     options = {
         k: (v if len(v) > 1 or k == "set" else v[0])
         for k, v in raw.items()
         if k in PAGE_KEYS and k not in ("sort", "columns")
     }
-    sort, sort_errors = parse_sort(raw.get("sort", [""])[-1])
-    if sort_errors:
-        raise ExportError("; ".join(sort_errors))
+    sort, _ = parse_sort(raw.get("sort", [""])[-1])
     columns = [c for c in raw.get("columns", [""])[-1].split(",") if c]
     titles = {"/": "Overview", "/accounts": "Accounts", "/cohorts": "Cohorts", "/compare": "Compare"}
     title = titles.get(page) or f"Account {page.removeprefix('/accounts/')}"
-    del filters
     return ExportTarget(page, query, title, options, columns, sort)
 
 
