@@ -1,8 +1,9 @@
-"""CSV exports: every row the filters match, streamed from a server-side cursor into a UTF-8 file.
+"""CSV exports: every row the filters match, streamed into a UTF-8 file (account lists through COPY, the
+rest from query rows).
 
 The first line is the companion line (`# ` + what was exported, the filters in words and the export time);
 the second is the header; then one line per row. Numbers are written unformatted (no thousands separators,
-no currency), dates as ISO 8601, empty cells for NULL.
+no currency), dates as ISO 8601, empty cells for NULL; booleans as t/f in account lists (PostgreSQL's CSV).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy.orm import Session
 
 from dashapp.analytics.cohorts import cohort_tables
@@ -46,11 +48,29 @@ def account_columns(target: ExportTarget) -> list[str]:
     return list(dict.fromkeys(["id", *chosen, *COLUMNS]))
 
 
-def _accounts(session: Session, target: ExportTarget) -> tuple[list[str], Iterator[Sequence[Any]]]:
+def copy_accounts(
+    session: Session, target: ExportTarget, out: IO[bytes], progress: Progress | None = None
+) -> int:
+    """The filtered accounts as CSV rows (no header) through PostgreSQL's COPY, in the session's transaction:
+    the same SELECT the pages use, its parameters bound by psycopg (client side, as COPY takes none).
+    Returns the number of rows."""
     columns = account_columns(target)
     stmt = accounts_query(target.filters, columns, sort=target.sort or [("name", False)])
-    result = session.execute(stmt.execution_options(yield_per=BATCH))
-    return columns, (tuple(row) for row in result)
+    connection = session.connection()
+    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    params = {k: Jsonb(v) if isinstance(v, dict) else v for k, v in compiled.construct_params().items()}
+    raw = connection.connection.driver_connection
+    rows = 0
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+    ):
+        for row in copy:  # COPY sends one message per row
+            out.write(row)
+            rows += 1
+            if progress and rows % BATCH == 0:
+                progress(rows)
+    return rows
 
 
 def _history(session: Session, target: ExportTarget) -> tuple[list[str], Iterator[Sequence[Any]]]:
@@ -112,8 +132,6 @@ def _compare(session: Session, target: ExportTarget) -> tuple[list[str], Iterato
 
 
 READERS = {
-    "overview": _accounts,
-    "accounts": _accounts,
     "account": _history,
     "cohorts": _cohorts,
     "compare": _compare,
@@ -148,6 +166,11 @@ def write_csv(
     session: Session, target: ExportTarget, path: Path, companion: str, progress: Progress | None = None
 ) -> int:
     """Write the target's rows to `path`; returns the number of data rows."""
+    if target.kind in ("overview", "accounts"):
+        with path.open("wb") as out:
+            out.write(f"# {companion}\n".encode())
+            out.write((",".join(account_columns(target)) + "\n").encode())
+            return copy_accounts(session, target, out, progress)
     header, rows = READERS[target.kind](session, target)
     with path.open("w", encoding="utf-8", newline="") as out:
         return write_rows(out, companion, header, rows, progress)

@@ -16,12 +16,15 @@ from dashapp.share.render import ACCOUNT_COLUMNS, DEFAULT_ACCOUNT_COLUMNS, _cell
 BATCH = 2000
 
 
-def account_table(session: Session, target: ExportTarget) -> dict[str, Any]:
-    """Every filtered account (not one page of them), in the view's columns and sort."""
+def account_table(session: Session, target: ExportTarget, limit: int | None = None) -> dict[str, Any]:
+    """Every filtered account (not one page of them; the first `limit` if given), in the view's columns
+    and sort."""
     columns = [c for c in target.columns if c in ACCOUNT_COLUMNS] or list(DEFAULT_ACCOUNT_COLUMNS)
     filters = target.filters
     total = session.scalar(count_query(filters)) or 0
     stmt = accounts_query(filters, columns, sort=target.sort or [("score", False)])
+    if limit is not None:
+        stmt = stmt.limit(limit)
 
     def rows() -> Iterator[list[str]]:
         for row in session.execute(stmt.execution_options(yield_per=BATCH)):

@@ -131,3 +131,18 @@ def test_accounts_pdf_has_every_row_with_headers_repeated_on_each_page(
     per_page = text.split("\f")
     assert all("Why it moved" in page for page in per_page if page.strip())
     assert export.rows == 150
+
+
+def test_csv_quotes_awkward_text_and_binds_every_kind_of_filter(xsettings: Settings, xdb: Database) -> None:
+    book = seed(xdb, 12)
+    with xdb.transaction() as session:
+        from models.account import Account
+
+        account = session.query(Account).filter_by(external_id="acct-0004").one()
+        account.name = 'O\'Brien, "Quoted"\nCo'
+        account.custom_attributes = {"tier": "gold", "seats": 12}
+    query = "q=o'brien&attr.tier=gold&attr.seats=>=10&owner=none&arr_min=1000&renewal_within=400"
+    export, path = _export(xsettings, xdb, book.owner.id, format="csv", page="/accounts", query=query)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8").partition("\n")[2])))
+    assert export.rows == len(rows) == 1
+    assert rows[0]["name"] == 'O\'Brien, "Quoted"\nCo' and rows[0]["external_id"] == "acct-0004"
