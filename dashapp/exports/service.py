@@ -145,6 +145,27 @@ def build(
     return {"export_id": export.id, "rows": rows, "size": export.size, "filename": name}
 
 
+def store_bytes(
+    settings: Settings, export: Export, data: bytes, *, stem: str, words: str = "", rows: int | None = None
+) -> None:
+    """Keep an already built file (e.g. a report preview) as this export's file, like `build` does."""
+    when = datetime.now(UTC)
+    relative = Path(when.strftime("%Y-%m-%d")) / f"{export.token}.{export.format}"
+    path = export_dir(settings) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".part")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    export.status = "finished"
+    export.filename = file_name(stem, words, when, export.format)
+    export.path = relative.as_posix()
+    export.rows = rows
+    export.size = len(data)
+    export.finished_at = when
+    export.expires_at = when + timedelta(days=settings.export_retention_days)
+    export.error = None
+
+
 def remove_expired(session: Session, settings: Settings, now: datetime | None = None) -> int:
     """Delete the files of exports past their retention date and mark them expired. The caller commits."""
     now = now or datetime.now(UTC)

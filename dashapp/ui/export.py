@@ -26,6 +26,27 @@ CHOICES = {
 POLL_MS = 1000
 
 
+def make_export_status() -> html.Div:
+    """Where an export's progress and download link show (with the store and timer that follow it)."""
+    return html.Div(
+        [
+            dcc.Store(id="export-current"),
+            dcc.Interval(id="export-poll", interval=POLL_MS, disabled=True),
+            html.Div(id="export-status", className="export-status small mb-2", role="status"),
+        ]
+    )
+
+
+def status_of(token: str) -> tuple[Any, bool]:
+    """The control's content for the export `token`, and whether to keep polling."""
+    session = db_session()
+    export = session.query(Export).filter_by(token=token).one_or_none()
+    if export is None or not can_download(session, current_user, export):
+        return no_update, False
+    run = session.get(JobRun, export.job_run_id) if export.job_run_id else None
+    return _status(export, run)
+
+
 def make_export_menu(page: str) -> html.Div:
     allowed = can(current_user, "export")
     menu = dbc.DropdownMenu(
@@ -42,12 +63,7 @@ def make_export_menu(page: str) -> html.Div:
         disabled=not allowed,
     )
     return html.Div(
-        [
-            menu,
-            dcc.Store(id="export-current"),
-            dcc.Interval(id="export-poll", interval=POLL_MS, disabled=True),
-            html.Div(id="export-status", className="export-status small", role="status"),
-        ],
+        [menu, make_export_status()],
         className="d-flex flex-wrap gap-2 align-items-center export-menu",
     )
 
@@ -89,6 +105,26 @@ def _status(export: Export, run: JobRun | None) -> tuple[Any, bool]:
     ), True
 
 
+def make_view_export(view_id: int) -> dbc.ButtonGroup:
+    """CSV and PDF buttons for one saved view (the saved-views page); the export is of the view itself, so
+    whoever may see the view may download it."""
+    allowed = can(current_user, "export")
+    return dbc.ButtonGroup(
+        [
+            dbc.Button(
+                label,
+                id={"type": "view-export", "view": view_id, "format": fmt},
+                size="sm",
+                color="secondary",
+                outline=True,
+                disabled=not allowed,
+            )
+            for label, fmt in (("CSV", "csv"), ("PDF", "pdf"))
+        ],
+        size="sm",
+    )
+
+
 def register(app: Dash) -> None:
     @guarded_callback(
         "export",
@@ -128,6 +164,31 @@ def register(app: Dash) -> None:
         shown, polling = _status(export, run)
         return export.token, not polling, shown
 
+    @guarded_callback(
+        "export",
+        Output("export-current", "data", allow_duplicate=True),
+        Output("export-poll", "disabled", allow_duplicate=True),
+        Output("export-status", "children", allow_duplicate=True),
+        Input({"type": "view-export", "view": ALL, "format": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def start_view(clicks: list) -> tuple:
+        trigger = ctx.triggered_id
+        if not trigger or not any(clicks):
+            return no_update, no_update, no_update
+        session = db_session()
+        rt = runtime()
+        user = session.merge(current_user._get_current_object())
+        try:
+            export = request_export(
+                rt.settings, rt.db, session, user, format=trigger["format"], view_id=int(trigger["view"])
+            )
+        except ExportError as exc:
+            session.rollback()
+            return no_update, True, dbc.Alert(str(exc), color="danger", className="py-1 px-2 mb-0")
+        shown, polling = status_of(export.token)
+        return export.token, not polling, shown
+
     @app.callback(
         Output("export-status", "children", allow_duplicate=True),
         Output("export-poll", "disabled", allow_duplicate=True),
@@ -138,10 +199,5 @@ def register(app: Dash) -> None:
     def poll(_n: int | None, token: str | None) -> tuple:
         if not token:
             return no_update, True
-        session = db_session()
-        export = session.query(Export).filter_by(token=token).one_or_none()
-        if export is None or not can_download(session, current_user, export):
-            return no_update, True
-        run = session.get(JobRun, export.job_run_id) if export.job_run_id else None
-        shown, polling = _status(export, run)
+        shown, polling = status_of(token)
         return shown, not polling

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 
+from dashapp.saved_views import save_view
 from models.db import Database
 from tests.support.factories import make_account, make_user
 from tests.support.health_rows import make_history
@@ -23,9 +24,9 @@ pytestmark = pytest.mark.ui
 
 @pytest.fixture
 def export_worker(test_env: dict[str, str]) -> Iterator[None]:
-    """`healthdash worker` on the exports queue."""
+    """`healthdash worker` on the exports and reports queues."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashapp.cli.entry", "worker", "--queue", "exports"],
+        [sys.executable, "-m", "dashapp.cli.entry", "worker", "--queue", "exports", "--queue", "reports"],
         env=test_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -55,6 +56,7 @@ def export_book(live_db: Database) -> str:
             make_history(
                 session, account, [30 + i + (d % 5) for d in range(35)], explanation_text=f"Why {i}."
             )
+        save_view(session, user, name="Enterprise book", page="/", query="segment=enterprise")
         return user.email
 
 
@@ -95,3 +97,40 @@ def test_export_the_overview_as_a_pdf(page, export_book: str, export_worker, scr
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     shown = page.inner_text("#kpi-accounts")
     assert "12" in shown and "Segment: enterprise" in text and "Renewals at risk" in text
+
+
+def test_export_a_saved_view_and_preview_pause_a_report(
+    page, export_book: str, export_worker, screenshot
+) -> None:
+    ui_login(page, export_book)
+    page.goto("/views")
+    page.wait_for_selector("#views-table")
+    page.click("#views-table button:has-text('CSV')")
+    link = page.wait_for_selector("#export-download", timeout=60_000)
+    with page.expect_download() as info:
+        link.click()
+    assert info.value.suggested_filename.startswith("enterprise-book_segment-enterprise_")
+    assert len(info.value.path().read_text().splitlines()) == 2 + 12
+
+    page.goto("/reports")
+    page.fill("#report-name", "Monday health")
+    page.select_option("#report-view", label="Enterprise book (Overview)")
+    page.fill("#report-recipients", "lead@example.test, not-an-address")
+    page.click("#report-create")
+    assert "'not-an-address' is not an email address" in page.inner_text("#report-error")
+    page.fill("#report-recipients", "lead@example.test, vp@example.test")
+    page.click("#report-create")
+    page.wait_for_selector("#report-created")
+    assert "Enterprise book (Overview)" in page.inner_text("#reports-table")
+    page.click("#reports-table button:has-text('Preview')")
+    link = page.wait_for_selector("#export-download", timeout=90_000)
+    with page.expect_download() as info:
+        link.click()
+    text = subprocess.run(
+        ["pdftotext", str(info.value.path()), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Monday health" in text and "Band migration since" in text and "Segment: enterprise" in text
+    page.click("#reports-table button:has-text('Pause')")
+    page.wait_for_selector("#reports-table button:has-text('Resume')")
+    assert "paused" in page.inner_text("#reports-table")
+    screenshot(page, "exports-reports-page")
