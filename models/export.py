@@ -49,7 +49,9 @@ class Export(Base):
     requested_by_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    job_run_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("job_runs.id", ondelete="SET NULL"))
+    job_run_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("job_runs.id", ondelete="SET NULL"), index=True
+    )
     view_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("saved_views.id", ondelete="CASCADE"), index=True
     )

@@ -61,6 +61,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_exports_created_at"), "exports", ["created_at"], unique=False)
     op.create_index(op.f("ix_exports_expires_at"), "exports", ["expires_at"], unique=False)
+    op.create_index(op.f("ix_exports_job_run_id"), "exports", ["job_run_id"], unique=False)
     op.create_index(op.f("ix_exports_requested_by_id"), "exports", ["requested_by_id"], unique=False)
     op.create_index(op.f("ix_exports_view_id"), "exports", ["view_id"], unique=False)
     op.create_table(
@@ -142,6 +143,7 @@ def downgrade() -> None:
     op.drop_table("report_schedules")
     op.drop_index(op.f("ix_exports_view_id"), table_name="exports")
     op.drop_index(op.f("ix_exports_requested_by_id"), table_name="exports")
+    op.drop_index(op.f("ix_exports_job_run_id"), table_name="exports")
     op.drop_index(op.f("ix_exports_expires_at"), table_name="exports")
     op.drop_index(op.f("ix_exports_created_at"), table_name="exports")
     op.drop_table("exports")

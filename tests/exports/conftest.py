@@ -76,7 +76,7 @@ def work(settings: Settings, queue: str) -> None:
     worker = SimpleWorker(
         all_queues(settings, [queue]), connection=redis_connection(settings.redis_url or "")
     )
-    worker.work(burst=True, with_scheduler=True)
+    worker.work(burst=True, with_scheduler=False)
 
 
 @dataclass

@@ -146,3 +146,32 @@ def test_csv_quotes_awkward_text_and_binds_every_kind_of_filter(xsettings: Setti
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8").partition("\n")[2])))
     assert export.rows == len(rows) == 1
     assert rows[0]["name"] == 'O\'Brien, "Quoted"\nCo' and rows[0]["external_id"] == "acct-0004"
+
+
+def test_files_past_their_retention_are_removed_by_the_periodic_job(
+    xsettings: Settings, xdb: Database
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from jobs.exports import remove_expired_exports
+    from jobs.queues import enqueue
+    from jobs.schedule import SCHEDULE
+
+    periodic = next(p for p in SCHEDULE if p.func is remove_expired_exports)
+    assert periodic.queue == "exports"
+    book = seed(xdb, 5)
+    old, old_path = _export(xsettings, xdb, book.owner.id, format="csv", page="/accounts")
+    new, new_path = _export(xsettings, xdb, book.owner.id, format="csv", page="/accounts")
+    assert new.expires_at - new.finished_at == timedelta(days=xsettings.export_retention_days)
+    with xdb.transaction() as session:
+        session.get(Export, old.id).expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    run = enqueue(
+        xsettings, xdb, periodic.func, kind=periodic.kind, queue=periodic.queue, title=periodic.title
+    )
+    work(xsettings, "exports")
+    with xdb.transaction() as session:
+        assert session.get(JobRun, run.id).result == {"removed": 1}
+        gone = session.get(Export, old.id)
+        assert gone.status == "expired" and gone.path == ""
+        assert session.get(Export, new.id).status == "finished"
+    assert not old_path.exists() and new_path.exists()
