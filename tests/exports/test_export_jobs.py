@@ -175,3 +175,31 @@ def test_files_past_their_retention_are_removed_by_the_periodic_job(
         assert gone.status == "expired" and gone.path == ""
         assert session.get(Export, new.id).status == "finished"
     assert not old_path.exists() and new_path.exists()
+
+
+@needs_poppler
+@pytest.mark.parametrize(
+    ("page", "query", "expect_csv", "expect_pdf"),
+    [
+        ("/accounts/acct-0002", "period=30", "day,score,band", "What makes up the score"),
+        ("/cohorts", "split=segment", "measure,split,cohort", "Logo retention by cohort"),
+        ("/compare", "set=segment%3Dsmb&set=segment%3Denterprise", "set,filters,accounts", "Side by side"),
+    ],
+)
+def test_every_page_exports_as_csv_and_pdf(
+    xsettings: Settings, xdb: Database, page: str, query: str, expect_csv: str, expect_pdf: str
+) -> None:
+    from dashapp.exports import service
+
+    book = seed(xdb, 9)
+    for fmt in ("csv", "pdf"):
+        with xdb.transaction() as session:
+            export = service.new_export(
+                session, session.get(User, book.owner.id), format=fmt, page=page, query=query
+            )
+            service.build(session, xsettings, export)
+            path = stored_path(xsettings, export)
+        if fmt == "csv":
+            assert path.read_text(encoding="utf-8").splitlines()[1].startswith(expect_csv)
+        else:
+            assert expect_pdf in _pdf_text(path)
