@@ -186,6 +186,8 @@ def deliver(
     schedule = session.get(ReportSchedule, schedule_id)
     if schedule is None:
         return {"skipped": "the report was deleted"}
+    if schedule.paused:
+        return {"skipped": "the report is paused"}
     delivery = start_delivery(session, schedule_id, period)
     if delivery is None:
         return {"skipped": f"{period} was already sent"}

@@ -26,13 +26,13 @@ CHOICES = {
 POLL_MS = 1000
 
 
-def make_export_status() -> html.Div:
+def make_export_status(class_name: str = "export-status small mb-2") -> html.Div:
     """Where an export's progress and download link show (with the store and timer that follow it)."""
     return html.Div(
         [
             dcc.Store(id="export-current"),
             dcc.Interval(id="export-poll", interval=POLL_MS, disabled=True),
-            html.Div(id="export-status", className="export-status small mb-2", role="status"),
+            html.Div(id="export-status", className=class_name, role="status"),
         ]
     )
 
@@ -63,8 +63,8 @@ def make_export_menu(page: str) -> html.Div:
         disabled=not allowed,
     )
     return html.Div(
-        [menu, make_export_status()],
-        className="d-flex flex-wrap gap-2 align-items-center export-menu",
+        [menu, make_export_status("export-status small d-flex align-items-center")],
+        className="d-flex flex-wrap gap-2 align-items-start export-menu",
     )
 
 
