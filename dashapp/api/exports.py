@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from flask import Response
+from flask import Response, send_file
 from pydantic import BaseModel, Field
 
 from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, json_response
 from dashapp.api.schemas import Strict
 from dashapp.api.spec import operation
-from dashapp.exports.files import can_download
+from dashapp.exports.files import can_download, stored_path
 from dashapp.exports.target import ExportError, problems
-from dashapp.extensions import db_session, runtime
+from dashapp.extensions import db_session, runtime, settings
 from jobs.exports import request_export
 from models.export import Export
 from models.job import JobRun
@@ -86,7 +86,7 @@ def export_body(export: Export, run: JobRun | None) -> dict[str, Any]:
         "filename": export.filename or None,
         "rows": export.rows,
         "size": export.size,
-        "download_url": f"/exports/{export.token}/download" if export.status == "finished" else None,
+        "download_url": f"/api/v1/exports/{export.token}/file" if export.status == "finished" else None,
         "created_at": export.created_at,
         "finished_at": export.finished_at,
         "expires_at": export.expires_at,
@@ -154,8 +154,39 @@ def create_export(caller: Any, body: ExportRequest) -> Response:
 def get_export(caller: Any, export_id: str) -> Response:
     """Status and progress of an export; `download_url` once its file is ready."""
     session = db_session()
+    export = _visible(export_id, caller)
+    run = session.get(JobRun, export.job_run_id) if export.job_run_id else None
+    return json_response(export_body(export, run))
+
+
+def _visible(export_id: str, caller: Any) -> Export:
+    session = db_session()
     export = session.query(Export).filter_by(token=export_id).one_or_none()
     if export is None or not can_download(session, caller.user, export):
         raise ApiError(404, "There is no export like that that you can see.")
-    run = session.get(JobRun, export.job_run_id) if export.job_run_id else None
-    return json_response(export_body(export, run))
+    return export
+
+
+@operation(
+    bp,
+    "GET",
+    "/exports/{export_id}/file",
+    summary="Download an export's file",
+    tag="Exports",
+    response=None,
+    media={"text/csv": "A CSV export.", "application/pdf": "A PDF snapshot."},
+    permission="view",
+    errors=(404, 409),
+    path_params=EXPORT_ID,
+)
+def get_export_file(caller: Any, export_id: str) -> Response:
+    """The exported file, once the export has finished (409 before; 404 once removed after the retention
+    period)."""
+    export = _visible(export_id, caller)
+    if export.status in ("queued", "started"):
+        raise ApiError(409, f"The export is {export.status}; its file is not ready yet.")
+    path = stored_path(settings(), export) if export.status == "finished" else None
+    if path is None or not path.is_file():
+        raise ApiError(404, "This export has no file (it failed, or was removed after the retention period).")
+    media = {"csv": "text/csv", "pdf": "application/pdf"}[export.format]
+    return send_file(path, mimetype=media, as_attachment=True, download_name=export.filename)
