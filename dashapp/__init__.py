@@ -51,5 +51,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_ingest(server)
     init_api(server, settings)
     init_share(server)
+    from dashapp.exports.web import init_exports
+
+    init_exports(server)
     create_dash(server)
     return server

@@ -130,6 +130,8 @@ class Settings:
     smtp_sender: str = "healthdash@localhost"
     smtp_starttls: bool = False
     export_retention_days: int = 7
+    # Where exported files are kept; default: exports/ under the data directory.
+    export_dir: Path | None = None
     # JSON API rate limits (flask-limiter syntax), per token (or logged-in user) and per client IP.
     api_rate_limit: str = "600/minute"
     api_ip_rate_limit: str = "1200/minute"
@@ -215,6 +217,9 @@ class Settings:
             smtp_sender=env.get("SMTP_SENDER", "healthdash@localhost").strip(),
             smtp_starttls=_bool(env, "SMTP_STARTTLS", False),
             export_retention_days=_int(env, "EXPORT_RETENTION_DAYS", 7, minimum=1, maximum=3650),
+            export_dir=Path(env["EXPORT_DIR"].strip()).expanduser().resolve()
+            if env.get("EXPORT_DIR", "").strip()
+            else None,
             api_rate_limit=_rate("API_RATE_LIMIT", env.get("API_RATE_LIMIT"), "600/minute"),
             api_ip_rate_limit=_rate("API_IP_RATE_LIMIT", env.get("API_IP_RATE_LIMIT"), "1200/minute"),
         )

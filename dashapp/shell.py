@@ -12,7 +12,7 @@ from components.navbar import make_navbar
 from dashapp import ASSETS_DIR, PAGES_DIR
 from dashapp.auth.permissions import can
 from dashapp.extensions import db_session
-from dashapp.ui import filterbar, views
+from dashapp.ui import export, filterbar, views
 from dashapp.users import set_theme
 
 
@@ -55,6 +55,7 @@ def create_dash(server: Flask) -> Dash:
     _register_shell_callbacks(app)
     filterbar.register(app)
     views.register(app)
+    export.register(app)
     return app
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import scores, segments
+from jobs import exports, reports, scores, segments
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,22 @@ SCHEDULE: tuple[Periodic, ...] = (
         queue="analytics",
         title="Nightly behaviour segmentation",
         retry=segments.RUN_RETRY,
+    ),
+    Periodic(
+        name="exports-cleanup",
+        cron="15 3 * * *",
+        func=exports.remove_expired_exports,
+        kind="exports.cleanup",
+        queue="exports",
+        title="Remove exported files past their retention period",
+    ),
+    Periodic(
+        name="reports-due",
+        cron="5 * * * *",
+        func=reports.send_due_reports,
+        kind="reports.due",
+        queue="reports",
+        title="Send the scheduled reports that are due",
     ),
 )
 

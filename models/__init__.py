@@ -6,6 +6,7 @@ from models.api_token import ApiToken
 from models.audit import AuditLog
 from models.billing import Invoice, Payment
 from models.db import Base, Database
+from models.export import Export, ReportDelivery, ReportSchedule
 from models.health import AccountHealth, HealthSnapshot
 from models.ingest import DataImport, ImportRowError, RollupPending, Subscription, WebhookEvent, WriteKey
 from models.job import JobRun
@@ -26,12 +27,15 @@ __all__ = [
     "Contact",
     "DataImport",
     "Database",
+    "Export",
     "HealthOverride",
     "HealthSnapshot",
     "ImportRowError",
     "Invoice",
     "JobRun",
     "Payment",
+    "ReportDelivery",
+    "ReportSchedule",
     "RollupPending",
     "SavedView",
     "ScoreBacktest",

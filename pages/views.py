@@ -27,6 +27,7 @@ from dashapp.saved_views import (
     view_url,
     visible_views,
 )
+from dashapp.ui.export import make_export_status, make_view_export
 
 PAGE = "/views"
 dash.register_page(__name__, path=PAGE, name="Views", title="Saved views · healthdash", nav_order=80)
@@ -58,11 +59,12 @@ def _views_table() -> Any:
                     html.Td(dbc.Badge(v.visibility, color="info" if v.visibility == "team" else "secondary")),
                     html.Td("yes" if v.is_default and mine else ""),
                     html.Td("you" if mine else "team member"),
+                    html.Td(make_view_export(v.id)),
                 ]
             )
         )
     head = html.Thead(
-        html.Tr([html.Th(h) for h in ("Name", "Page", "Filters", "Visibility", "Default", "Owner")])
+        html.Tr([html.Th(h) for h in ("Name", "Page", "Filters", "Visibility", "Default", "Owner", "Export")])
     )
     return dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, responsive=True, id="views-table")
 
@@ -181,6 +183,7 @@ def layout(**_query: Any) -> html.Div:
         [
             html.H1("Saved views", className="page-title"),
             html.P("Views you saved and views your team shares.", className="page-subtitle"),
+            make_export_status(),
             html.Div(_views_table(), id="views-list"),
             dbc.Row(
                 [

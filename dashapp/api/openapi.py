@@ -141,8 +141,10 @@ def _operation(op: Operation) -> dict[str, Any]:
             }
         )
     success: dict[str, Any] = {"description": "OK"}
-    if op.response is not None:
-        content = {"application/json": {"schema": {"$ref": REF.format(model=op.response.__name__)}}}
+    if op.response is not None or op.media:
+        content: dict[str, Any] = {}
+        if op.response is not None:
+            content["application/json"] = {"schema": {"$ref": REF.format(model=op.response.__name__)}}
         for media, text in op.media.items():
             content[media] = {"schema": {"type": "string"}, "x-description": text}
         success["content"] = content

@@ -73,7 +73,7 @@ def _figure(title: str, fig: dict[str, Any]) -> dict[str, Any]:
         validate=False,
         config={"displaylogo": False, "responsive": True},
     )
-    return {"kind": "figure", "title": title, "html": html}
+    return {"kind": "figure", "title": title, "html": html, "figure": fig}
 
 
 def _cell(value: Any, key: str) -> str:

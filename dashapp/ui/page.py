@@ -22,6 +22,7 @@ from dashapp.extensions import db_session
 from dashapp.filters import Filters, parse, to_pairs
 from dashapp.queries.options import cluster_names, filter_options, owner_names
 from dashapp.saved_views import default_view, state_of
+from dashapp.ui.export import make_export_menu
 from dashapp.ui.views import make_views_menu
 
 
@@ -83,7 +84,10 @@ def page_header(title: str, subtitle: str, page: str, *, views: bool = True) -> 
             html.Div(
                 [html.H1(title, className="page-title"), html.P(subtitle, className="page-subtitle mb-2")]
             ),
-            make_views_menu(page) if views else None,
+            html.Div(
+                [make_views_menu(page) if views else None, make_export_menu(page)],
+                className="d-flex flex-wrap gap-2 align-items-start",
+            ),
         ],
         className="d-flex flex-wrap justify-content-between align-items-start gap-2",
     )
