@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import scores
+from jobs import forecasts, scores
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,14 @@ SCHEDULE: tuple[Periodic, ...] = (
         title="Hourly health recompute (changed accounts)",
         kwargs={"incremental": True},
         retry=scores.RECOMPUTE_RETRY,
+    ),
+    Periodic(
+        name="forecasts-nightly",
+        cron="0 4 * * *",
+        func=forecasts.run_all,
+        kind="forecasts.run",
+        queue="analytics",
+        title="Nightly forecasts (refit the series whose input changed)",
     ),
 )
 

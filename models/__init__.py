@@ -6,6 +6,7 @@ from models.api_token import ApiToken
 from models.audit import AuditLog
 from models.billing import Invoice, Payment
 from models.db import Base, Database
+from models.forecast import ForecastResult, ForecastSeries
 from models.health import AccountHealth, HealthSnapshot
 from models.ingest import DataImport, ImportRowError, RollupPending, Subscription, WebhookEvent, WriteKey
 from models.job import JobRun
@@ -25,6 +26,8 @@ __all__ = [
     "Contact",
     "DataImport",
     "Database",
+    "ForecastResult",
+    "ForecastSeries",
     "HealthOverride",
     "HealthSnapshot",
     "ImportRowError",
