@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +61,15 @@ class Fitted:
         }
 
 
+@contextmanager
+def _prophet_warnings() -> Iterator[None]:
+    """Prophet 1.5 still uses pandas idioms that pandas 3 deprecates; those warnings are Prophet's own."""
+    with warnings.catch_warnings():
+        for category in (FutureWarning, DeprecationWarning, PendingDeprecationWarning):
+            warnings.filterwarnings("ignore", category=category)
+        yield
+
+
 def _prophet(series: pd.Series, samples: int) -> Any:
     quiet()
     from prophet import Prophet
@@ -72,7 +84,8 @@ def _prophet(series: pd.Series, samples: int) -> Any:
         yearly_seasonality=span >= 730,
     )
     frame = pd.DataFrame({"ds": series.index, "y": series.to_numpy(dtype=float)})
-    model.fit(frame)
+    with _prophet_warnings():
+        model.fit(frame)
     return model
 
 
@@ -84,7 +97,8 @@ def _future(series: pd.Series, steps: int) -> pd.DataFrame:
 def predict_mean(series: pd.Series, steps: int) -> np.ndarray:
     """Point forecast only (no sampling): what the backtest needs."""
     model = _prophet(series, samples=0)
-    return model.predict(_future(series, steps))["yhat"].to_numpy(dtype=float)
+    with _prophet_warnings():
+        return model.predict(_future(series, steps))["yhat"].to_numpy(dtype=float)
 
 
 def clip(values: np.ndarray, bounds: tuple[float | None, float | None]) -> np.ndarray:
@@ -117,7 +131,8 @@ def fit(
         result.backtests[horizon] = backtest(series, horizon, counted, folds=folds, cache=cache)
     model = _prophet(series, samples=UNCERTAINTY_SAMPLES)
     fits += 1
-    frame = model.predict(_future(series, max(horizons)))
+    with _prophet_warnings():
+        frame = model.predict(_future(series, max(horizons)))
     yhat = clip(frame["yhat"].to_numpy(dtype=float), bounds)
     lower = clip(frame["yhat_lower"].to_numpy(dtype=float), bounds)
     upper = clip(frame["yhat_upper"].to_numpy(dtype=float), bounds)

@@ -80,7 +80,7 @@ class SeriesKey:
             raise ValueError(f"{key!r} is not a series key like book:all:avg_score")
         if scope in ("book", "segment") and metric in GROUP_METRICS:
             if scope == "book" and value != "all":
-                raise ValueError(f"{key!r}: the book's series are book:all:<metric>")
+                raise ValueError(f"{key!r}: not a series key: the book's series are book:all:<metric>")
             return cls(scope, value, metric)
         if scope == "account" and metric == "score" and value.isdigit():
             return cls(scope, value, metric)
@@ -136,10 +136,10 @@ def _daily(frame: pd.DataFrame, fill: str) -> pd.Series:
     return s.fillna(0.0) if fill == "zero" else s.ffill()
 
 
-def _score_series(session: Session, key: SeriesKey, start: date) -> pd.DataFrame:
+def _score_series(session: Session, key: SeriesKey, start: date, end: date) -> pd.DataFrame:
     if key.scope == "account":
         stmt = select(HealthSnapshot.day.label("ds"), HealthSnapshot.score.label("y")).where(
-            HealthSnapshot.account_id == int(key.value), HealthSnapshot.day >= start
+            HealthSnapshot.account_id == int(key.value), HealthSnapshot.day.between(start, end)
         )
     else:
         if key.metric == "avg_score":
@@ -150,18 +150,18 @@ def _score_series(session: Session, key: SeriesKey, start: date) -> pd.DataFrame
         stmt = (
             select(HealthSnapshot.day.label("ds"), value.label("y"))
             .join(Account, Account.id == HealthSnapshot.account_id)
-            .where(HealthSnapshot.day >= start, *_segment_filter(key))
+            .where(HealthSnapshot.day.between(start, end), *_segment_filter(key))
             .group_by(HealthSnapshot.day)
         )
     rows = session.execute(stmt.order_by("ds")).all()
     return pd.DataFrame(rows, columns=["ds", "y"])
 
 
-def _active_users(session: Session, key: SeriesKey, start: date) -> pd.DataFrame:
+def _active_users(session: Session, key: SeriesKey, start: date, end: date) -> pd.DataFrame:
     stmt = (
         select(AccountDailyMetric.day.label("ds"), func.sum(AccountDailyMetric.active_users).label("y"))
         .join(Account, Account.id == AccountDailyMetric.account_id)
-        .where(AccountDailyMetric.day >= start, *_segment_filter(key))
+        .where(AccountDailyMetric.day.between(start, end), *_segment_filter(key))
         .group_by(AccountDailyMetric.day)
         .order_by("ds")
     )
@@ -199,9 +199,9 @@ def load(session: Session, key: SeriesKey, end: date | None = None, days: int = 
     end = end or date.today()
     start = end - timedelta(days=days - 1)
     if key.metric in ("avg_score", "score") or key.metric.startswith("share_"):
-        return _daily(_score_series(session, key, start), "ffill")
+        return _daily(_score_series(session, key, start, end), "ffill")
     if key.metric == "active_users":
-        return _daily(_active_users(session, key, start), "zero")
+        return _daily(_active_users(session, key, start, end), "zero")
     return _daily(_mrr(session, key, start, end), "ffill")
 
 
