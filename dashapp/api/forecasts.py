@@ -54,9 +54,9 @@ class ForecastsQuery(AccountForecastQuery):
     @field_validator("segment")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
-        if value is not None and not value.isprintable():
-            raise ValueError("must be printable text")
-        return value
+        """Segment names are printable text: other characters cannot match one (and NUL cannot be sent
+        to PostgreSQL), so they are dropped, as the filters do."""
+        return None if value is None else "".join(ch for ch in value if ch.isprintable())
 
 
 class ForecastPoint(BaseModel):
