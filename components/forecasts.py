@@ -62,7 +62,7 @@ def forecast_figure(view: SeriesView, result: ResultView, theme: str | None, *, 
         "<extra></extra>",
     )
     fig.update_layout(height=height, legend={"orientation": "h", "y": 1.18}, margin={"t": 30})
-    fig.update_yaxes(title_text=Y_LABELS.get(view.metric, view.metric))
+    fig.update_yaxes(title_text=Y_LABELS.get(view.metric, view.metric), tickformat=",.4~r")
     fig.update_xaxes(title_text="Day")
     return themed_dict(fig, theme)
 
