@@ -136,8 +136,8 @@ def test_a_retried_job_that_then_succeeds_ends_finished(jobs_settings: Settings,
 def test_the_schedule_enqueues_each_job_once_per_period(jobs_settings: Settings, jobs_db: Database) -> None:
     t0 = datetime(2031, 5, 6, 14, 25, tzinfo=UTC)
     first = tick(jobs_settings, jobs_db, now=t0)
-    assert sorted(r.params["schedule"] for r in first) == ["scores-hourly", "scores-nightly"]
-    periods = {r.params["schedule"]: r.params["period"] for r in first}
+    assert sorted(r.params["schedule"] for r in first) == sorted(p.name for p in SCHEDULE)
+    periods = {r.params["schedule"]: r.params["period"] for r in first if r.queue == "scores"}
     assert periods == {
         "scores-nightly": "2031-05-06T02:00:00+00:00",
         "scores-hourly": "2031-05-06T14:20:00+00:00",
@@ -150,12 +150,12 @@ def test_the_schedule_enqueues_each_job_once_per_period(jobs_settings: Settings,
     assert [r.params["schedule"] for r in later] == ["scores-hourly"]
     queue = get_queue("scores", jobs_settings)
     jobs = [queue.fetch_job(j) for j in queue.get_job_ids()]
-    assert sorted(j.id for j in jobs) == sorted(r.rq_job_id for r in [*first, *later])
+    assert sorted(j.id for j in jobs) == sorted(r.rq_job_id for r in [*first, *later] if r.queue == "scores")
     hourly = next(j for j in jobs if "hourly" in j.id)
     assert hourly.func_name == "jobs.scores.recompute" and hourly.kwargs == {"incremental": True}
     assert {p.name for p in SCHEDULE} >= {"scores-nightly", "scores-hourly"}
     with jobs_db.transaction() as session:
-        assert len(session.scalars(select(JobRun)).all()) == 3
+        assert len(session.scalars(select(JobRun)).all()) == len(first) + 1
 
 
 def _counts(url: str, days: list) -> dict:
