@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from datetime import date
 
 import pytest
@@ -9,8 +11,12 @@ from sqlalchemy.orm import Session
 
 from dashapp.analytics.forecasting import store
 from dashapp.analytics.forecasting.series import SeriesKey
+from dashapp.api.forecasts import ForecastList, ForecastSeriesOut
+from dashapp.tokens import create_token
 from models.account import Account
+from tests.api.test_live import http
 from tests.forecasts.book import seed_forecast_book
+from tests.support.factories import make_user
 
 
 @pytest.fixture
@@ -35,6 +41,7 @@ def test_every_forecast_carries_its_evaluation(api, token, fitted) -> None:
     _, secret = token()
     response = api.get("/forecasts", secret)
     assert response.status_code == 200 and response.json["count"] == 3
+    ForecastList.model_validate(response.json)  # the documented shape
     keys = [s["key"] for s in response.json["data"]]
     assert keys == ["book:all:avg_score", "segment:smb:share_red", f"account:{fitted[0].id}:score"]
     account = response.json["data"][2]
@@ -80,6 +87,7 @@ def test_account_forecast(api, token, fitted) -> None:
     _, secret = token()
     response = api.get("/accounts/api-fc-0/forecast", secret, query_string={"horizon": "90"})
     assert response.status_code == 200
+    ForecastSeriesOut.model_validate(response.json)
     assert response.json["key"] == f"account:{fitted[0].id}:score" and response.json["account"] == "api-fc-0"
     assert [f["horizon"] for f in response.json["forecasts"]] == [90]
     missing = api.get("/accounts/api-fc-2/forecast", secret)
@@ -90,3 +98,30 @@ def test_account_forecast(api, token, fitted) -> None:
 
 def test_forecasts_need_a_token(api) -> None:
     assert api.get("/forecasts").status_code == 401
+
+
+@pytest.mark.slow
+def test_over_real_http(api_server, committed) -> None:
+    """The same resources from `healthdash serve` (gunicorn), with an ETag that revalidates to 304."""
+    with committed.transaction() as session:
+        accounts = seed_forecast_book(session, days=70, prefix="http-fc")
+        store.fit_and_store(session, SeriesKey("account", str(accounts[0].id), "score"), end=date.today())
+        secret = create_token(session, make_user(session, role="viewer"), name="http", scope="read").secret
+    status, headers, body = http("GET", f"{api_server.url}/api/v1/forecasts?scope=account", secret)
+    assert status == 200, body
+    listed = ForecastList.model_validate_json(body)
+    assert listed.count == 1 and listed.data[0].account == "http-fc-0"
+    assert listed.data[0].forecasts[0].evaluation.verdict
+    request_etag = headers.get("ETag")
+    assert request_etag
+    revalidate = urllib.request.Request(
+        f"{api_server.url}/api/v1/forecasts?scope=account",
+        headers={"Authorization": f"Bearer {secret}", "If-None-Match": request_etag},
+    )
+    try:
+        urllib.request.urlopen(revalidate, timeout=30)
+        raise AssertionError("expected 304")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 304
+    status, _, body = http("GET", f"{api_server.url}/api/v1/accounts/http-fc-0/forecast?horizon=30", secret)
+    assert status == 200 and ForecastSeriesOut.model_validate_json(body).forecasts[0].horizon == 30
