@@ -139,6 +139,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             planned = len(fseries.plan(session))
         assert planned == args.series, f"planned {planned} series, expected {args.series}"
 
+        load_before = os.getloadavg()[0]
         t = time.perf_counter()
         outcomes = forecasts.run_inline(db, force=True)
         sequential = time.perf_counter() - t
@@ -169,6 +170,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
                 else:
                     os.environ[key] = value
         db.engine.dispose()
+    load_after = os.getloadavg()[0]
 
     return {
         "series": figure(
@@ -194,6 +196,11 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             round(rerun, 2), "s", f"{rerun_runs} jobs, {rerun_fits} fits (all skipped)"
         ),
         "unchanged rerun vs full": ratio(rerun, parallel, f"worker processes wall {rerun_wall:.1f} s"),
+        "machine load (1-min average)": figure(
+            f"{load_before:.1f} -> {load_after:.1f}",
+            "",
+            f"{os.cpu_count()} CPUs; a shared machine skews the ratios",
+        ),
     }
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from rq import Retry
 
+from dashapp.analytics.forecasting import model, store
 from dashapp.analytics.forecasting import series as fseries
-from dashapp.analytics.forecasting import store
 from dashapp.settings import Settings
 from jobs.queues import enqueue, make_job_id
 from jobs.runtime import job_database, job_settings, set_progress, tracked
@@ -20,6 +20,11 @@ from models.job import JobRun
 
 # A fit replaces its rows in one transaction, so a retry is always safe.
 FIT_RETRY = Retry(max=1, interval=[30])
+
+
+def preload() -> None:
+    """Import this module's work (Prophet included) in a forking worker before it forks a process per job."""
+    model.preload()
 
 
 @tracked

@@ -83,7 +83,7 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
     if recovered:
         click.echo(f"Recovered {len(recovered)} job(s) left by dead workers: {', '.join(recovered)}")
     if not queues or "analytics" in queues:
-        from dashapp.analytics.forecasting.model import preload
+        from jobs.forecasts import preload
 
         preload()  # once here, not in every forked job
     rq_worker = Worker(
