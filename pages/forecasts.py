@@ -19,7 +19,7 @@ from dashapp.analytics.forecasting.series import GROUP_METRICS
 from dashapp.auth import guarded_callback, page_permission
 from dashapp.auth.permissions import can
 from dashapp.extensions import db_session, runtime
-from dashapp.queries.forecasts import SeriesView, list_series, segments
+from dashapp.queries.forecasts import SeriesView, has_any, list_series, segments
 from dashapp.ui.page import loading, page_header, theme, theme_id, theme_store
 from models.account import Account
 
@@ -91,9 +91,9 @@ def _accounts_table(session: Any, views: list[SeriesView], horizon: int) -> Any:
 def content(scope: str | None, horizon: str | None, theme_name: str | None) -> list[Any]:
     session = db_session()
     kind, segment, h = _parse(scope, horizon)
-    views = list_series(session, scope=kind, segment=segment)
-    if not list_series(session, scope="book"):
+    if not has_any(session):
         return [make_empty_state("No forecasts yet", EMPTY_HINT, id="forecasts-empty")]
+    views = list_series(session, scope=kind, segment=segment)
     order = {m: i for i, m in enumerate(GROUP_METRICS)}
     views.sort(key=lambda v: order.get(v.metric, 99))
     blocks = [make_forecast_block(v, h, theme_name, index=v.key) for v in views]

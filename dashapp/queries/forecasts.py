@@ -110,6 +110,10 @@ def list_series(
     return sorted(views, key=lambda v: (SCOPE_ORDER.get(v.scope, 9), v.scope_value, v.metric))
 
 
+def has_any(session: Session) -> bool:
+    return session.scalar(select(ForecastSeries.id).limit(1)) is not None
+
+
 def get_series(session: Session, key: str) -> SeriesView | None:
     row = session.scalar(select(ForecastSeries).where(ForecastSeries.key == key))
     if row is None:
