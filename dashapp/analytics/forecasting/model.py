@@ -55,19 +55,6 @@ class Fitted:
     fits: int = 0  # Prophet fits made (the final one and one per backtest origin)
     seconds: float = 0.0
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "fits": self.fits,
-            "seconds": self.seconds,
-            "horizons": {
-                h: {
-                    "points": [p.__dict__ for p in self.horizons[h]],
-                    "backtest": self.backtests[h].as_dict(),
-                }
-                for h in self.horizons
-            },
-        }
-
 
 @contextmanager
 def _prophet_warnings() -> Iterator[None]:
