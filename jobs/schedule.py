@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import exports, reports, scores, segments
+from jobs import exports, forecasts, reports, scores, segments
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,14 @@ SCHEDULE: tuple[Periodic, ...] = (
         kind="reports.due",
         queue="reports",
         title="Send the scheduled reports that are due",
+    ),
+    Periodic(
+        name="forecasts-nightly",
+        cron="0 4 * * *",
+        func=forecasts.run_all,
+        kind="forecasts.run",
+        queue="analytics",
+        title="Nightly forecasts (refit the series whose input changed)",
     ),
 )
 

@@ -7,6 +7,7 @@ from models.audit import AuditLog
 from models.billing import Invoice, Payment
 from models.db import Base, Database
 from models.export import Export, ReportDelivery, ReportSchedule
+from models.forecast import ForecastResult, ForecastSeries
 from models.health import AccountHealth, HealthSnapshot
 from models.ingest import DataImport, ImportRowError, RollupPending, Subscription, WebhookEvent, WriteKey
 from models.job import JobRun
@@ -28,6 +29,8 @@ __all__ = [
     "DataImport",
     "Database",
     "Export",
+    "ForecastResult",
+    "ForecastSeries",
     "HealthOverride",
     "HealthSnapshot",
     "ImportRowError",

@@ -10,12 +10,14 @@ from dash import Input, Output, State, html
 
 from components.alerts import make_empty_state
 from components.filter_bar import PERIODS, fid, make_page_query_store
+from components.forecasts import make_account_forecast
 from components.format import format_money
 from components.health_charts import contribution_waterfall, score_history
 from components.tables import make_score_badge
 from dashapp.extensions import db_session
 from dashapp.filters import DEFAULT_TREND_DAYS, Filters
 from dashapp.queries import account as q
+from dashapp.queries.forecasts import account_forecast
 from dashapp.ui.page import card, from_url, graph, loading, page_header, theme, theme_id, theme_store
 
 PAGE = "/accounts/<external_id>"
@@ -162,6 +164,7 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
             ],
             className="g-3",
         ),
+        make_account_forecast(account_forecast(session, view.account.id), theme_name),
     ]
 
 

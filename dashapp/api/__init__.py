@@ -19,7 +19,18 @@ PREFIX = "/api/"
 
 def load_resources() -> None:
     """Import the resource modules: each declares its operations on the blueprint as it is imported."""
-    from dashapp.api import accounts, analytics, docs, exports, health, jobs, meta, scores, tokens  # noqa: F401
+    from dashapp.api import (  # noqa: F401
+        accounts,
+        analytics,
+        docs,
+        exports,
+        forecasts,
+        health,
+        jobs,
+        meta,
+        scores,
+        tokens,
+    )
 
 
 def openapi_document() -> dict:

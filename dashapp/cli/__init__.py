@@ -16,9 +16,21 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from dashapp.cli import db, demo, ingest, scorecards, scores, segments, serve, services, tokens, users
+    from dashapp.cli import (
+        db,
+        demo,
+        forecasts,
+        ingest,
+        scorecards,
+        scores,
+        segments,
+        serve,
+        services,
+        tokens,
+        users,
+    )
 
-    for module in (db, demo, ingest, scorecards, scores, segments, serve, services, users, tokens):
+    for module in (db, demo, ingest, scorecards, scores, segments, serve, services, users, tokens, forecasts):
         for command in module.COMMANDS:
             cli.add_command(command)
 

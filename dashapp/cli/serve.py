@@ -82,6 +82,10 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
     recovered = recover_abandoned(settings)
     if recovered:
         click.echo(f"Recovered {len(recovered)} job(s) left by dead workers: {', '.join(recovered)}")
+    if not queues or "analytics" in queues:
+        from jobs.forecasts import preload
+
+        preload()  # once here, not in every forked job
     rq_worker = Worker(
         all_queues(settings, list(queues) or None),
         connection=redis_connection(settings.redis_url or ""),
