@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import scores
+from jobs import churn, scores
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,23 @@ SCHEDULE: tuple[Periodic, ...] = (
         title="Hourly health recompute (changed accounts)",
         kwargs={"incremental": True},
         retry=scores.RECOMPUTE_RETRY,
+    ),
+    Periodic(
+        name="churn-weekly",
+        cron="30 3 * * 1",
+        func=churn.train,
+        kind="churn.train",
+        queue="analytics",
+        title="Weekly churn model retrain (then score every account)",
+        retry=churn.TRAIN_RETRY,
+    ),
+    Periodic(
+        name="churn-nightly-score",
+        cron="0 4 * * *",
+        func=churn.score,
+        kind="churn.score",
+        queue="analytics",
+        title="Nightly churn scoring with the active model",
     ),
 )
 

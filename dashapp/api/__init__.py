@@ -19,7 +19,7 @@ PREFIX = "/api/"
 
 def load_resources() -> None:
     """Import the resource modules: each declares its operations on the blueprint as it is imported."""
-    from dashapp.api import accounts, docs, health, jobs, meta, scores, tokens  # noqa: F401
+    from dashapp.api import accounts, churn, docs, health, jobs, meta, scores, tokens  # noqa: F401
 
 
 def openapi_document() -> dict:

@@ -16,9 +16,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from dashapp.cli import db, demo, ingest, scorecards, scores, serve, services, tokens, users
+    from dashapp.cli import churn, db, demo, ingest, scorecards, scores, serve, services, tokens, users
 
-    for module in (db, demo, ingest, scorecards, scores, serve, services, users, tokens):
+    for module in (db, demo, ingest, scorecards, scores, serve, services, users, tokens, churn):
         for command in module.COMMANDS:
             cli.add_command(command)
 
