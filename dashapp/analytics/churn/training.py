@@ -90,10 +90,11 @@ def train(rows: pd.DataFrame, *, horizon_days: int, mode: str) -> Trained:
     (and the plain rankings) on the test part."""
     if rows.empty:
         raise TrainingError("there are no training rows: no account was alive on the as-of dates")
-    spec = infer_spec(rows, mode)
+    train_mask, test_mask, validation = split(rows, horizon_days)
+    # Which columns to use is decided on the training rows alone.
+    spec = infer_spec(rows[train_mask], mode)
     if not spec.columns:
         raise TrainingError("no usable feature: accounts have no fields, attributes or history to learn from")
-    train_mask, test_mask, validation = split(rows, horizon_days)
     x = conform(rows, spec)
     y = rows["label"].to_numpy(dtype=int)
     for part, mask in (("training", train_mask), ("test", test_mask)):
