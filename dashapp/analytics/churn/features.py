@@ -96,6 +96,12 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def _present(value: Any) -> bool:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
 def attribute_frame(account_ids: pd.Series, attributes: pd.Series) -> pd.DataFrame:
     """Custom attributes flattened to `attr.<key>` columns: numbers as floats (blank -> NaN), text as str."""
     records = [a if isinstance(a, dict) else {} for a in attributes.tolist()]
@@ -105,14 +111,14 @@ def attribute_frame(account_ids: pd.Series, attributes: pd.Series) -> pd.DataFra
         if _LABEL_LIKE.search(str(key)):
             continue
         values = flat[key]
-        present = values.map(lambda v: v is not None and not (isinstance(v, str) and not v.strip()))
+        present = values.map(_present)
         if present.mean() < MIN_COVERAGE:
             continue
         numbers = values.map(_number)
         if numbers[present].notna().all():
             out[f"attr.{key}"] = numbers.astype(float)
         else:
-            out[f"attr.{key}"] = values.map(lambda v: None if v is None else str(v)).astype(object)
+            out[f"attr.{key}"] = values.map(lambda v: str(v) if _present(v) else None).astype(object)
     return out
 
 
