@@ -62,6 +62,8 @@ SCHEDULE: tuple[Periodic, ...] = (
         queue="analytics",
         title="Weekly churn model retrain (then score every account)",
         retry=churn.TRAIN_RETRY,
+        # Training is heavy: a missed slot waits for next week rather than running at a busy hour.
+        catch_up=False,
     ),
     Periodic(
         name="churn-nightly-score",
@@ -70,6 +72,7 @@ SCHEDULE: tuple[Periodic, ...] = (
         kind="churn.score",
         queue="analytics",
         title="Nightly churn scoring with the active model",
+        catch_up=False,
     ),
 )
 
