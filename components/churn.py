@@ -118,6 +118,7 @@ def make_model_card(card: Mapping[str, Any], theme: str | None, *, id: str = "ch
             id=f"{id}-calibration",
             figure=calibration_figure(card["calibration"], card.get("baseline_calibration", []), theme),
             config={"displaylogo": False, "responsive": True},
+            style={"height": "260px"},
         ),
         html.P(card["validation"], className="small text-body-secondary mb-1", id=f"{id}-validation"),
         html.P(card["driver_method"], className="small text-body-secondary mb-1"),
@@ -214,7 +215,7 @@ def make_churn_card(
                         id="account-churn-probability",
                     ),
                     html.Span(
-                        f"chance of churn within {summary['horizon_days']} days",
+                        f"chance of {summary['predicts']}",
                         className="text-body-secondary small",
                     ),
                 ],
@@ -232,6 +233,10 @@ def make_churn_card(
                 ],
                 className="small text-body-secondary mb-0",
             ),
+            *[
+                dbc.Alert(note, color="warning", className="small py-1 px-2 mt-2 mb-0")
+                for note in summary.get("warnings", [])
+            ],
         ]
     return dbc.Card(
         [dbc.CardHeader("Churn risk"), dbc.CardBody(body)], className="chart-card h-100", id="account-churn"

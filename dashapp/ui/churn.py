@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import html
 
 from components.churn import make_churn_card
+from dashapp.analytics.churn.card import caveats, label_text
 from dashapp.extensions import db_session
 from dashapp.queries.churn import account_score
 
@@ -21,6 +22,8 @@ def account_churn_card(account_id: int) -> html.Div:
         "roc_auc": model.roc_auc,
         "baseline_roc_auc": model.evaluation["baseline"].get("roc_auc"),
         "brier": model.brier,
+        "predicts": label_text(model),
+        "warnings": [n for n in caveats(model) if "worse than" in n or "no better" in n],
     }
     if score is None:
         reason = (

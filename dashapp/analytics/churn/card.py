@@ -36,12 +36,12 @@ def _validation_text(model: ChurnModel) -> str:
     )
 
 
-def _label_text(model: ChurnModel) -> str:
+def label_text(model: ChurnModel) -> str:
     if model.label == "inactive":
-        return f"no activity in the {model.horizon_days} days after the as-of date"
+        return f"no activity within {model.horizon_days} days"
     if model.mode == "snapshot":
-        return "the account has churned (churned_at is set)"
-    return f"churned within {model.horizon_days} days after the as-of date"
+        return "churn (learnt from which accounts have churned, without dates)"
+    return f"churn within {model.horizon_days} days"
 
 
 def model_card(model: ChurnModel) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def model_card(model: ChurnModel) -> dict[str, Any]:
         "active": model.is_active,
         "mode": model.mode,
         "label": model.label,
-        "label_definition": _label_text(model),
+        "label_definition": label_text(model),
         "horizon_days": model.horizon_days,
         "algorithm": model.algorithm,
         "baseline_algorithm": "LogisticRegression on standardised numbers and one-hot text",

@@ -53,8 +53,10 @@ def boosting(spec: FeatureSpec, n_rows: int, *, folds: int = 3) -> CalibratedCla
             ("numbers", "passthrough", spec.numeric),
         ]
     )
+    # Leaves of at least 50 rows, fewer on a small book (down to 10) so it can still learn something.
+    params = {**BOOSTING_PARAMS, "min_samples_leaf": min(50, max(10, n_rows // 50))}
     trees = HistGradientBoostingClassifier(
-        categorical_features=list(range(len(spec.categorical))) or None, **BOOSTING_PARAMS
+        categorical_features=list(range(len(spec.categorical))) or None, **params
     )
     method = "isotonic" if n_rows >= ISOTONIC_MIN_ROWS else "sigmoid"
     return CalibratedClassifierCV(Pipeline([("encode", encode), ("trees", trees)]), method=method, cv=folds)

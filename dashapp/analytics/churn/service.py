@@ -224,9 +224,10 @@ def _write(session: Session, model_id: int, day: date, part: pd.DataFrame) -> No
     from psycopg.types.json import Jsonb
 
     conn = session.connection().connection.driver_connection
-    with conn.cursor() as cur, cur.copy(
-        "COPY churn_scores (model_id, account_id, as_of, probability, drivers) FROM STDIN"
-    ) as copy:
+    with (
+        conn.cursor() as cur,
+        cur.copy("COPY churn_scores (model_id, account_id, as_of, probability, drivers) FROM STDIN") as copy,
+    ):
         for account_id, p, drivers in zip(
             part["account_id"], part["probability"], part["drivers"], strict=True
         ):
