@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashapp.analytics.churn.features import FeatureSpec, label_of
+from dashapp.analytics.churn import model
+from dashapp.analytics.churn.features import FeatureSpec, conform, label_of
 
 TOP = 5
 
@@ -40,19 +41,25 @@ def _shown(value: Any) -> Any:
 
 
 def contributions(
-    predict: Any, spec: FeatureSpec, x: pd.DataFrame, refs: dict[str, Any], base: np.ndarray
+    estimator: Any, spec: FeatureSpec, x: pd.DataFrame, refs: dict[str, Any], base: np.ndarray
 ) -> np.ndarray:
     """A (rows x features) array: `base` (the rows' probabilities) minus the probability with that one
-    feature at its reference value. Columns whose value already is the reference contribute 0."""
+    feature at its reference value. Rows whose value already is the reference contribute 0 (and are not
+    predicted again). The rows are encoded once; each pass varies one encoded column."""
+    encode, head = estimator[:-1], estimator[-1]
+    z = np.asarray(encode.transform(x), dtype=float)
+    reference = pd.DataFrame({c: [refs.get(c)] for c in spec.columns})
+    z_ref = np.asarray(encode.transform(conform(reference, spec)), dtype=float)[0]
     out = np.zeros((len(x), len(spec.columns)), dtype=float)
-    for j, column in enumerate(spec.columns):
-        ref = refs.get(column)
-        at_ref = x[column].isna() & pd.isna(ref) if pd.isna(ref) else x[column].eq(ref)
-        if bool(at_ref.all()):
+    for j in range(len(spec.columns)):
+        column = z[:, j]
+        same = np.isnan(column) if np.isnan(z_ref[j]) else column == z_ref[j]
+        changed = ~same
+        if not changed.any():
             continue
-        moved = x.copy(deep=False)
-        moved[column] = pd.Series([ref] * len(x), index=x.index, dtype=x[column].dtype)
-        out[:, j] = np.where(at_ref.to_numpy(), 0.0, base - predict(moved))
+        moved = z[changed].copy()
+        moved[:, j] = z_ref[j]
+        out[changed, j] = base[changed] - model.predict(head, moved)
     return out
 
 

@@ -134,7 +134,7 @@ def importance(
     if len(x) > 5000:
         pick = np.random.default_rng(0).choice(len(x), 5000, replace=False)
         x, base = x.iloc[pick], base[pick]
-    contrib = drivers.contributions(lambda f: model.predict(estimator, f), spec, x, refs, base)
+    contrib = drivers.contributions(estimator, spec, x, refs, base)
     mean = np.abs(contrib).mean(axis=0)
     order = np.argsort(-mean)
     return [
@@ -150,7 +150,7 @@ def score(
     """Probabilities and top drivers for feature rows (account_id + features)."""
     x = conform(rows, spec)
     p = model.predict(trained_estimator, x)
-    contrib = drivers.contributions(lambda f: model.predict(trained_estimator, f), spec, x, refs, p)
+    contrib = drivers.contributions(trained_estimator, spec, x, refs, p)
     return pd.DataFrame(
         {
             "account_id": rows["account_id"].to_numpy(),
