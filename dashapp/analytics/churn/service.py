@@ -22,7 +22,7 @@ import sklearn
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from dashapp.analytics.churn import loader
+from dashapp.analytics.churn import loader, metrics
 from dashapp.analytics.churn.features import FeatureSpec
 from dashapp.analytics.churn.training import Trained, TrainingError, score, train
 from dashapp.scoring.backtest import default_as_of_dates
@@ -155,6 +155,11 @@ def train_model(
     rows = training_rows(session, horizon_days=horizon_days, label=label, dates=chosen, progress=progress)
     progress(0.45, f"training on {len(rows):,} rows")
     trained = train(rows, horizon_days=horizon_days, mode="history" if chosen else "snapshot")
+    if chosen:
+        progress(0.9, "scoring the test dates with the health score")
+        health = health_score_ranking(session, rows, trained)
+        if health is not None:
+            trained.rankings["health_score"] = health
     progress(0.95, "storing the model")
     return store(
         session,
@@ -164,6 +169,30 @@ def train_model(
         activate_it=activate_it,
         requested_by_id=requested_by_id,
     )
+
+
+def health_score_ranking(session: Session, rows: pd.DataFrame, trained: Trained) -> dict[str, Any] | None:
+    """ROC AUC of the health score (lower = riskier), computed as of each test date by the current
+    scorecards, on the model's test rows. None when no scorecard scores these accounts."""
+    from dashapp.scoring import engine
+    from dashapp.scoring.store import active_scorecards
+
+    cards = active_scorecards(session)
+    if not cards:
+        return None
+    conn = engine.driver(session)
+    engine.tune(conn)
+    test_dates = [date.fromisoformat(d) for d in trained.validation.get("test_dates", [])]
+    labels, risks = [], []
+    for as_of in test_dates:
+        frame = engine.score_day(conn, as_of, cards).frame
+        score = pd.Series(np.asarray(frame.score, dtype=float), index=np.asarray(frame.account_ids))
+        part = rows[rows["as_of"] == as_of]
+        labels.append(part["label"].to_numpy())
+        risks.append(-score.reindex(part["account_id"].to_numpy()).to_numpy())
+    if not labels:
+        return None
+    return metrics.ranking(np.concatenate(labels), np.concatenate(risks))
 
 
 def activate(session: Session, model_id: int) -> ChurnModel:
