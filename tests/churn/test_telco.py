@@ -7,6 +7,7 @@ rate's, and each calibration bin's observed churn rate close to its mean predict
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -18,11 +19,21 @@ from models.account import Account
 from models.churn import ChurnScore
 from models.db import Database
 from tests.churn.conftest import TELCO
+from tests.support.database import truncate_all
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not TELCO.exists(), reason=f"{TELCO} is not here")]
 
 
-def test_telco_book_trains_a_calibrated_model_at_least_as_good_as_logistic(churn_db: Database) -> None:
+@pytest.fixture
+def telco_db(db: Database) -> Iterator[Database]:
+    """The CSV import commits chunk by chunk on its own connections: an emptied database, emptied after."""
+    truncate_all(db.engine)
+    yield db
+    truncate_all(db.engine)
+
+
+def test_telco_book_trains_a_calibrated_model_at_least_as_good_as_logistic(telco_db: Database) -> None:
+    churn_db = telco_db
     summary = import_file(churn_db, TELCO, churned_on=date(2026, 1, 31))
     assert (summary["inserted"], summary["failed"]) == (7_043, 0), summary
     with churn_db.transaction() as session:
