@@ -83,6 +83,9 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             names.insert(0, "online_retail_II_2009-12_2010-12.csv.gz")
         import_files(db, [data / n for n in names])
         drain(db)
+        from tests.churn.test_online_retail import customers_since_first_purchase
+
+        customers_since_first_purchase(db)
         imported = time.perf_counter() - started
         started = time.perf_counter()
         with db.transaction() as session:

@@ -94,7 +94,7 @@ def score(ctx: CliContext, enqueue: bool) -> None:
     except TrainingError as exc:
         raise CliError(str(exc)) from None
     click.echo(
-        f"Scored {result['accounts']:,} accounts with version {result['version']} as of {result['as_of']}."
+        f"Scored {result['accounts']:,} accounts with v{result['version']} as of {result['as_of']}."
     )
 
 

@@ -175,6 +175,7 @@ def health_score_ranking(session: Session, rows: pd.DataFrame, trained: Trained)
     """ROC AUC of the health score (lower = riskier), computed as of each test date by the current
     scorecards, on the model's test rows. None when no scorecard scores these accounts."""
     from dashapp.scoring import engine
+    from dashapp.scoring.loader import load_population
     from dashapp.scoring.store import active_scorecards
 
     cards = active_scorecards(session)
@@ -185,6 +186,8 @@ def health_score_ranking(session: Session, rows: pd.DataFrame, trained: Trained)
     test_dates = [date.fromisoformat(d) for d in trained.validation.get("test_dates", [])]
     labels, risks = [], []
     for as_of in test_dates:
+        if load_population(conn, as_of).empty:  # no account was a customer then, by the scorecards' rule
+            continue
         frame = engine.score_day(conn, as_of, cards).frame
         score = pd.Series(np.asarray(frame.score, dtype=float), index=np.asarray(frame.account_ids))
         part = rows[rows["as_of"] == as_of]
