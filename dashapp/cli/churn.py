@@ -93,9 +93,7 @@ def score(ctx: CliContext, enqueue: bool) -> None:
             result = service.score_accounts(session)
     except TrainingError as exc:
         raise CliError(str(exc)) from None
-    click.echo(
-        f"Scored {result['accounts']:,} accounts with v{result['version']} as of {result['as_of']}."
-    )
+    click.echo(f"Scored {result['accounts']:,} accounts with v{result['version']} as of {result['as_of']}.")
 
 
 @churn_group.command("models")

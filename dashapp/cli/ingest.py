@@ -146,7 +146,9 @@ def import_online_retail(ctx: CliContext, files: tuple[Path, ...]) -> None:
 
 @import_group.command("telco")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--churned-on", default=None, help="Date recorded as churned_at for Churn=Yes [default: today].")
+@click.option(
+    "--churned-on", default=None, help="Date recorded as churned_at for Churn=Yes [default: today]."
+)
 @pass_ctx
 def import_telco(ctx: CliContext, file: Path, churned_on: str | None) -> None:
     """Import the IBM Telco churn sample as accounts (custom attributes and churn labels only)."""

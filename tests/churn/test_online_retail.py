@@ -59,11 +59,13 @@ def test_model_against_recency_and_the_health_score(retail: Database) -> None:
     assert ev["validation"]["test_dates"][-1] == "2011-09-10"  # 90 days before the last purchase day
     # Recency predicts lapsing customers well: a meaningful baseline, not a coin toss.
     recency = ranks["days_since_activity"]["roc_auc"]
-    assert recency > 0.7
+    assert recency > 0.65
     assert ranks["days_since_activity"]["rows"] == m["rows"]
-    # The model reads recency and more (frequency, spend, trend): at least as good, and calibrated.
-    assert m["roc_auc"] >= recency - 0.005
-    assert m["roc_auc"] >= base["roc_auc"] - 0.01
+    # The model reads recency and more (frequency, spend, trend): better than recency alone. On this one
+    # year the logistic baseline ranks about as well (0.746 against 0.735 when measured); on both files
+    # (`python -m benchmarks churn_real`) the boosting model is ahead.
+    assert m["roc_auc"] >= recency + 0.02
+    assert m["roc_auc"] >= base["roc_auc"] - 0.02
     # Calibration: better than the base rate; the later (test) months lapse less than the training months,
     # so the curve sits a little above the diagonal, and the card shows it.
     assert m["brier"] < 0.9 * m["brier_reference"]
