@@ -7,8 +7,9 @@ One row per account alive on the as-of date. What may enter a row is fixed here,
 - activity: sums over the 30 days up to the as-of date and the 30 before, and days since the last active
   day, from the daily roll-ups on or before the as-of date;
 - billing and support: amounts invoiced and tickets opened in the 90 days up to the as-of date;
-- account fields that do not record churn itself: segment, plan, industry, region, tenure; in the
-  snapshot mode (a book without history) also MRR and days to renewal, which are current values;
+- account fields that do not record churn itself: segment, plan, industry, region, tenure. MRR and the
+  renewal date are current values that a churn changes (MRR drops to 0, the renewal passes), so they
+  never enter;
 - custom attributes (current values: no history of them is kept), flattened to `attr.<key>`, numeric when
   every value is a number. Attributes whose name mentions churn are left out: they are the label.
 
@@ -47,8 +48,6 @@ LABELS = {
     "invoiced_90": "Invoiced, last 90 days",
     "tickets_90": "Tickets opened, last 90 days",
     "tenure_days": "Tenure (days)",
-    "mrr": "MRR",
-    "days_to_renewal": "Days to renewal",
 }
 
 
@@ -154,7 +153,6 @@ def assemble(
     snapshots: pd.DataFrame | None = None,
     activity: pd.DataFrame | None = None,
     billing: pd.DataFrame | None = None,
-    mode: str = "history",
 ) -> pd.DataFrame:
     """The feature rows as of `as_of`: one per account in `accounts` (already the eligible ones).
 
@@ -169,10 +167,6 @@ def assemble(
         out[name] = accounts[name].astype(object).where(accounts[name].notna(), None).to_numpy()
     start = pd.to_datetime(accounts["contract_start"])
     out["tenure_days"] = ((pd.Timestamp(as_of) - start).dt.days.astype(float)).to_numpy()
-    if mode == "snapshot":
-        out["mrr"] = pd.to_numeric(accounts["mrr"], errors="coerce").astype(float).to_numpy()
-        renewal = pd.to_datetime(accounts["renewal_date"])
-        out["days_to_renewal"] = ((renewal - pd.Timestamp(as_of)).dt.days.astype(float)).to_numpy()
     out = out.set_index("account_id", drop=False)
     cutoff = pd.Timestamp(as_of)
 

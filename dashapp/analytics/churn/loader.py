@@ -164,7 +164,6 @@ def rows_as_of(
         snapshots=snapshots(conn, as_of) if history else None,
         activity=act,
         billing=billing(conn, as_of) if history else None,
-        mode="history" if history else "snapshot",
     )
     if horizon_days is not None:
         if label == "inactive":
@@ -179,6 +178,6 @@ def rows_as_of(
 
 def snapshot_rows(conn: Connection, book: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """A book without history: one row per account (churned or not), label = has churned."""
-    rows = assemble(as_of, book.reset_index(drop=True), mode="snapshot")
+    rows = assemble(as_of, book.reset_index(drop=True))
     rows["label"] = book["churned_at"].notna().astype(int).to_numpy()
     return rows
