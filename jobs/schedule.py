@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import exports, forecasts, reports, scores, segments
+from jobs import churn, exports, forecasts, reports, scores, segments
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,26 @@ SCHEDULE: tuple[Periodic, ...] = (
         kind="forecasts.run",
         queue="analytics",
         title="Nightly forecasts (refit the series whose input changed)",
+    ),
+    Periodic(
+        name="churn-weekly",
+        cron="30 3 * * 1",
+        func=churn.train,
+        kind="churn.train",
+        queue="analytics",
+        title="Weekly churn model retrain (then score every account)",
+        retry=churn.TRAIN_RETRY,
+        # Training is heavy: a missed slot waits for next week rather than running at a busy hour.
+        catch_up=False,
+    ),
+    Periodic(
+        name="churn-nightly-score",
+        cron="0 4 * * *",
+        func=churn.score,
+        kind="churn.score",
+        queue="analytics",
+        title="Nightly churn scoring with the active model",
+        catch_up=False,
     ),
 )
 

@@ -5,6 +5,7 @@ from models.activity import AccountDailyMetric, UsageEvent
 from models.api_token import ApiToken
 from models.audit import AuditLog
 from models.billing import Invoice, Payment
+from models.churn import ChurnModel, ChurnScore
 from models.db import Base, Database
 from models.export import Export, ReportDelivery, ReportSchedule
 from models.forecast import ForecastResult, ForecastSeries
@@ -25,6 +26,8 @@ __all__ = [
     "ApiToken",
     "AuditLog",
     "Base",
+    "ChurnModel",
+    "ChurnScore",
     "Contact",
     "DataImport",
     "Database",

@@ -18,6 +18,7 @@ from dashapp.extensions import db_session
 from dashapp.filters import DEFAULT_TREND_DAYS, Filters
 from dashapp.queries import account as q
 from dashapp.queries.forecasts import account_forecast
+from dashapp.ui.churn import account_churn_card
 from dashapp.ui.page import card, from_url, graph, loading, page_header, theme, theme_id, theme_store
 
 PAGE = "/accounts/<external_id>"
@@ -136,6 +137,7 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
             className="mb-2",
         ),
         _facts(view),
+        account_churn_card(view.account.id),
         dbc.Row(
             [
                 dbc.Col(

@@ -22,6 +22,7 @@ def load_resources() -> None:
     from dashapp.api import (  # noqa: F401
         accounts,
         analytics,
+        churn,
         docs,
         exports,
         forecasts,

@@ -17,6 +17,7 @@ def cli() -> None:
 
 def _register() -> None:
     from dashapp.cli import (
+        churn,
         db,
         demo,
         forecasts,
@@ -30,7 +31,20 @@ def _register() -> None:
         users,
     )
 
-    for module in (db, demo, ingest, scorecards, scores, segments, serve, services, users, tokens, forecasts):
+    for module in (
+        db,
+        demo,
+        ingest,
+        scorecards,
+        scores,
+        segments,
+        serve,
+        services,
+        users,
+        tokens,
+        forecasts,
+        churn,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -144,6 +144,28 @@ def import_online_retail(ctx: CliContext, files: tuple[Path, ...]) -> None:
     )
 
 
+@import_group.command("telco")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--churned-on", default=None, help="Date recorded as churned_at for Churn=Yes [default: today]."
+)
+@pass_ctx
+def import_telco(ctx: CliContext, file: Path, churned_on: str | None) -> None:
+    """Import the IBM Telco churn sample as accounts (custom attributes and churn labels only)."""
+    from dashapp.ingest.telco import import_file
+
+    ctx.require_migrated()
+    try:
+        day = date.fromisoformat(churned_on) if churned_on else None
+    except ValueError:
+        raise CliError(f"--churned-on: {churned_on!r} is not a date like 2026-01-31") from None
+    try:
+        result = import_file(ctx.db, file, churned_on=day)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(result["message"])
+
+
 @click.group("rollup")
 def rollup_group() -> None:
     """Daily metrics from raw events."""
