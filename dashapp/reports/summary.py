@@ -12,6 +12,7 @@ from components.format import format_count, format_money
 from components.health_charts import band_migration
 from dashapp.filters import Filters, apply, health_join, merge
 from dashapp.queries import overview as overview_q
+from dashapp.queries.revenue_impact import revenue_impact_summary
 from models.account import Account
 from models.health import AccountHealth, HealthSnapshot
 
@@ -54,6 +55,36 @@ def at_risk(session: Session, filters: Filters, limit: int = 10) -> list[dict[st
         filters,
     )
     return [r._asdict() for r in session.execute(stmt)]
+
+
+def _share(share: dict[str, Any]) -> str:
+    value = share["value"]
+    if value is None or value != value:
+        return "-"
+    return f"{value:.1%} ({share['low']:.1%}-{share['high']:.1%})"
+
+
+def revenue_impact_section(session: Session, filters: Filters, today: date) -> dict[str, Any]:
+    """What each band's ARR did in the 90 days after the newest as-of date whose horizon has passed."""
+    impact = revenue_impact_summary(session, filters, today=today)
+    if not impact["available"]:
+        return {"kind": "text", "text": f"Revenue impact by band: {impact['reason']}"}
+    result = impact["result"]
+    days = impact["horizon_days"]
+    return {
+        "kind": "table",
+        "title": f"Revenue impact by band: ARR in the {days} days after {impact['as_of']:%d %b %Y} (95% interval)",
+        "headers": ["Band", "Accounts", "Starting ARR", "ARR churned", "ARR contracted", "ARR expanded"],
+        "rows": [
+            [
+                group["label"],
+                format_count(group["accounts"]),
+                format_money(group["arr_start"]),
+                *(_share(group["arr_share"][o]) for o in ("churned", "contracted", "expanded")),
+            ]
+            for group in [*result["bands"], result["book"]]
+        ],
+    }
 
 
 def _signed(value: float | None) -> str:
@@ -151,4 +182,5 @@ def summary_sections(
             ],
         }
     )
+    sections.append(revenue_impact_section(session, filters, today))
     return sections

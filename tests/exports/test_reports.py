@@ -99,6 +99,7 @@ def test_a_weekly_report_is_emailed_once_with_the_pdf(
     pdf.write_bytes(attachment.get_payload(decode=True))
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "SMB weekly" in text and "Band migration since" in text and "Accounts at risk" in text
+    assert "Revenue impact by band" in text
     assert format_count(kpis.accounts) in text and f"{kpis.avg_score:.1f}" in text
     with xdb.transaction() as session:
         delivery = session.scalar(select(ReportDelivery).where(ReportDelivery.schedule_id == schedule_id))
