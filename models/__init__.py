@@ -7,6 +7,7 @@ from models.audit import AuditLog
 from models.billing import Invoice, Payment
 from models.db import Base, Database
 from models.health import AccountHealth, HealthSnapshot
+from models.health_counts import HealthBandCount
 from models.ingest import DataImport, ImportRowError, RollupPending, Subscription, WebhookEvent, WriteKey
 from models.job import JobRun
 from models.scoring import HealthOverride, ScoreBacktest, Scorecard, ScorecardVersion
@@ -25,6 +26,7 @@ __all__ = [
     "Contact",
     "DataImport",
     "Database",
+    "HealthBandCount",
     "HealthOverride",
     "HealthSnapshot",
     "ImportRowError",
