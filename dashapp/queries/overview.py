@@ -112,7 +112,7 @@ def filtered_ids(filters: Filters, today: date | None = None) -> Any:
 def band_trend(session: Session, filters: Filters, today: date | None = None) -> list[dict[str, Any]]:
     """Per sampled day of the trend window: accounts per band and the average score."""
     start, end = filters.trend_window(today)
-    return band_counts(session, sample_days(start, end), filtered_ids(filters, today))
+    return band_counts(session, sample_days(start, end), filters, today)
 
 
 def movers(

@@ -101,4 +101,15 @@ def test_band_trend_matches_the_plain_aggregate(session: Session, many: list[Acc
 
 
 def test_empty_days_give_nothing(session: Session, many: list[Account]) -> None:
-    assert band_counts(session, [], q.filtered_ids(Filters())) == []
+    assert band_counts(session, [], Filters()) == []
+
+
+@pytest.mark.parametrize("estimate", ["narrow", "wide"])
+@pytest.mark.parametrize("filters", [Filters(), Filters(segment=["smb"]), Filters(segment=["enterprise"])])
+def test_both_ways_give_the_same_answer(session: Session, many, monkeypatch, estimate, filters) -> None:
+    """Whichever way the planner's estimate sends the query, the answer is exact."""
+    from dashapp.queries import band_counts as module
+
+    calls = iter([0.0, 1.0] if estimate == "narrow" else [1.0, 1.0])
+    monkeypatch.setattr(module, "_estimate", lambda _session, _stmt: next(calls))
+    assert q.band_trend(session, filters) == plain(session, filters)
