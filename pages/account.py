@@ -16,6 +16,7 @@ from components.tables import make_score_badge
 from dashapp.extensions import db_session
 from dashapp.filters import DEFAULT_TREND_DAYS, Filters
 from dashapp.queries import account as q
+from dashapp.ui.override import override_panel
 from dashapp.ui.page import card, from_url, graph, loading, page_header, theme, theme_id, theme_store
 
 PAGE = "/accounts/<external_id>"
@@ -134,6 +135,7 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
             className="mb-2",
         ),
         _facts(view),
+        html.Div(card("Manual override", override_panel(view.account.id)), className="mb-3"),
         dbc.Row(
             [
                 dbc.Col(

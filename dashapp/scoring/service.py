@@ -72,6 +72,11 @@ def _scorecard_for(session: Session, account_id: int) -> ScorecardDefinition:
     return definitions(session, [card.current_version_id or 0])[card.current_version_id or 0]
 
 
+def band_names_for(session: Session, account_id: int) -> list[str]:
+    """The bands an override of this account may name (those of its scorecard)."""
+    return _scorecard_for(session, account_id).band_names()
+
+
 def active_override(session: Session, account_id: int, day: date | None = None) -> HealthOverride | None:
     """The override in force for the account on `day` (default: the day of its current snapshot, or today)."""
     day = day or _current_day(session, account_id) or engine.today()
