@@ -7,7 +7,6 @@ components out; no database access. Form fields carry their place in the definit
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,12 +18,12 @@ from components.charts import themed_dict
 from components.health_charts import BAND_COLORS
 from dashapp.scoring.definition import ROLLUP_RULES
 from dashapp.scoring.metrics import CATALOGUE
-from dashapp.ui.scorecard_form import field_id
+from dashapp.ui.scorecard_form import field_id, normalisation_text
 
 ROLLUP_WORDS = {"mean": "mean of children", "arr_weighted": "ARR-weighted mean", "worst": "worst child"}
 DIRECTIONS = [
-    {"label": "higher is better", "value": "higher_is_better"},
-    {"label": "lower is better", "value": "lower_is_better"},
+    {"label": "higher better", "value": "higher_is_better"},
+    {"label": "lower better", "value": "lower_is_better"},
 ]
 NORMALISATION_HELP = (
     'Normalisation to 0-100 as JSON: {"type": "thresholds", "breaks": [1, 3], "scores": [100, 60, 0]}, '
@@ -40,7 +39,7 @@ def applies_to(match: Mapping[str, Sequence[str]], is_default: bool) -> str:
     return "Every account no other scorecard matches (default)" if is_default else "No account (no rules)"
 
 
-def _number(path: str, value: Any, *, step: str = "any", width: str = "6.5rem", **kw: Any) -> dbc.Input:
+def _number(path: str, value: Any, *, step: str = "any", width: str = "5rem", **kw: Any) -> dbc.Input:
     return dbc.Input(
         id=field_id(path),
         type="number",
@@ -62,7 +61,7 @@ def _measure_row(gi: int, mi: int, measure: Mapping[str, Any]) -> html.Tr:
             html.Td(dbc.Switch(id=field_id(f"{base}.enabled"), value=True, className="mb-0")),
             html.Td(
                 [
-                    html.Div(measure["label"], className="fw-semibold"),
+                    html.Div(measure["label"], className="fw-semibold small"),
                     html.Div(measure["metric"], className="small text-body-secondary"),
                 ]
             ),
@@ -84,13 +83,14 @@ def _measure_row(gi: int, mi: int, measure: Mapping[str, Any]) -> html.Tr:
                 )
             ),
             html.Td(
-                dbc.Input(
+                dbc.Textarea(
                     id=field_id(f"{base}.normalisation"),
-                    value=json.dumps(measure["normalisation"]),
+                    value=normalisation_text(measure["normalisation"]),
                     debounce=True,
+                    rows=2,
                     size="sm",
-                    className="font-monospace",
-                    style={"minWidth": "16rem"},
+                    className="font-monospace small",
+                    style={"minWidth": "12rem"},
                 )
             ),
             html.Td(_number(f"{base}.weight", measure["weight"])),
@@ -329,9 +329,9 @@ def make_preview(preview: Mapping[str, Any], theme: str | None) -> html.Div:
                             figure=distribution_figure(preview, theme),
                             config={"displaylogo": False, "responsive": True},
                         ),
-                        lg=7,
+                        xs=12,
                     ),
-                    dbc.Col(_bands_table(preview), lg=5),
+                    dbc.Col(_bands_table(preview), xs=12),
                 ],
                 className="g-2 mb-3",
             ),

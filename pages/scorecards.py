@@ -153,54 +153,62 @@ def layout(**query: Any) -> html.Div:
             dcc.Store(id="sc-current", data=current),
             dbc.Row(
                 [
-                    dbc.Col(
-                        [
-                            _card_list(cards, card.id),
-                            html.H6("Versions", className="mt-3"),
-                            html.Div(_versions(card), id="sc-versions-wrap"),
-                        ],
-                        lg=3,
-                    ),
+                    dbc.Col(_card_list(cards, card.id), lg=4, xl=3),
                     dbc.Col(
                         [
                             html.Div(_summary(card, version), id="sc-summary"),
+                            html.H6("Versions", className="mt-2"),
+                            html.Div(_versions(card), id="sc-versions-wrap"),
+                        ],
+                        lg=8,
+                        xl=9,
+                    ),
+                ],
+                className="g-3 mb-3",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
                             html.Div(id="sc-errors"),
                             html.Div(make_editor(version.definition), id="sc-editor-wrap"),
                         ],
-                        lg=9,
-                        xl=5,
+                        xl=7,
                     ),
                     dbc.Col(
-                        [
-                            dbc.Card(
-                                [
-                                    dbc.CardHeader("Preview of this edit"),
-                                    dbc.CardBody(loading(None, "sc-preview")),
-                                ],
-                                className="mb-3",
-                            ),
-                            dbc.Card(
-                                [
-                                    dbc.CardHeader("Save"),
-                                    dbc.CardBody(
-                                        [
-                                            dbc.Input(
-                                                id="sc-note",
-                                                placeholder="What changed and why (kept with the version)",
-                                                maxLength=500,
-                                                className="mb-2",
-                                            ),
-                                            dbc.Button(
-                                                "Save as a new version", id="sc-save", color="primary"
-                                            ),
-                                            html.Div(id="sc-save-result", className="mt-2"),
-                                        ]
-                                    ),
-                                ]
-                            ),
-                        ],
-                        lg=12,
-                        xl=4,
+                        html.Div(
+                            [
+                                dbc.Card(
+                                    [
+                                        dbc.CardHeader("Preview of this edit"),
+                                        dbc.CardBody(loading(None, "sc-preview")),
+                                    ],
+                                    className="mb-3",
+                                ),
+                                dbc.Card(
+                                    [
+                                        dbc.CardHeader("Save"),
+                                        dbc.CardBody(
+                                            [
+                                                dbc.Input(
+                                                    id="sc-note",
+                                                    placeholder="What changed and why (kept with the version)",
+                                                    maxLength=500,
+                                                    className="mb-2",
+                                                ),
+                                                dbc.Button(
+                                                    "Save as a new version", id="sc-save", color="primary"
+                                                ),
+                                                html.Div(id="sc-save-result", className="mt-2"),
+                                            ]
+                                        ),
+                                    ]
+                                ),
+                            ],
+                            className="sc-side",
+                            style={"position": "sticky", "top": "0.5rem"},
+                        ),
+                        xl=5,
                     ),
                 ],
                 className="g-3",
@@ -258,7 +266,7 @@ def preview(values: list, theme_name: str | None, ids: list[dict], current: dict
 def save(_n: int | None, values: list, ids: list[dict], current: dict | None, note: str | None) -> tuple:
     """Store the edit as the scorecard's new version and queue a recompute of every account."""
     keep = (dash.no_update,) * 4
-    if not current:
+    if not current or not _n:
         raise dash.exceptions.PreventUpdate
     result = definition_from_fields(current["definition"], values, ids)
     if result.definition is None:

@@ -13,6 +13,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
+from dash.exceptions import PreventUpdate
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -91,6 +92,8 @@ def _message(text: str, color: str) -> dbc.Alert:
 def set_override(
     _n: int | None, account_id: int, score: Any, band: str | None, reason: str | None, expires: str | None
 ) -> tuple:
+    if not _n:  # the button was just (re)drawn, not clicked
+        raise PreventUpdate
     try:
         expires_on = date.fromisoformat(expires or "")
     except ValueError:
@@ -125,6 +128,8 @@ def set_override(
     prevent_initial_call=True,
 )
 def clear_override(_n: int | None, account_id: int, reason: str | None) -> tuple:
+    if not _n:  # the button was just (re)drawn, not clicked
+        raise PreventUpdate
     session = db_session()
     actor = session.merge(current_user._get_current_object())
     ended = service.clear_override(session, int(account_id), actor=actor, reason=reason or "")

@@ -43,10 +43,15 @@ def field_values(definition: Mapping[str, Any]) -> dict[str, Any]:
             values[f"{base}.enabled"] = True
             for key in MEASURE_KEYS[1:]:
                 value = measure.get(key)
-                values[f"{base}.{key}"] = json.dumps(value) if key == "normalisation" else value
+                values[f"{base}.{key}"] = normalisation_text(value) if key == "normalisation" else value
     for bi, band in enumerate(definition["bands"]):
         values[f"bands.{bi}.min_score"] = band["min_score"]
     return values
+
+
+def normalisation_text(normalisation: Mapping[str, Any]) -> str:
+    """A normalisation as the form shows it: JSON with its type first."""
+    return json.dumps({"type": normalisation.get("type"), **normalisation})
 
 
 def _number(value: Any) -> Any:
