@@ -312,7 +312,8 @@ def sample_note(preview: Mapping[str, Any]) -> str:
     if sample:
         return (
             f"Preview on a sample of {sample['accounts']:,} of {sample['of']:,} accounts "
-            "(the same accounts each time); saving recomputes every account."
+            "(the same accounts each time; percentile measures rank them among the sample's peers); "
+            "saving recomputes every account."
         )
     return f"Preview on all {preview['current']['accounts']:,} scored accounts."
 

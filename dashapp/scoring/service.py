@@ -287,7 +287,14 @@ def backtest_card(
     churn = dict(conn.execute("SELECT id, churned_at FROM accounts WHERE churned_at IS NOT NULL").fetchall())
     results = []
     for i, as_of in enumerate(sorted(as_of_dates)):
-        scored = engine.score_day(conn, as_of, cards, targets, only_version=card.version_id)
+        scored = engine.score_day(
+            conn,
+            as_of,
+            cards,
+            targets,
+            only_version=card.version_id,
+            peers_within_targets=targets is not None,
+        )
         frame = scored.frame
         start = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
         end = start + timedelta(days=horizon_days)
@@ -364,8 +371,8 @@ def preview_scorecard(
     """What an edit to a scorecard (default: the default scorecard) would do, without saving it:
     today's score distribution and bands, and the backtest, each beside the current version's.
 
-    With `sample`, a book larger than that is previewed on `sample` accounts spread over it (percentile
-    measures still rank them against all their peers); `out["sample"]` says how many of how many."""
+    With `sample`, a book larger than that is previewed on `sample` accounts spread over it, percentile
+    measures ranking them among the sample's peers; `out["sample"]` says how many of how many."""
     parsed = parse_definition(definition)
     targets, book = sample_accounts(session, sample) if sample else (None, 0)
     cards = active_scorecards(session)
@@ -375,8 +382,13 @@ def preview_scorecard(
     conn = driver(session)
     engine.tune(conn)
     day = as_of or engine.today()
-    now_current = engine.score_day(conn, day, cards, targets, only_version=current.version_id).frame
-    now_proposed = engine.score_day(conn, day, trial, targets, only_version=PREVIEW_VERSION).frame
+    sampled = targets is not None
+    now_current = engine.score_day(
+        conn, day, cards, targets, only_version=current.version_id, peers_within_targets=sampled
+    ).frame
+    now_proposed = engine.score_day(
+        conn, day, trial, targets, only_version=PREVIEW_VERSION, peers_within_targets=sampled
+    ).frame
     dates = as_of_dates or _as_of_dates(session, horizon_days, cards)
     out: dict[str, Any] = {
         "scorecard_id": current.scorecard_id,
