@@ -19,13 +19,12 @@ from dashapp.extensions import db_session, runtime
 from dashapp.scoring import service, store
 from dashapp.scoring.definition import ScorecardError
 from dashapp.ui.page import loading, theme, theme_id, theme_store
-from dashapp.ui.scorecard_form import FIELD, definition_from_fields
+from dashapp.ui.scorecard_form import FIELD, PREVIEW_SAMPLE, definition_from_fields
 from jobs.scores import enqueue_recompute
 from models.scoring import Scorecard, ScorecardVersion
 from models.user import User
 
 PAGE = "/scorecards"
-PREVIEW_SAMPLE = 2_000  # accounts scored for a preview when the book is larger
 dash.register_page(
     __name__,
     path=PAGE,

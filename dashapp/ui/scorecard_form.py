@@ -18,6 +18,7 @@ from typing import Any
 from dashapp.scoring.definition import ScorecardDefinition, ScorecardError, parse_definition
 
 FIELD = "sc-field"
+PREVIEW_SAMPLE = 2_000  # accounts scored for a live preview when the book is larger
 MEASURE_KEYS = ("enabled", "weight", "window_days", "aggregation", "direction", "normalisation")
 _LOCATION = re.compile(r"^(?P<where>[\w\[\].]+): (?P<message>.*)$")
 

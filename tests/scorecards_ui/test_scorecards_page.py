@@ -171,3 +171,11 @@ def test_viewer_is_refused_by_the_server(client, logged_in, session) -> None:
     page = client.get("/scorecards")
     assert page.status_code == 200  # the shell loads; its layout refuses (see the test above)
     make_user(session, role="manager")
+
+
+def test_an_unknown_scorecard_id_says_so_and_lists_the_others(session, as_user, page) -> None:
+    with as_user("manager"):
+        shown = text_of(page("scorecards").layout(id="999999"))
+        bad = text_of(page("scorecards").layout(id="<script>"))
+    assert "No such scorecard" in shown and "999999" in shown and "sc-list" in shown
+    assert "No such scorecard" in bad
