@@ -39,7 +39,7 @@ def book_totals(session: Session) -> dict:
     rows = session.execute(
         select(HealthBandCount.day, HealthBandCount.band, HealthBandCount.accounts, HealthBandCount.score_sum)
     ).all()
-    return {(d, b): (n, round(s, 6)) for d, b, n, s in rows if n}
+    return {(d, b): (n, round(s, 3)) for d, b, n, s in rows if n}
 
 
 def recount(session: Session) -> dict:
@@ -48,7 +48,7 @@ def recount(session: Session) -> dict:
             HealthSnapshot.day, HealthSnapshot.band, func.count(), func.sum(HealthSnapshot.score)
         ).group_by(HealthSnapshot.day, HealthSnapshot.band)
     ).all()
-    return {(d, b): (n, round(s, 6)) for d, b, n, s in rows}
+    return {(d, b): (n, round(s, 3)) for d, b, n, s in rows}
 
 
 @pytest.fixture
