@@ -6,9 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from rq import SimpleWorker
+from sqlalchemy import select
 
 from dashapp.scoring import engine
+from dashapp.settings import Settings
+from jobs import runtime
+from jobs.queues import all_queues, redis_connection
 from models.db import Database
+from models.health import HealthSnapshot
+from models.job import JobRun
+from models.scoring import ScorecardVersion
 from tests.scoring.book import seed_book
 from tests.support.factories import make_user
 from tests.ui.conftest import ui_login
@@ -80,7 +88,9 @@ def test_override_with_bad_input_says_what_to_fix(page, scored_book, screenshot)
     screenshot(page, "override-error")
 
 
-def test_manager_edits_a_scorecard_with_a_live_preview_and_saves_it(page, scored_book, screenshot) -> None:
+def test_manager_edits_a_scorecard_with_a_live_preview_and_saves_it(
+    page, scored_book, screenshot, live_db: Database, settings: Settings
+) -> None:
     ui_login(page, scored_book["manager"])
     assert page.locator("#navbar-collapse a", has_text="Scorecards").count() == 1
     page.goto("/scorecards")
@@ -107,6 +117,24 @@ def test_manager_edits_a_scorecard_with_a_live_preview_and_saves_it(page, scored
     assert "Recompute of every account queued" in page.inner_text("#sc-save-alert")
     assert page.inner_text("#sc-version") == "v2"
     screenshot(page, "scorecards-saved")
+
+    # A worker runs the queued recompute: today's snapshots now name version 2.
+    runtime.use_database(live_db)
+    try:
+        worker = SimpleWorker(
+            all_queues(settings, ["scores"]), connection=redis_connection(settings.redis_url or "")
+        )
+        worker.work(burst=True, with_scheduler=False)
+    finally:
+        runtime.use_database(None)
+    with live_db.transaction() as session:
+        run = session.scalars(select(JobRun).where(JobRun.kind == "scores.recompute")).one()
+        assert run.status == "finished", run.error
+        version = session.scalar(select(ScorecardVersion).where(ScorecardVersion.version == 2))
+        used = session.scalars(
+            select(HealthSnapshot.scorecard_version_id).where(HealthSnapshot.day == engine.today()).distinct()
+        ).all()
+    assert used == [version.id]
 
 
 def test_viewer_sees_no_override_control_and_no_scorecards(page, scored_book, screenshot) -> None:
