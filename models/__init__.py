@@ -10,6 +10,7 @@ from models.db import Base, Database
 from models.export import Export, ReportDelivery, ReportSchedule
 from models.forecast import ForecastResult, ForecastSeries
 from models.health import AccountHealth, HealthSnapshot
+from models.health_counts import HealthBandCount
 from models.ingest import DataImport, ImportRowError, RollupPending, Subscription, WebhookEvent, WriteKey
 from models.job import JobRun
 from models.scoring import HealthOverride, ScoreBacktest, Scorecard, ScorecardVersion
@@ -34,6 +35,7 @@ __all__ = [
     "Export",
     "ForecastResult",
     "ForecastSeries",
+    "HealthBandCount",
     "HealthOverride",
     "HealthSnapshot",
     "ImportRowError",

@@ -21,7 +21,13 @@ BANDS = ("red", "yellow", "green")
 
 class HealthSnapshot(Base):
     __tablename__ = "health_snapshots"
-    __table_args__ = (Index("ix_health_snapshots_day_band", "day", "band"),)
+    __table_args__ = (
+        Index("ix_health_snapshots_day_band", "day", "band"),
+        # Band and score of some accounts' days without visiting the (wide) rows: band migration.
+        Index(
+            "ix_health_snapshots_account_day_band", "account_id", "day", postgresql_include=["band", "score"]
+        ),
+    )
 
     account_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True

@@ -19,6 +19,7 @@ from dashapp.filters import DEFAULT_TREND_DAYS, Filters
 from dashapp.queries import account as q
 from dashapp.queries.forecasts import account_forecast
 from dashapp.ui.churn import account_churn_card
+from dashapp.ui.override import override_panel
 from dashapp.ui.page import card, from_url, graph, loading, page_header, theme, theme_id, theme_store
 
 PAGE = "/accounts/<external_id>"
@@ -138,6 +139,7 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
         ),
         _facts(view),
         account_churn_card(view.account.id),
+        html.Div(card("Manual override", override_panel(view.account.id)), className="mb-3"),
         dbc.Row(
             [
                 dbc.Col(

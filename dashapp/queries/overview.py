@@ -11,8 +11,9 @@ from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from dashapp.filters import Filters, apply, health_join
+from dashapp.queries.band_counts import band_counts
 from models.account import Account
-from models.health import AccountHealth, HealthSnapshot
+from models.health import AccountHealth
 
 TREND_POINTS = 14  # at most this many days are sampled across the trend window
 
@@ -111,22 +112,7 @@ def filtered_ids(filters: Filters, today: date | None = None) -> Any:
 def band_trend(session: Session, filters: Filters, today: date | None = None) -> list[dict[str, Any]]:
     """Per sampled day of the trend window: accounts per band and the average score."""
     start, end = filters.trend_window(today)
-    days = sample_days(start, end)
-    stmt = (
-        select(
-            HealthSnapshot.day,
-            HealthSnapshot.band,
-            func.count().label("accounts"),
-            func.avg(HealthSnapshot.score).label("avg_score"),
-        )
-        .where(HealthSnapshot.day.in_(days), HealthSnapshot.account_id.in_(filtered_ids(filters, today)))
-        .group_by(HealthSnapshot.day, HealthSnapshot.band)
-        .order_by(HealthSnapshot.day)
-    )
-    return [
-        {"day": r.day, "band": r.band, "accounts": r.accounts, "avg_score": float(r.avg_score)}
-        for r in session.execute(stmt)
-    ]
+    return band_counts(session, sample_days(start, end), filters, today)
 
 
 def movers(

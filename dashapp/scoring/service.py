@@ -72,6 +72,11 @@ def _scorecard_for(session: Session, account_id: int) -> ScorecardDefinition:
     return definitions(session, [card.current_version_id or 0])[card.current_version_id or 0]
 
 
+def band_names_for(session: Session, account_id: int) -> list[str]:
+    """The bands an override of this account may name (those of its scorecard)."""
+    return _scorecard_for(session, account_id).band_names()
+
+
 def active_override(session: Session, account_id: int, day: date | None = None) -> HealthOverride | None:
     """The override in force for the account on `day` (default: the day of its current snapshot, or today)."""
     day = day or _current_day(session, account_id) or engine.today()
@@ -271,8 +276,10 @@ def backtest_card(
     horizon_days: int,
     as_of_dates: list[date],
     progress: Progress | None = None,
+    targets: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
-    """For each as-of date: score the card's accounts as of then, and compare with who churned after."""
+    """For each as-of date: score the card's accounts (or those of `targets`) as of then, and compare with
+    who churned after."""
     if horizon_days < 1 or horizon_days > 730:
         raise ScorecardError("horizon_days: must be between 1 and 730")
     conn = driver(session)
@@ -280,7 +287,14 @@ def backtest_card(
     churn = dict(conn.execute("SELECT id, churned_at FROM accounts WHERE churned_at IS NOT NULL").fetchall())
     results = []
     for i, as_of in enumerate(sorted(as_of_dates)):
-        scored = engine.score_day(conn, as_of, cards, only_version=card.version_id)
+        scored = engine.score_day(
+            conn,
+            as_of,
+            cards,
+            targets,
+            only_version=card.version_id,
+            peers_within_targets=targets is not None,
+        )
         frame = scored.frame
         start = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
         end = start + timedelta(days=horizon_days)
@@ -333,6 +347,16 @@ def _distribution(scores: np.ndarray, bands: np.ndarray, band_names: list[str]) 
     }
 
 
+def sample_accounts(session: Session, size: int) -> tuple[np.ndarray | None, int]:
+    """Up to `size` account ids spread over the book (the same ones each time, so successive previews
+    compare like with like), or None when the book is no larger; and the book's size."""
+    total = int(session.scalar(text("SELECT count(*) FROM accounts")) or 0)
+    if total <= size:
+        return None, total
+    ids = session.scalars(text("SELECT id FROM accounts ORDER BY hashint8(id) LIMIT :n"), {"n": size}).all()
+    return np.array(sorted(ids), dtype=np.int64), total
+
+
 def preview_scorecard(
     session: Session,
     definition: dict[str, Any],
@@ -342,10 +366,15 @@ def preview_scorecard(
     as_of: date | None = None,
     as_of_dates: list[date] | None = None,
     progress: Progress | None = None,
+    sample: int | None = None,
 ) -> dict[str, Any]:
     """What an edit to a scorecard (default: the default scorecard) would do, without saving it:
-    today's score distribution and bands, and the backtest, each beside the current version's."""
+    today's score distribution and bands, and the backtest, each beside the current version's.
+
+    With `sample`, a book larger than that is previewed on `sample` accounts spread over it, percentile
+    measures ranking them among the sample's peers; `out["sample"]` says how many of how many."""
     parsed = parse_definition(definition)
+    targets, book = sample_accounts(session, sample) if sample else (None, 0)
     cards = active_scorecards(session)
     current = _target(cards, scorecard_id)
     proposed = replace(current, version_id=PREVIEW_VERSION, definition=parsed)
@@ -353,8 +382,13 @@ def preview_scorecard(
     conn = driver(session)
     engine.tune(conn)
     day = as_of or engine.today()
-    now_current = engine.score_day(conn, day, cards, only_version=current.version_id).frame
-    now_proposed = engine.score_day(conn, day, trial, only_version=PREVIEW_VERSION).frame
+    sampled = targets is not None
+    now_current = engine.score_day(
+        conn, day, cards, targets, only_version=current.version_id, peers_within_targets=sampled
+    ).frame
+    now_proposed = engine.score_day(
+        conn, day, trial, targets, only_version=PREVIEW_VERSION, peers_within_targets=sampled
+    ).frame
     dates = as_of_dates or _as_of_dates(session, horizon_days, cards)
     out: dict[str, Any] = {
         "scorecard_id": current.scorecard_id,
@@ -362,14 +396,15 @@ def preview_scorecard(
         "current": _distribution(now_current.score, now_current.band, current.definition.band_names()),
         "proposed": _distribution(now_proposed.score, now_proposed.band, parsed.band_names()),
         "horizon_days": horizon_days,
+        "sample": None if targets is None else {"accounts": len(targets), "of": book},
     }
     if dates:
 
         def half(offset: float) -> Progress | None:
             return None if progress is None else (lambda f, m: progress(offset + f / 2, m))
 
-        old = backtest_card(session, cards, current, horizon_days, dates, half(0.0))
-        new = backtest_card(session, trial, proposed, horizon_days, dates, half(0.5))
+        old = backtest_card(session, cards, current, horizon_days, dates, half(0.0), targets)
+        new = backtest_card(session, trial, proposed, horizon_days, dates, half(0.5), targets)
         out["backtest"] = {
             "current": {"mean_auc": bt.mean_auc(old), "results": old},
             "proposed": {"mean_auc": bt.mean_auc(new), "results": new},
