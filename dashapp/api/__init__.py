@@ -19,7 +19,18 @@ PREFIX = "/api/"
 
 def load_resources() -> None:
     """Import the resource modules: each declares its operations on the blueprint as it is imported."""
-    from dashapp.api import accounts, docs, health, jobs, meta, scores, tokens  # noqa: F401
+    from dashapp.api import (  # noqa: F401
+        accounts,
+        docs,
+        health,
+        jobs,
+        meta,
+        overrides,
+        recompute,
+        scores,
+        tokens,
+        views,
+    )
 
 
 def openapi_document() -> dict:
