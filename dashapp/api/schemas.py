@@ -322,7 +322,11 @@ class RecomputeRequest(Strict):
         json_schema_extra={
             "not": {
                 "anyOf": [
-                    {"required": pair, "properties": {"changed": {"const": True}}} for pair in _ONE_SCOPE
+                    {
+                        "required": pair,
+                        **({"properties": {"changed": {"const": True}}} if "changed" in pair else {}),
+                    }
+                    for pair in _ONE_SCOPE
                 ]
             }
         },
