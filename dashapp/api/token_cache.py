@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
+from flask import g
 from sqlalchemy.orm import Session
 
 from dashapp.auth_changes import epoch_key
@@ -40,6 +41,9 @@ _lock = threading.Lock()
 
 
 def _epoch() -> bytes | None:
+    """The change counter: as read with the rate-limit counts (same round trip), else read now."""
+    if "api_epoch" in g:
+        return g.api_epoch
     rt = runtime()
     try:
         return rt.redis.get(epoch_key(rt.settings)) or b"0"
