@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from dashapp.filters import COLUMNS
 
@@ -256,6 +256,15 @@ class Problem(BaseModel):
 
 # ---- overrides, recomputes and saved views -------------------------------------------------------------
 
+
+def _json_int(value: Any) -> Any:
+    """What JSON Schema calls an integer: 2 or 2.0, never "2" or true (the body models are strict)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_int)]
 # Text PostgreSQL can store (no NUL) with at least one visible character.
 _TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
 DEFAULT_OVERRIDE_DAYS = 30
@@ -268,6 +277,7 @@ class OverrideRequest(Strict):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # JSON types as documented: no "5" for 5, no 0 for false
         json_schema_extra={
             "anyOf": [
                 {"required": ["score"], "properties": {"score": {"type": "number"}}},
@@ -280,7 +290,7 @@ class OverrideRequest(Strict):
     reason: str = Field(
         min_length=1, max_length=2000, pattern=_TEXT_PATTERN, description="Why the score is overridden."
     )
-    expires_in_days: int = Field(
+    expires_in_days: JsonInt = Field(
         DEFAULT_OVERRIDE_DAYS,
         ge=1,
         le=MAX_OVERRIDE_DAYS,
@@ -319,6 +329,7 @@ class RecomputeRequest(Strict):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # JSON types as documented: no "5" for 5, no 0 for false
         json_schema_extra={
             "not": {
                 "anyOf": [
@@ -337,9 +348,9 @@ class RecomputeRequest(Strict):
         max_length=MAX_RECOMPUTE_ACCOUNTS,
         description="External ids of the accounts to recompute.",
     )
-    segment: str = Field("", min_length=1, max_length=255, pattern=_TEXT_PATTERN)
+    segment: str = Field("", min_length=1, max_length=64, pattern=_TEXT_PATTERN)  # as accounts.segment
     changed: bool = Field(False, description="Only the accounts whose data or override changed.")
-    days: int = Field(1, ge=1, le=3660, description="Days to score, ending today.")
+    days: JsonInt = Field(1, ge=1, le=3660, description="Days to score, ending today.")
 
     @model_validator(mode="after")
     def _one_scope(self) -> RecomputeRequest:
