@@ -51,11 +51,6 @@ def _epoch() -> bytes | None:
         return None
 
 
-def forget_all() -> None:
-    with _lock:
-        _entries.clear()
-
-
 def lookup(session: Session, secret: str) -> tuple[Authenticated | None, str]:
     """As `dashapp.tokens.authenticate` (the token and its owner, or None and why not), cached."""
     if not looks_like_token(secret):

@@ -86,8 +86,8 @@ RANGES += [("renewal_from", "renewal_to"), ("from", "to")]
 def map_case(context, case):
     """Valid-by-schema requests that only a server can judge: an opaque cursor (signed; a made-up one is
     rightly refused), accounts to recompute that do not exist, and ranges whose ends arrive crossed (rules
-    JSON Schema cannot state). Tests in
-    test_accounts.py, test_health.py and test_recompute.py cover the refusals."""
+    JSON Schema cannot state). Tests in test_accounts.py, test_health.py and test_recompute.py cover the
+    refusals."""
     meta = case.meta
     if meta is None or not meta.generation.mode.is_positive:
         return case
