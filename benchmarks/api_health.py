@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import secrets
+import sys
 import tempfile
 import threading
 import time
@@ -228,4 +229,4 @@ def run(argv: list[str] | None = None) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(), indent=2))
+    print(json.dumps(run(sys.argv[1:]), indent=2))

@@ -132,7 +132,7 @@ class Settings:
     export_retention_days: int = 7
     # Where exported files are kept; default: exports/ under the data directory.
     export_dir: Path | None = None
-    # JSON API rate limits (flask-limiter syntax), per token (or logged-in user) and per client IP.
+    # JSON API rate limits (e.g. 600/minute, 10 per second), per token (or logged-in user) and per client IP.
     api_rate_limit: str = "600/minute"
     api_ip_rate_limit: str = "1200/minute"
 

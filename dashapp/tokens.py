@@ -13,7 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from dashapp.auth_changes import changed
 from models.api_token import SCOPES, ApiToken
 from models.audit import record
 from models.user import User
@@ -131,6 +133,7 @@ def revoke_token(session: Session, token_id: int, *, actor: User | None = None) 
         raise TokenError(f"there is no token #{token_id}" + ("" if actor is None else " of yours"))
     if token.revoked_at is None:
         token.revoked_at = _now()
+        changed(session)
         owner = session.get(User, token.user_id)
         _audit(session, actor, "token.revoke", token, owner, {"name": token.name})
     return token
@@ -147,6 +150,7 @@ def rename_token(session: Session, owner: User, token_id: int, name: str) -> Api
     """Rename one of `owner`'s tokens (revoked ones too: the name is how people recognise them)."""
     token = own_token(session, owner, token_id)
     previous, token.name = token.name, check_name(name)
+    changed(session)
     _audit(session, owner, "token.rename", token, owner, {"from": previous, "to": token.name})
     return token
 
@@ -185,16 +189,23 @@ def authenticate(
         return None, f"The bearer token is {state}."
     if not user.is_active:
         return None, "The token's owner is deactivated."
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        session.execute(
-            update(ApiToken)
-            .where(ApiToken.id == token.id)
-            .where((ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION))
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
+    touch(session, token, now)
     return Authenticated(user=user, token=token), ""
+
+
+def touch(session: Session, token: ApiToken, now: datetime) -> None:
+    """Record a use of `token`: at most one write per `LAST_USED_RESOLUTION` (committed at once)."""
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+        return
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id)
+        .where((ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    set_committed_value(token, "last_used_at", now)  # as stored; not a pending change
 
 
 def _audit(

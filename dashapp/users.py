@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashapp.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from dashapp.auth_changes import changed
 from models.audit import record
 from models.user import ROLES, THEMES, User
 
@@ -67,6 +68,7 @@ def set_role(session: Session, user: User, role: str, *, actor: User | None = No
     check_role(role)
     previous = user.role
     user.role = role
+    changed(session)
     _audit(session, actor, "user.set_role", user, {"from": previous, "to": role})
 
 
@@ -74,6 +76,7 @@ def set_active(session: Session, user: User, active: bool, *, actor: User | None
     if actor is not None and actor.id == user.id and not active:
         raise UserError("you cannot deactivate your own account")
     user.is_active = active
+    changed(session)
     _audit(session, actor, "user.activate" if active else "user.deactivate", user, {})
 
 

@@ -29,8 +29,11 @@ def load_resources() -> None:
         health,
         jobs,
         meta,
+        overrides,
+        recompute,
         scores,
         tokens,
+        views,
     )
 
 
@@ -45,13 +48,13 @@ def openapi_document() -> dict:
 
 def init_api(server: Flask, settings: Settings) -> None:
     load_resources()
+    from dashapp import auth_changes
     from dashapp.api.blueprint import bp, root
-    from dashapp.api.limits import init_limiter
     from dashapp.auth.guard import add_public_prefix
 
+    auth_changes.install(settings)  # token/user changes made here reach every process's token cache
     server.register_blueprint(bp)
     server.register_blueprint(root)
-    init_limiter(server, settings, bp)
     add_public_prefix(PREFIX)
     server.register_error_handler(ApiError, lambda exc: exc.response())
     server.register_error_handler(HTTPException, _http_error)

@@ -84,10 +84,16 @@ def sort_of(value: str | None) -> list[tuple[str, bool]]:
 
 
 def paged(
-    filters: Filters, query: PageQuery, columns: list[str], scope: str, shape: Any
+    filters: Filters,
+    query: PageQuery,
+    columns: list[str],
+    scope: str,
+    shape: Any,
+    sort: list[tuple[str, bool]] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of filtered accounts, shaped by `shape`, and the cursor of the next page."""
-    sort = sort_of(query.sort)
+    """One page of filtered accounts, shaped by `shape`, and the cursor of the next page. The order is
+    `sort` when given, else the query's `sort` (then the account id)."""
+    sort = sort if sort is not None else sort_of(query.sort)
     names = list(dict.fromkeys([*columns, *(n for n, _ in sort)]))
     stmt = page(accounts_query(filters, names, sort=sort), sort, query.cursor, filters, scope, query.limit)
     rows = db_session().execute(stmt).all()

@@ -13,9 +13,10 @@ from flask import g, request
 from flask_login import current_user
 
 from dashapp.api.http import ApiError
+from dashapp.api.token_cache import lookup
 from dashapp.auth.permissions import PERMISSIONS, can
 from dashapp.extensions import db_session
-from dashapp.tokens import Authenticated, authenticate
+from dashapp.tokens import Authenticated
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="healthdash"'}
 
@@ -53,7 +54,7 @@ def caller() -> Authenticated:
         return found
     secret = bearer_secret()
     if secret is not None:
-        who, why = authenticate(db_session(), secret)
+        who, why = lookup(db_session(), secret)
         if who is None:
             raise ApiError(401, why, title="Unauthorized", headers=CHALLENGE)
     elif request.cookies and current_user.is_authenticated and current_user.is_active:

@@ -5,7 +5,7 @@ from flask import Blueprint
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from dashapp.api.http import finish, real_methods
-from dashapp.api.limits import rate_headers
+from dashapp.api.limits import count, rate_headers
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 root = Blueprint("api_root", __name__, url_prefix="/api", static_folder="static", static_url_path="/static")
@@ -23,4 +23,5 @@ for _blueprint in (bp, root):
     _blueprint.add_url_rule("/", endpoint="unknown", view_func=_unknown)
     _blueprint.add_url_rule("/<path:rest>", endpoint="unknown", view_func=_unknown)
     _blueprint.after_request(finish)
+bp.before_request(count)
 bp.after_request(rate_headers)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +23,8 @@ ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, If-None-Match"
 # Endpoints that exist only to answer 404 as problem JSON (instead of the app's HTML pages).
 CATCH_ALL = ("api_v1.unknown", "api_root.unknown")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Keys that are not strings (e.g. day numbers) become strings, as `json` does; numpy values are numbers.
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
 class ApiError(Exception):
@@ -57,11 +59,14 @@ def invalid(status: int, errors: list[dict[str, str]], what: str = "request") ->
 
 
 def jsonable(value: Any) -> Any:
-    """`json.dumps` default: exact decimals as strings, dates and times in ISO 8601."""
+    """The JSON encoder's default: exact decimals as strings, dates and times in ISO 8601 (orjson writes
+    those itself), subclasses of float (numpy's) as floats."""
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, float):
+        return float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
@@ -69,12 +74,17 @@ def finite(value: float | None) -> float | None:
     return value if value is None or math.isfinite(value) else None
 
 
+def dumps_bytes(data: Any) -> bytes:
+    """Compact UTF-8 JSON (orjson: several times faster than `json` on these small documents)."""
+    return orjson.dumps(data, default=jsonable, option=_JSON_OPTIONS)
+
+
 def dumps(data: Any) -> str:
-    return json.dumps(data, default=jsonable, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return dumps_bytes(data).decode()
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = Response(dumps(data), status=status, mimetype=JSON_TYPE)
+    response = Response(dumps_bytes(data), status=status, mimetype=JSON_TYPE)
     if headers:
         response.headers.update(headers)
     return response

@@ -151,6 +151,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         success["headers"] = (
             {**RATE_HEADERS, "ETag": {"schema": {"type": "string"}}} if conditional else RATE_HEADERS
         )
+    if op.status == 202:  # accepted: where to follow it up
+        success["headers"] = {**success.get("headers", {}), "Location": {"schema": {"type": "string"}}}
     responses: dict[str, Any] = {str(op.status): success}
     if conditional:
         responses["304"] = {"description": "Not modified: your copy (`If-None-Match`) is current."}

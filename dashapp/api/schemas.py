@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from dashapp.filters import COLUMNS
 
@@ -252,3 +252,138 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[ProblemItem] | None = None
+
+
+# ---- overrides, recomputes and saved views -------------------------------------------------------------
+
+
+def _json_int(value: Any) -> Any:
+    """What JSON Schema calls an integer: 2 or 2.0, never "2" or true (the body models are strict)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_int)]
+# Text PostgreSQL can store (no NUL) with at least one visible character.
+_TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+DEFAULT_OVERRIDE_DAYS = 30
+MAX_OVERRIDE_DAYS = 366
+MAX_RECOMPUTE_ACCOUNTS = 1000
+
+
+class OverrideRequest(Strict):
+    """A manual score and/or band (at least one), why, and for how long."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,  # JSON types as documented: no "5" for 5, no 0 for false
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["score"], "properties": {"score": {"type": "number"}}},
+                {"required": ["band"], "properties": {"band": {"type": "string"}}},
+            ]
+        },
+    )
+    score: float | None = Field(None, ge=0, le=100, allow_inf_nan=False, description="Score to show, 0-100.")
+    band: Band | None = Field(None, description="Band to show.")
+    reason: str = Field(
+        min_length=1, max_length=2000, pattern=_TEXT_PATTERN, description="Why the score is overridden."
+    )
+    expires_in_days: JsonInt = Field(
+        DEFAULT_OVERRIDE_DAYS,
+        ge=1,
+        le=MAX_OVERRIDE_DAYS,
+        description=f"Days it stays in force from today (default {DEFAULT_OVERRIDE_DAYS}).",
+    )
+
+
+class ClearOverrideQuery(Strict):
+    reason: str | None = Field(
+        None, max_length=2000, pattern=_TEXT_PATTERN, description="Why the override is removed (audited)."
+    )
+
+
+class Override(BaseModel):
+    id: int
+    external_id: str
+    score: float | None
+    band: Band | None
+    reason: str
+    starts_on: date = Field(description="First day it applies.")
+    expires_on: date = Field(description="First day it no longer applies.")
+    cleared_on: date | None = Field(description="First day it no longer applies after being removed.")
+    created_at: datetime
+    created_by_id: int | None
+    current_score: float | None = Field(description="The account's score shown now.")
+    current_band: Band | None
+    overridden: bool | None = Field(description="Whether the score shown now is overridden.")
+
+
+_ONE_SCOPE = [["accounts", "segment"], ["accounts", "changed"], ["segment", "changed"]]
+
+
+class RecomputeRequest(Strict):
+    """What to recompute: every active account (the default), or one of: some `accounts`, a `segment`, or
+    the accounts whose data `changed`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,  # JSON types as documented: no "5" for 5, no 0 for false
+        json_schema_extra={
+            "not": {
+                "anyOf": [
+                    {
+                        "required": pair,
+                        **({"properties": {"changed": {"const": True}}} if "changed" in pair else {}),
+                    }
+                    for pair in _ONE_SCOPE
+                ]
+            }
+        },
+    )
+    accounts: list[str] = Field(
+        default_factory=list,
+        min_length=1,
+        max_length=MAX_RECOMPUTE_ACCOUNTS,
+        description="External ids of the accounts to recompute.",
+    )
+    segment: str = Field("", min_length=1, max_length=64, pattern=_TEXT_PATTERN)  # as accounts.segment
+    changed: bool = Field(False, description="Only the accounts whose data or override changed.")
+    days: JsonInt = Field(1, ge=1, le=3660, description="Days to score, ending today.")
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> RecomputeRequest:
+        given = self.model_fields_set
+        for first, second in _ONE_SCOPE:
+            if {first, second} <= given and (self.changed or "changed" not in (first, second)):
+                raise ValueError(f"give one of accounts, segment or changed, not {first} and {second}")
+        return self
+
+
+class SavedViewInfo(BaseModel):
+    id: int
+    name: str
+    page: str = Field(description="The page the view belongs to.")
+    visibility: Literal["private", "team"]
+    owner_id: int
+    mine: bool = Field(description="True for the caller's own views.")
+    query: str = Field(description="The view's filters as a query string (THE filter model's form).")
+    sort: str
+    columns: list[str]
+    url: str = Field(description="The page with the view applied (relative).")
+    accounts_url: str = Field(description="Its accounts in this API.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class SavedViewList(BaseModel):
+    data: list[SavedViewInfo]
+
+
+class ViewAccountsQuery(PageQuery):
+    sort: str | None = Field(
+        None,
+        pattern=SORT_PATTERN,
+        description="As on `/accounts`; default: the view's own sort, then account id.",
+    )

@@ -48,8 +48,16 @@ OPERATIONS: list[Operation] = []
 MAX_PATH_VALUE = 255
 
 
-def _flask_rule(path: str) -> str:
-    return re.sub(r"\{(\w+)\}", r"<\1>", path)
+def _flask_rule(path: str, params: dict[str, dict[str, Any]]) -> str:
+    """`/jobs/{job_id}` -> `/jobs/<int:job_id>` for integer ids, so a literal sibling (`/jobs/recompute`)
+    is its own resource; other ids match any segment."""
+
+    def rule(match: re.Match[str]) -> str:
+        name = match.group(1)
+        integer = params.get(name, {}).get("schema", {}).get("type") == "integer"
+        return f"<int:{name}>" if integer else f"<{name}>"
+
+    return re.sub(r"\{(\w+)\}", rule, path)
 
 
 def operation(
@@ -101,6 +109,7 @@ def operation(
 
         @functools.wraps(handler)
         def view(**path_values: Any) -> Any:
+            path_values = {name: str(value) for name, value in path_values.items()}
             for name, value in path_values.items():
                 # Nothing is stored under such ids (and PostgreSQL refuses NUL in text): a plain 404.
                 if len(value) > MAX_PATH_VALUE or not value.isprintable():
@@ -120,7 +129,9 @@ def operation(
                 kwargs["body"] = parse_body(body)
             return handler(**kwargs)
 
-        bp.add_url_rule(_flask_rule(path), endpoint=handler.__name__, view_func=view, methods=[method])
+        bp.add_url_rule(
+            _flask_rule(path, path_params or {}), endpoint=handler.__name__, view_func=view, methods=[method]
+        )
         return handler
 
     return decorator

@@ -33,8 +33,8 @@ def _loc(loc: tuple[Any, ...]) -> str:
 def pydantic_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     out = []
     for err in exc.errors(include_url=False, include_input=False):
-        name = prefix + _loc(err["loc"])
-        message = err["msg"]
+        name = prefix + _loc(err["loc"]) if err["loc"] else prefix.rstrip(".") or "query"
+        message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "is not a field of this request"
         out.append({"name": name, "message": message})

@@ -26,6 +26,9 @@ class CliContext:
         services.check_redis(settings.redis_url)
         os.environ["DATABASE_URL"] = settings.database_url
         os.environ["REDIS_URL"] = settings.redis_url
+        from dashapp import auth_changes
+
+        auth_changes.install(settings)  # revocations and role changes reach the web processes at once
         return settings
 
     @cached_property

@@ -225,7 +225,8 @@ def apply_to_current(session: Session, account_id: int) -> None:
         np.array([current.computed_score]),
         np.array([current.computed_band], dtype=object),
         forced,
-        definitions(session, [version]) if version else {},
+        # A snapshot that names no scorecard version is banded by the default scorecard.
+        definitions(session, [version]) if version else {0: _scorecard_for(session, account_id)},
     )
     values = {
         "score": float(shown.score[0]),

@@ -149,7 +149,7 @@ def test_openapi_document_is_public_and_describes_every_route(client, app: Flask
     assert doc["openapi"] == "3.1.0"
     documented = {(m.upper(), "/api/v1" + p) for p, ops in doc["paths"].items() for m in ops}
     routes = {
-        (method, rule.rule.replace("<", "{").replace(">", "}"))
+        (method, rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}"))
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api_v1.")
         and rule.endpoint not in ("api_v1.unknown", "api_v1.openapi_json")
