@@ -156,9 +156,9 @@ def _operation(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {str(op.status): success}
     if conditional:
         responses["304"] = {"description": "Not modified: your copy (`If-None-Match`) is current."}
-    if op.filters:
+    if op.filters or op.query is not None:
         responses["414"] = {
-            "description": "The URL is longer than the web server accepts (about 4 KB): use fewer filter values."
+            "description": "The URL is longer than the web server accepts (about 4 KB): shorten the query string."
         }
     codes = {400, 429, *op.errors}
     if op.scope is not None:
