@@ -3,23 +3,19 @@ Redis, and `healthdash segments` run as a user runs it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
 import psycopg
 import pytest
-from rq import SimpleWorker
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashapp import migrate
 from dashapp.analytics.segment_store import load_features
 from dashapp.services import libpq_url
 from dashapp.settings import Settings
-from jobs import runtime, segments
-from jobs.queues import all_queues, job_prefix, redis_connection
+from jobs import segments
 from jobs.schedule import SCHEDULE
 from models.activity import AccountDailyMetric
 from models.billing import Invoice
@@ -29,8 +25,8 @@ from models.segments import SegmentAssignment, SegmentRun
 from models.support import SupportTicket
 from tests.scoring.book import seed_book
 from tests.support.cli import healthdash, one_line_error
-from tests.support.database import create_test_database, drop_database, truncate_all
 from tests.support.factories import make_account, utc
+from tests.support.jobs import committed_database, drain, job_database, own_namespace
 
 AS_OF = date(2026, 6, 30)
 
@@ -109,39 +105,24 @@ def pd_isna(value: object) -> bool:
 @pytest.fixture(scope="module")
 def seg_url(server_settings: Settings) -> Iterator[str]:
     """A database of its own: the worker must see committed data."""
-    url = create_test_database(server_settings.database_url or "", prefix="hd_seg")
-    migrate.upgrade(url)
-    yield url
-    drop_database(url)
+    with committed_database(server_settings, "hd_seg") as url:
+        yield url
 
 
 @pytest.fixture
 def seg_settings(settings: Settings, seg_url: str) -> Iterator[Settings]:
-    namespace = f"{settings.redis_namespace}seg{uuid.uuid4().hex[:6]}:"
-    local = settings.with_overrides(database_url=seg_url, redis_namespace=namespace)
-    yield local
-    client = redis_connection(settings.redis_url or "")
-    keys = list(client.scan_iter(match=f"*{namespace}*", count=1000))
-    keys += list(client.scan_iter(match=f"*{job_prefix(local)}*", count=1000))
-    if keys:
-        client.delete(*keys)
+    with own_namespace(settings, seg_url, "seg") as local:
+        yield local
 
 
 @pytest.fixture
 def seg_db(seg_settings: Settings) -> Iterator[Database]:
-    database = Database(seg_settings.database_url or "")
-    truncate_all(database.engine)
-    runtime.use_database(database)
-    yield database
-    runtime.use_database(None)
-    database.engine.dispose()
+    with job_database(seg_settings) as database:
+        yield database
 
 
 def _work(settings: Settings) -> None:
-    worker = SimpleWorker(
-        all_queues(settings, ["analytics"]), connection=redis_connection(settings.redis_url or "")
-    )
-    worker.work(burst=True, with_scheduler=False)
+    drain(settings, "analytics")
 
 
 def test_the_segmentation_job_runs_on_a_worker_and_stores_the_run(

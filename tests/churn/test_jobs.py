@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,18 +13,16 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
-from dashapp import migrate
 from dashapp.services import libpq_url
 from dashapp.settings import Settings
-from jobs import churn, runtime
-from jobs.queues import job_prefix, redis_connection
+from jobs import churn
 from jobs.schedule import SCHEDULE
 from jobs.scheduler import tick
 from models.churn import ChurnModel, ChurnScore
 from models.db import Database
 from models.job import JobRun
 from tests.scoring.book import seed_book
-from tests.support.database import create_test_database, drop_database, truncate_all
+from tests.support.jobs import committed_database, job_database, own_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,32 +30,20 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def jobs_url(server_settings: Settings) -> Iterator[str]:
     """A database of its own: the worker process must see committed data."""
-    url = create_test_database(server_settings.database_url or "", prefix="hd_churn_jobs")
-    migrate.upgrade(url)
-    yield url
-    drop_database(url)
+    with committed_database(server_settings, "hd_churn_jobs") as url:
+        yield url
 
 
 @pytest.fixture
 def jobs_settings(settings: Settings, jobs_url: str) -> Iterator[Settings]:
-    namespace = f"{settings.redis_namespace}churn{uuid.uuid4().hex[:6]}:"
-    jobs_settings = settings.with_overrides(database_url=jobs_url, redis_namespace=namespace)
-    yield jobs_settings
-    client = redis_connection(settings.redis_url or "")
-    keys = list(client.scan_iter(match=f"*{namespace}*", count=1000))
-    keys += list(client.scan_iter(match=f"*{job_prefix(jobs_settings)}*", count=1000))
-    if keys:
-        client.delete(*keys)
+    with own_namespace(settings, jobs_url, "churn") as local:
+        yield local
 
 
 @pytest.fixture
 def jobs_db(jobs_settings: Settings) -> Iterator[Database]:
-    database = Database(jobs_settings.database_url or "")
-    truncate_all(database.engine)
-    runtime.use_database(database)
-    yield database
-    runtime.use_database(None)
-    database.engine.dispose()
+    with job_database(jobs_settings) as database:
+        yield database
 
 
 def _run(db: Database, run_id: int) -> JobRun:

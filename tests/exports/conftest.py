@@ -3,7 +3,6 @@ settings pointing files at a temporary folder, and a worker on the real Redis.""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -11,27 +10,22 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rq import SimpleWorker
 
-from dashapp import migrate
 from dashapp.settings import Settings
-from jobs import runtime
-from jobs.queues import all_queues, job_prefix, redis_connection
 from models.db import Database
 from models.user import User
-from tests.support.database import create_test_database, drop_database, truncate_all
+from tests.support.database import truncate_all
 from tests.support.factories import make_account, make_user
 from tests.support.health_rows import make_history
+from tests.support.jobs import committed_database, drain, job_database, own_namespace
 
 SEGMENTS = ("smb", "enterprise", "mid-market")
 
 
 @pytest.fixture(scope="module")
 def exports_url(server_settings: Settings) -> Iterator[str]:
-    url = create_test_database(server_settings.database_url or "", prefix="hd_exports")
-    migrate.upgrade(url)
-    yield url
-    drop_database(url)
+    with committed_database(server_settings, "hd_exports") as url:
+        yield url
 
 
 @pytest.fixture
@@ -40,43 +34,27 @@ def xsettings(
 ) -> Iterator[Settings]:
     """Settings for the app side and (through the environment) for jobs: own database, Redis namespace
     and export folder."""
-    namespace = f"{settings.redis_namespace}exp{uuid.uuid4().hex[:6]}:"
     folder = tmp_path / "exports"
-    monkeypatch.setenv("DATABASE_URL", exports_url)
-    monkeypatch.setenv("HEALTHDASH_REDIS_NAMESPACE", namespace)
-    monkeypatch.setenv("EXPORT_DIR", str(folder))
-    monkeypatch.setenv("HEALTHDASH_BASE_URL", "https://health.example.test")
-    out = settings.with_overrides(
-        database_url=exports_url,
-        redis_namespace=namespace,
-        export_dir=folder,
-        base_url="https://health.example.test",
-    )
-    yield out
-    client = redis_connection(settings.redis_url or "")
-    keys = list(client.scan_iter(match=f"*{namespace}*", count=1000))
-    keys += list(client.scan_iter(match=f"*{job_prefix(out)}*", count=1000))
-    if keys:
-        client.delete(*keys)
+    with own_namespace(
+        settings, exports_url, "exp", export_dir=folder, base_url="https://health.example.test"
+    ) as local:
+        monkeypatch.setenv("DATABASE_URL", exports_url)
+        monkeypatch.setenv("HEALTHDASH_REDIS_NAMESPACE", local.redis_namespace)
+        monkeypatch.setenv("EXPORT_DIR", str(folder))
+        monkeypatch.setenv("HEALTHDASH_BASE_URL", "https://health.example.test")
+        yield local
 
 
 @pytest.fixture
 def xdb(xsettings: Settings) -> Iterator[Database]:
-    database = Database(xsettings.database_url or "")
-    truncate_all(database.engine)
-    runtime.use_database(database)
-    yield database
-    runtime.use_database(None)
-    truncate_all(database.engine)
-    database.engine.dispose()
+    with job_database(xsettings) as database:
+        yield database
+        truncate_all(database.engine)
 
 
 def work(settings: Settings, queue: str) -> None:
     """Run every job waiting on `queue` with a real RQ worker on the real Redis, then stop."""
-    worker = SimpleWorker(
-        all_queues(settings, [queue]), connection=redis_connection(settings.redis_url or "")
-    )
-    worker.work(burst=True, with_scheduler=False)
+    drain(settings, queue)
 
 
 @dataclass

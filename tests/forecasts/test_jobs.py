@@ -3,66 +3,48 @@ on the analytics queue, the worker fits them, a second run refits nothing, and t
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from dashapp import migrate
 from dashapp.settings import Settings
 from jobs import forecasts, runtime
-from jobs.queues import all_queues, get_queue, job_prefix, redis_connection
+from jobs.queues import get_queue
 from jobs.schedule import SCHEDULE
 from models.db import Database
 from models.forecast import ForecastResult, ForecastSeries
 from models.job import JobRun
 from tests.forecasts.book import seed_forecast_book
-from tests.support.database import create_test_database, drop_database, truncate_all
+from tests.support.jobs import committed_database, drain, job_database, own_namespace
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def jobs_url(server_settings: Settings) -> Iterator[str]:
-    url = create_test_database(server_settings.database_url or "", prefix="hd_fcjobs")
-    migrate.upgrade(url)
-    yield url
-    drop_database(url)
+    with committed_database(server_settings, "hd_fcjobs") as url:
+        yield url
 
 
 @pytest.fixture
 def jobs_settings(settings: Settings, jobs_url: str) -> Iterator[Settings]:
-    namespace = f"{settings.redis_namespace}fc{uuid.uuid4().hex[:6]}:"
-    configured = settings.with_overrides(database_url=jobs_url, redis_namespace=namespace)
-    yield configured
-    client = redis_connection(settings.redis_url or "")
-    keys = list(client.scan_iter(match=f"*{namespace}*", count=1000))
-    keys += list(client.scan_iter(match=f"*{job_prefix(configured)}*", count=1000))
-    if keys:
-        client.delete(*keys)
+    with own_namespace(settings, jobs_url, "fc") as local:
+        yield local
 
 
 @pytest.fixture
 def jobs_db(jobs_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    database = Database(jobs_settings.database_url or "")
-    truncate_all(database.engine)
-    runtime.use_database(database)
     # The coordinator enqueues from inside the worker with the worker's settings (its environment).
     monkeypatch.setenv("DATABASE_URL", jobs_settings.database_url or "")
     monkeypatch.setenv("REDIS_URL", jobs_settings.redis_url or "")
     monkeypatch.setenv("HEALTHDASH_REDIS_NAMESPACE", jobs_settings.redis_namespace)
-    yield database
-    runtime.use_database(None)
-    database.engine.dispose()
+    with job_database(jobs_settings) as database:
+        yield database
 
 
 def _work(settings: Settings) -> None:
-    worker = SimpleWorker(
-        all_queues(settings, ["analytics"]), connection=redis_connection(settings.redis_url or "")
-    )
-    worker.work(burst=True, with_scheduler=False)
+    drain(settings, "analytics")
 
 
 def _runs(db: Database, kind: str) -> list[JobRun]:

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from rq import Retry, SimpleWorker
+from rq import Retry
 from sqlalchemy import select
 
-from dashapp import migrate
 from dashapp.services import libpq_url
 from dashapp.settings import Settings
-from jobs import runtime, scores
-from jobs.queues import all_queues, enqueue, get_queue, job_prefix, redis_connection
+from jobs import scores
+from jobs.queues import enqueue, get_queue
 from jobs.recovery import recover_abandoned
 from jobs.schedule import SCHEDULE
 from jobs.scheduler import tick
@@ -30,7 +29,7 @@ from models.db import Database
 from models.job import JobRun
 from tests.scoring import jobs_for_tests
 from tests.scoring.book import seed_book
-from tests.support.database import create_test_database, drop_database, truncate_all
+from tests.support.jobs import committed_database, drain, job_database, own_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,39 +37,24 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def jobs_url(server_settings: Settings) -> Iterator[str]:
     """A database of its own: workers in other processes must see committed data."""
-    url = create_test_database(server_settings.database_url or "", prefix="hd_jobs")
-    migrate.upgrade(url)
-    yield url
-    drop_database(url)
+    with committed_database(server_settings, "hd_jobs") as url:
+        yield url
 
 
 @pytest.fixture
 def jobs_settings(settings: Settings, jobs_url: str) -> Iterator[Settings]:
-    namespace = f"{settings.redis_namespace}jobs{uuid.uuid4().hex[:6]}:"
-    jobs_settings = settings.with_overrides(database_url=jobs_url, redis_namespace=namespace)
-    yield jobs_settings
-    client = redis_connection(settings.redis_url or "")
-    keys = list(client.scan_iter(match=f"*{namespace}*", count=1000))
-    keys += list(client.scan_iter(match=f"*{job_prefix(jobs_settings)}*", count=1000))  # job ids
-    if keys:
-        client.delete(*keys)
+    with own_namespace(settings, jobs_url, "jobs") as local:
+        yield local
 
 
 @pytest.fixture
 def jobs_db(jobs_settings: Settings) -> Iterator[Database]:
-    database = Database(jobs_settings.database_url or "")
-    truncate_all(database.engine)
-    runtime.use_database(database)
-    yield database
-    runtime.use_database(None)
-    database.engine.dispose()
+    with job_database(jobs_settings) as database:
+        yield database
 
 
 def _work(settings: Settings, queue: str = "default") -> None:
-    worker = SimpleWorker(
-        all_queues(settings, [queue]), connection=redis_connection(settings.redis_url or "")
-    )
-    worker.work(burst=True, with_scheduler=False)
+    drain(settings, queue)
 
 
 def _run(db: Database, run_id: int) -> JobRun:
