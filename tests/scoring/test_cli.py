@@ -192,7 +192,8 @@ def test_scorecards_list_show_export_import(env: dict[str, str], tmp_path: Path)
 def test_scheduler_once_enqueues_what_is_due_once(env: dict[str, str]) -> None:
     first = healthdash(env, "scheduler", "--once")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("Enqueued 2 job(s)")
+    head, *listed = first.stdout.strip().splitlines()
+    assert head == f"Enqueued {len(listed)} job(s)" and len(listed) >= 2
     assert "Nightly health recompute" in first.stdout and "Hourly health recompute" in first.stdout
     again = healthdash(env, "scheduler", "--once")
     assert again.stdout.strip() == "Enqueued 0 job(s)"
