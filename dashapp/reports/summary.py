@@ -13,6 +13,7 @@ from components.health_charts import band_migration
 from dashapp.filters import Filters, apply, health_join, merge
 from dashapp.queries import overview as overview_q
 from dashapp.queries.revenue_impact import revenue_impact_summary
+from dashapp.share.render import kpi_section
 from models.account import Account
 from models.health import AccountHealth, HealthSnapshot
 
@@ -97,25 +98,11 @@ def summary_sections(
     today = today or date.today()
     days = PERIOD_DAYS[frequency]
     since = today - timedelta(days=days)
-    k = overview_q.kpis(session, filters, today)
-    risk = k.arr_by_band.get("red", 0) + k.arr_by_band.get("yellow", 0)
     moves = band_moves(session, filters, since, today)
     before_counts = {b: sum(n for (old, _), n in moves.items() if old == b) for b in BANDS}
     now_counts = {b: sum(n for (_, new), n in moves.items() if new == b) for b in BANDS}
     sections: list[dict[str, Any]] = [
-        {
-            "kind": "kpis",
-            "items": [
-                ("Accounts", format_count(k.accounts), f"{format_count(k.scored)} scored"),
-                ("ARR", format_money(k.arr), "Annual recurring revenue"),
-                ("ARR at risk", format_money(risk), "red and yellow accounts"),
-                (
-                    "Average score",
-                    "-" if k.avg_score is None else f"{k.avg_score:.1f}",
-                    "" if k.avg_change is None else f"{k.avg_change:+.1f} points over 30 days",
-                ),
-            ],
-        },
+        kpi_section(overview_q.kpis(session, filters, today)),
         {
             "kind": "table",
             "title": f"Band migration since {since:%d %b %Y}",

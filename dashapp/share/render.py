@@ -86,25 +86,28 @@ def _cell(value: Any, key: str) -> str:
     return str(value)
 
 
+def kpi_section(k: overview_q.Kpis) -> dict[str, Any]:
+    """The Overview's KPI cards as a section (shared pages, PDF snapshots and reports show the same)."""
+    risk = k.arr_by_band.get("red", 0) + k.arr_by_band.get("yellow", 0)
+    return {
+        "kind": "kpis",
+        "items": [
+            ("Accounts", format_count(k.accounts), f"{format_count(k.scored)} scored"),
+            ("ARR", format_money(k.arr), "Annual recurring revenue"),
+            ("ARR at risk", format_money(risk), "red and yellow accounts"),
+            (
+                "Average score",
+                "-" if k.avg_score is None else f"{k.avg_score:.1f}",
+                "" if k.avg_change is None else f"{k.avg_change:+.1f} points over 30 days",
+            ),
+        ],
+    }
+
+
 def _overview(session: Session, view: SavedView) -> list[dict[str, Any]]:
     filters = state_of(view).filters
-    k = overview_q.kpis(session, filters)
-    risk = k.arr_by_band.get("red", 0) + k.arr_by_band.get("yellow", 0)
-    change = k.avg_change
     sections: list[dict[str, Any]] = [
-        {
-            "kind": "kpis",
-            "items": [
-                ("Accounts", format_count(k.accounts), f"{format_count(k.scored)} scored"),
-                ("ARR", format_money(k.arr), "Annual recurring revenue"),
-                ("ARR at risk", format_money(risk), "red and yellow accounts"),
-                (
-                    "Average score",
-                    "-" if k.avg_score is None else f"{k.avg_score:.1f}",
-                    "" if change is None else f"{change:+.1f} points over 30 days",
-                ),
-            ],
-        },
+        kpi_section(overview_q.kpis(session, filters)),
         _figure(
             "Score distribution", score_histogram(overview_q.score_distribution(session, filters), "light")
         ),

@@ -1,7 +1,7 @@
 """forecasts: series with their input fingerprint, results per horizon with backtest
 
 Revision ID: 0009_forecasts
-Revises: 0006_scoring
+Revises: 0008_exports
 Create Date: 2026-11-26 01:58:24.268720
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0009_forecasts"
-down_revision: str | None = "0007_exports"
+down_revision: str | None = "0008_exports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """health_band_counts (per day and band, kept exact by triggers on health_snapshots); covering index for band history
 
 Revision ID: 0011_scorecards_ui
-Revises: 0006_scoring
+Revises: 0010_churn
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_scorecards_ui"
-down_revision: str | None = "0008_churn"
+down_revision: str | None = "0010_churn"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

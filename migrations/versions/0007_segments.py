@@ -1,6 +1,6 @@
 """segments: behaviour clustering runs and their account assignments
 
-Revision ID: 0010_segments
+Revision ID: 0007_segments
 Revises: 0006_scoring
 Create Date: 2026-11-26 01:57:29.765291
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0010_segments"
+revision: str = "0007_segments"
 down_revision: str | None = "0006_scoring"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

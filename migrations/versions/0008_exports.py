@@ -1,7 +1,7 @@
 """exports: exported files, report schedules and deliveries
 
-Revision ID: 0007_exports
-Revises: 0006_scoring
+Revision ID: 0008_exports
+Revises: 0007_segments
 Create Date: 2026-11-26 01:57:33.317411
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0007_exports"
-down_revision: str | None = "0010_segments"
+revision: str = "0008_exports"
+down_revision: str | None = "0007_segments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

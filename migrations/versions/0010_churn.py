@@ -1,7 +1,7 @@
 """churn: versioned churn models and per-account churn scores
 
-Revision ID: 0008_churn
-Revises: 0006_scoring
+Revision ID: 0010_churn
+Revises: 0009_forecasts
 Create Date: 2026-11-26 02:01:14.808433
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0008_churn"
+revision: str = "0010_churn"
 down_revision: str | None = "0009_forecasts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
