@@ -6,13 +6,29 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 
+def nav_links(pages: list[dict]) -> list:
+    """A link per page, in order; pages registered with a `nav_group` share one dropdown, placed where the
+    group's first page comes (so the bar stays one line however many pages there are)."""
+    items: list = []
+    groups: dict[str, list] = {}
+    for p in pages:
+        group = p.get("nav_group")
+        if group is None:
+            active = "partial" if p["path"] != "/" else "exact"
+            items.append(dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active=active)))
+            continue
+        if group not in groups:
+            groups[group] = []
+            slug = group.lower().replace(" ", "-")
+            items.append(
+                dbc.DropdownMenu(groups[group], label=group, nav=True, in_navbar=True, id=f"nav-group-{slug}")
+            )
+        groups[group].append(dbc.DropdownMenuItem(p["name"], href=p["relative_path"]))
+    return items
+
+
 def make_navbar(pages: list[dict], user: object, theme: str) -> dbc.Navbar:
-    links = [
-        dbc.NavItem(
-            dbc.NavLink(p["name"], href=p["relative_path"], active="partial" if p["path"] != "/" else "exact")
-        )
-        for p in pages
-    ]
+    links = nav_links(pages)
     name = getattr(user, "display_name", "") if getattr(user, "is_authenticated", False) else ""
     role = getattr(user, "role", "")
     user_menu = dbc.DropdownMenu(

@@ -30,7 +30,8 @@ dash.register_page(
     path="/admin/data",
     name="Data in",
     title="Data in · healthdash",
-    nav_order=80,
+    nav_order=88,
+    nav_group="Admin",
     permission=PERMISSION,
 )
 

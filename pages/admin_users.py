@@ -19,6 +19,7 @@ dash.register_page(
     name="Users",
     title="Users · healthdash",
     nav_order=90,
+    nav_group="Admin",
     permission="manage_users",
 )
 

@@ -33,7 +33,14 @@ from dashapp.ui.page import (
 
 PAGE = "/churn"
 TOP = 50
-dash.register_page(__name__, path=PAGE, name="Churn risk", title="Churn risk · healthdash", nav_order=35)
+dash.register_page(
+    __name__,
+    path=PAGE,
+    name="Churn risk",
+    title="Churn risk · healthdash",
+    nav_order=33,
+    nav_group="Analytics",
+)
 
 
 def content(filters: Filters, theme_name: str | None) -> list[Any]:

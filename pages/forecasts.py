@@ -25,7 +25,9 @@ from models.account import Account
 
 PAGE = "/forecasts"
 RUN_PERMISSION = "run_jobs"
-dash.register_page(__name__, path=PAGE, name="Forecasts", title="Forecasts · healthdash", nav_order=35)
+dash.register_page(
+    __name__, path=PAGE, name="Forecasts", title="Forecasts · healthdash", nav_order=34, nav_group="Analytics"
+)
 
 EMPTY_HINT = (
     "Forecasts are fitted in the background every night at 04:00 UTC from the stored health snapshots, "

@@ -34,7 +34,12 @@ from dashapp.ui.page import (
 PAGE = "/revenue-impact"
 PAGE_KEYS = ("as_of",)
 dash.register_page(
-    __name__, path=PAGE, name="Revenue impact", title="Revenue impact · healthdash", nav_order=37
+    __name__,
+    path=PAGE,
+    name="Revenue impact",
+    title="Revenue impact · healthdash",
+    nav_order=36,
+    nav_group="Analytics",
 )
 
 

@@ -30,7 +30,8 @@ dash.register_page(
     path=PAGE,
     name="Scorecards",
     title="Scorecards · healthdash",
-    nav_order=60,
+    nav_order=85,
+    nav_group="Admin",
     permission="edit_scorecards",
 )
 

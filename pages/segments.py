@@ -36,7 +36,9 @@ from dashapp.ui.page import (
 from models.segments import SegmentRun
 
 PAGE = "/segments"
-dash.register_page(__name__, path=PAGE, name="Segments", title="Segments · healthdash", nav_order=35)
+dash.register_page(
+    __name__, path=PAGE, name="Segments", title="Segments · healthdash", nav_order=35, nav_group="Analytics"
+)
 
 METHOD = (
     "Segments are found by k-means over each live account's last 90 days: active users, sessions, share of days "

@@ -182,6 +182,16 @@ def screenshot() -> Callable[[Any, str], Path]:
     return _take
 
 
+def nav_link(tab: Any, name: str, group: str | None = None) -> Any:
+    """The navbar link to a page, opening its dropdown first when the page sits in a `group`."""
+    nav = tab.locator("#navbar-collapse")
+    if group is not None:
+        nav.locator(f"#nav-group-{group.lower()} .dropdown-toggle").click()
+    link = nav.get_by_role("link", name=name, exact=True)
+    link.wait_for(state="visible")
+    return link
+
+
 def ui_login(tab: Any, email: str, password: str = PASSWORD) -> None:
     """Log in through the form and wait until the shell (navbar and page) has rendered."""
     tab.goto("/login")

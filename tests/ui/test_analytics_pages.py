@@ -16,7 +16,7 @@ from models.db import Database
 from tests.analytics.test_segmentation import book as feature_book
 from tests.support.factories import make_account, make_user
 from tests.support.health_rows import make_snapshot
-from tests.ui.conftest import ui_login
+from tests.ui.conftest import nav_link, ui_login
 from tests.ui.test_explore import settle
 
 pytestmark = pytest.mark.ui
@@ -67,10 +67,8 @@ def analytics_book(live_db: Database) -> dict[str, str]:
 
 def test_segments_page_links_each_segment_to_its_accounts(page, analytics_book, screenshot) -> None:
     ui_login(page, analytics_book["admin"])
-    nav = page.locator("#navbar-collapse")
-    assert nav.get_by_role("link", name="Segments").is_visible()
-    assert nav.get_by_role("link", name="Revenue impact").is_visible()
-    nav.get_by_role("link", name="Segments").click()
+    assert nav_link(page, "Revenue impact", group="Analytics").is_visible()
+    nav_link(page, "Segments").click()
     page.wait_for_url(re.compile(r"/segments$"))
     settle(page)
     table = page.locator("#segments-table")

@@ -12,7 +12,7 @@ from dashapp.analytics.forecasting.series import GROUP_METRICS, SeriesKey
 from models.db import Database
 from tests.forecasts.book import seed_forecast_book
 from tests.support.factories import make_user
-from tests.ui.conftest import ui_login
+from tests.ui.conftest import nav_link, ui_login
 from tests.ui.test_explore import settle
 
 pytestmark = pytest.mark.ui
@@ -32,7 +32,7 @@ def ui_forecasts(live_db: Database) -> str:
 
 def test_forecasts_page_shows_each_forecast_beside_its_evaluation(page, ui_forecasts, screenshot) -> None:
     ui_login(page, ui_forecasts)
-    page.click("#navbar-collapse >> text=Forecasts")
+    nav_link(page, "Forecasts", group="Analytics").click()
     page.wait_for_url("**/forecasts")
     settle(page)
     cards = page.locator(".forecast-card")

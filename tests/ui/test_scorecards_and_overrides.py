@@ -19,7 +19,7 @@ from models.job import JobRun
 from models.scoring import ScorecardVersion
 from tests.scoring.book import seed_book
 from tests.support.factories import make_user
-from tests.ui.conftest import ui_login
+from tests.ui.conftest import nav_link, ui_login
 
 pytestmark = pytest.mark.ui
 
@@ -92,8 +92,8 @@ def test_manager_edits_a_scorecard_with_a_live_preview_and_saves_it(
     page, scored_book, screenshot, live_db: Database, settings: Settings
 ) -> None:
     ui_login(page, scored_book["manager"])
-    assert page.locator("#navbar-collapse a", has_text="Scorecards").count() == 1
-    page.goto("/scorecards")
+    nav_link(page, "Scorecards", group="Admin").click()
+    page.wait_for_url("**/scorecards")
     page.wait_for_selector("#sc-preview-body", timeout=60_000)
     assert "Mean ROC AUC" in page.inner_text("#sc-preview-body")
     screenshot(page, "scorecards")
@@ -140,6 +140,7 @@ def test_manager_edits_a_scorecard_with_a_live_preview_and_saves_it(
 def test_viewer_sees_no_override_control_and_no_scorecards(page, scored_book, screenshot) -> None:
     ui_login(page, scored_book["viewer"])
     assert page.locator("#navbar-collapse a", has_text="Scorecards").count() == 0
+    assert page.locator("#nav-group-admin").count() == 0
     page.goto(f"/accounts/{scored_book['account']}")
     settle(page)
     assert "No override" in page.inner_text("#override-status")

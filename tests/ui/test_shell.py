@@ -10,7 +10,7 @@ import pytest
 from models.db import Database
 from tests.support.factories import make_account, make_user, utc
 from tests.support.live_server import LiveServer
-from tests.ui.conftest import ui_login
+from tests.ui.conftest import nav_link, ui_login
 
 pytestmark = pytest.mark.ui
 
@@ -101,6 +101,7 @@ def test_viewer_sees_no_users_link_and_is_refused_the_admin_page(page: Any, live
     nav = page.locator("#navbar-collapse")
     assert nav.get_by_role("link", name="Overview").is_visible()
     assert nav.get_by_role("link", name="Users").count() == 0
+    assert page.locator("#nav-group-admin").count() == 0
     page.goto("/admin/users")
     assert "Not available for your role" in page.locator("#forbidden").inner_text()
     assert page.locator("#users-table").count() == 0
@@ -109,7 +110,7 @@ def test_viewer_sees_no_users_link_and_is_refused_the_admin_page(page: Any, live
 def test_admin_sees_the_users_page(page: Any, live_db: Database) -> None:
     email = _users(live_db, "admin")["admin"]
     ui_login(page, email)
-    page.locator("#navbar-collapse").get_by_role("link", name="Users").click()
+    nav_link(page, "Users", group="Admin").click()
     page.wait_for_selector("#users-table")
     assert email in page.locator("#users-table").inner_text()
 
@@ -144,11 +145,17 @@ def test_phone_width_collapses_the_navbar_behind_its_toggler(
     page.set_viewport_size({"width": 375, "height": 740})
     ui_login(page, email)
     toggler = page.locator("#navbar-toggler")
-    users_link = page.locator("#navbar-collapse").get_by_role("link", name="Users")
+    overview_link = page.locator("#navbar-collapse").get_by_role("link", name="Overview")
     assert toggler.is_visible()
-    assert not users_link.is_visible()
+    assert not overview_link.is_visible()
     toggler.click()
-    users_link.wait_for(state="visible")
+    overview_link.wait_for(state="visible")
+    # the menu has finished opening (no collapse transition running) before we reach into it
+    page.wait_for_function(
+        "document.querySelector('#navbar-collapse').classList.contains('show')"
+        " && !document.querySelector('.navbar .collapsing')"
+    )
+    users_link = nav_link(page, "Users", group="Admin")
     screenshot(page, "overview-phone-menu")
     users_link.click()
     page.wait_for_selector("#users-table")
