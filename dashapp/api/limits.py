@@ -1,7 +1,7 @@
 """Rate limits on the API: one budget per token (or user), one per client IP, in fixed windows on Redis.
 
 Both budgets are counted in ONE Redis round trip per request: a MULTI pipeline that increments each
-budget's counter, starts its window on the first request (`EXPIRE ... NX`), reads what is left of the
+budget's counter, starts its window on the first request (`SET ... NX EX`), reads what is left of the
 window, and reads the token cache's change counter too (`dashapp.api.token_cache`). The limits are
 written as `limits` parses them (`600/minute`, `10 per second`); a window starts at a budget's first
 request, as flask-limiter's fixed-window strategy does.
@@ -75,8 +75,9 @@ def count() -> None:
         pipe = rt.redis.pipeline(transaction=True)
         for scope, limit, who in budgets:
             key = f"{prefix}{scope}:{limit.amount}/{limit.get_expiry()}:{who}"
+            # SET NX EX starts the window once (works on Redis 6 too, unlike EXPIRE NX)
+            pipe.set(key, 0, ex=limit.get_expiry(), nx=True)
             pipe.incr(key)
-            pipe.expire(key, limit.get_expiry(), nx=True)
             pipe.ttl(key)
         pipe.get(epoch_key(settings))
         results = pipe.execute()
@@ -86,7 +87,7 @@ def count() -> None:
         return
     g.api_epoch = results[-1] or b"0"
     g.api_budgets = [
-        Budget(scope, limit, int(results[3 * i]), min(limit.get_expiry(), max(0, int(results[3 * i + 2]))))
+        Budget(scope, limit, int(results[3 * i + 1]), min(limit.get_expiry(), max(0, int(results[3 * i + 2]))))
         for i, (scope, limit, _) in enumerate(budgets)
     ]
     if any(b.breached for b in g.api_budgets):

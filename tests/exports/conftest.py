@@ -39,6 +39,7 @@ def xsettings(
         settings, exports_url, "exp", export_dir=folder, base_url="https://health.example.test"
     ) as local:
         monkeypatch.setenv("DATABASE_URL", exports_url)
+        monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
         monkeypatch.setenv("HEALTHDASH_REDIS_NAMESPACE", local.redis_namespace)
         monkeypatch.setenv("EXPORT_DIR", str(folder))
         monkeypatch.setenv("HEALTHDASH_BASE_URL", "https://health.example.test")
