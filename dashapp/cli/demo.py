@@ -23,8 +23,9 @@ DEMO_USERS = (
     ("viewer@healthdash.local", "viewer", "Vic Viewer"),
 )
 DEMO_PASSWORD = "healthdash-demo"
-# Days of health history scored for a freshly seeded demo book (trends and explanations need history).
-DEMO_SCORE_DAYS = 90
+# Days of health history scored for a freshly seeded demo book: trends and explanations need history, and
+# revenue impact and the churn model need snapshots older than their 90-day horizon.
+DEMO_SCORE_DAYS = 180
 
 
 @click.group("demo")
@@ -170,12 +171,23 @@ def _prepare(ctx: CliContext, *, accounts: int, months: int) -> None:
 
         seed_demo(ctx, accounts=accounts, months=months, seed=42)
         _score(ctx, days=DEMO_SCORE_DAYS)
+        _first_churn_model(ctx)
     else:
         with ctx.db.transaction() as session:
             scored = session.scalar(select(func.count()).select_from(AccountHealth)) > 0
         if not scored:
             _score(ctx, days=1)
     ctx.db.dispose()  # the children open their own connections
+
+
+def _first_churn_model(ctx: CliContext) -> None:
+    """Queue the first churn model's training: the demo's worker runs it (later ones follow the schedule)."""
+    from jobs.churn import enqueue_train
+
+    run = enqueue_train(ctx.settings, ctx.db)
+    click.echo(
+        f"Queued the first churn model training (run {run.id}); the worker runs it in a minute or two."
+    )
 
 
 def _score(ctx: CliContext, *, days: int) -> None:
