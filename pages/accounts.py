@@ -13,33 +13,15 @@ from components.filter_bar import fb_all
 from components.format import format_count
 from dashapp.extensions import db_session
 from dashapp.filters import Filters, describe, parse_sort, to_sort
-from dashapp.queries.accounts import account_block
+from dashapp.queries.accounts import ACCOUNT_COLUMN_LABELS, account_block
 from dashapp.ui.page import filter_section, from_url, page_header, query_string, read_controls
 
 PAGE = "/accounts"
 BLOCK = 100
 dash.register_page(__name__, path=PAGE, name="Accounts", title="Accounts · healthdash", nav_order=10)
 
-COLUMN_LABELS: dict[str, str] = {
-    "name": "Account",
-    "score": "Score",
-    "trend": "Trend",
-    "change7": "7-day change",
-    "change30": "30-day change",
-    "change90": "90-day change",
-    "segment": "Segment",
-    "plan": "Plan",
-    "region": "Region",
-    "industry": "Industry",
-    "stage": "Stage",
-    "arr": "ARR (USD)",
-    "mrr": "MRR (USD)",
-    "renewal_date": "Renewal",
-    "contract_start": "Contract start",
-    "external_id": "External id",
-    "domain": "Domain",
-    "why": "Why it moved",
-}
+# The grid shows the band as the score badge's colour, not as a column of its own.
+COLUMN_LABELS = {k: v for k, v in ACCOUNT_COLUMN_LABELS.items() if k != "band"}
 DEFAULT_COLUMNS = ["name", "score", "trend", "change30", "segment", "plan", "arr", "renewal_date", "why"]
 DEFAULT_SORT = [("score", False)]
 PAGE_KEYS = ("columns", "sort")

@@ -87,7 +87,9 @@ def count() -> None:
         return
     g.api_epoch = results[-1] or b"0"
     g.api_budgets = [
-        Budget(scope, limit, int(results[3 * i + 1]), min(limit.get_expiry(), max(0, int(results[3 * i + 2]))))
+        Budget(
+            scope, limit, int(results[3 * i + 1]), min(limit.get_expiry(), max(0, int(results[3 * i + 2])))
+        )
         for i, (scope, limit, _) in enumerate(budgets)
     ]
     if any(b.breached for b in g.api_budgets):

@@ -19,6 +19,30 @@ MAX_BLOCK = 500
 ALWAYS = ("external_id", "name", "band", "score")
 
 
+# Every column an account list can show, with its header, in the order pickers offer them.
+ACCOUNT_COLUMN_LABELS: dict[str, str] = {
+    "name": "Account",
+    "score": "Score",
+    "band": "Band",
+    "trend": "Trend",
+    "change7": "7-day change",
+    "change30": "30-day change",
+    "change90": "90-day change",
+    "segment": "Segment",
+    "plan": "Plan",
+    "region": "Region",
+    "industry": "Industry",
+    "stage": "Stage",
+    "arr": "ARR (USD)",
+    "mrr": "MRR (USD)",
+    "renewal_date": "Renewal",
+    "contract_start": "Contract start",
+    "external_id": "External id",
+    "domain": "Domain",
+    "why": "Why it moved",
+}
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)

@@ -27,31 +27,13 @@ from dashapp.queries import account as account_q
 from dashapp.queries import cohorts as cohort_q
 from dashapp.queries import compare as compare_q
 from dashapp.queries import overview as overview_q
-from dashapp.queries.accounts import account_block
+from dashapp.queries.accounts import ACCOUNT_COLUMN_LABELS, account_block
 from dashapp.saved_views import state_of
 from models.view import SavedView
 
 SHARED_PAGE_SIZE = 50
-ACCOUNT_COLUMNS = {
-    "name": "Account",
-    "score": "Score",
-    "band": "Band",
-    "change7": "7-day change",
-    "change30": "30-day change",
-    "change90": "90-day change",
-    "segment": "Segment",
-    "plan": "Plan",
-    "region": "Region",
-    "industry": "Industry",
-    "stage": "Stage",
-    "arr": "ARR (USD)",
-    "mrr": "MRR (USD)",
-    "renewal_date": "Renewal",
-    "contract_start": "Contract start",
-    "external_id": "External id",
-    "domain": "Domain",
-    "why": "Why it moved",
-}
+# The sparkline of the live grid does not print: static tables leave the trend out.
+ACCOUNT_COLUMNS = {k: v for k, v in ACCOUNT_COLUMN_LABELS.items() if k != "trend"}
 DEFAULT_ACCOUNT_COLUMNS = [
     "name",
     "score",
