@@ -25,6 +25,38 @@ from tests.support.database import create_test_database, drop_database
 from tests.support.factories import PASSWORD, make_user
 
 
+# Tiers, assigned from what a test uses, so `-m unit` / `-m "not ui"` select without a marker on every test.
+UI_FIXTURES = frozenset({"page", "live_server", "browser", "live_url", "api_server"})
+SERVER_FIXTURES = frozenset({"db", "connection", "session", "client", "redis_client", "app", "live_db", "test_env"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, the controller starts the embedded servers once and hands their URLs to the workers.
+
+    Workers inherit the controller's environment; without this each worker would race to start its own
+    embedded PostgreSQL and Redis in the same data directory.
+    """
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    env = Settings.from_env()
+    if env.database_url and env.redis_url:
+        return
+    resolved = services.resolve(env)
+    os.environ["DATABASE_URL"] = resolved.database_url or ""
+    os.environ["REDIS_URL"] = resolved.redis_url or ""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("ui") or names & UI_FIXTURES:
+            item.add_marker(pytest.mark.ui)
+        elif names & SERVER_FIXTURES:
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
 @pytest.fixture(scope="session")
 def server_settings() -> Settings:
     """Settings pointing at running servers: the configured ones, or the embedded ones."""
@@ -51,9 +83,13 @@ def redis_namespace(server_settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(server_settings: Settings, database_url: str, redis_namespace: str) -> Settings:
+def settings(
+    server_settings: Settings, database_url: str, redis_namespace: str, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     return server_settings.with_overrides(
         env="test",
+        # This run's own files (exports, uploads): parallel runs number their rows alike.
+        data_dir=tmp_path_factory.mktemp("data"),
         database_url=database_url,
         redis_namespace=redis_namespace,
         secret_key="test-secret-key-not-for-production",

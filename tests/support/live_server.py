@@ -29,6 +29,12 @@ def healthz(url: str, timeout: float = 2.0) -> dict | None:
         return None
 
 
+def per_worker(path: Path) -> Path:
+    """`path` with the pytest-xdist worker's name in it, so parallel workers never share a log file."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return path.with_name(f"{path.stem}-{worker}{path.suffix}") if worker else path
+
+
 class LiveServer:
     """`healthdash serve --port <free>` with the given environment; `url` once it answers /healthz."""
 
@@ -42,7 +48,7 @@ class LiveServer:
         startup_timeout: float = 90.0,
     ) -> None:
         self.env = env
-        self.log_path = log_path
+        self.log_path = per_worker(log_path)
         self.workers = workers
         self.cwd = cwd
         self.startup_timeout = startup_timeout
