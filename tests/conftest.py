@@ -24,10 +24,11 @@ from models.db import Database
 from tests.support.database import create_test_database, drop_database
 from tests.support.factories import PASSWORD, make_user
 
-
 # Tiers, assigned from what a test uses, so `-m unit` / `-m "not ui"` select without a marker on every test.
 UI_FIXTURES = frozenset({"page", "live_server", "browser", "live_url", "api_server"})
-SERVER_FIXTURES = frozenset({"db", "connection", "session", "client", "redis_client", "app", "live_db", "test_env"})
+SERVER_FIXTURES = frozenset(
+    {"db", "connection", "session", "client", "redis_client", "app", "live_db", "test_env"}
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -84,7 +85,10 @@ def redis_namespace(server_settings: Settings) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(
-    server_settings: Settings, database_url: str, redis_namespace: str, tmp_path_factory: pytest.TempPathFactory
+    server_settings: Settings,
+    database_url: str,
+    redis_namespace: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Settings:
     return server_settings.with_overrides(
         env="test",
