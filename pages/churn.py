@@ -15,9 +15,13 @@ from components.churn import NO_MODEL_HINT, make_model_card, make_risk_table
 from dashapp.analytics.churn.card import model_card
 from dashapp.auth.guard import guarded_callback
 from dashapp.auth.permissions import can
+from dashapp.explore.registry import ExplorePage, declare
+from dashapp.exports.analytics_rows import churn_rows
+from dashapp.exports.csvfile import rows_writer
 from dashapp.extensions import db_session, runtime
 from dashapp.filters import Filters
 from dashapp.queries import churn as q
+from dashapp.share.analytics import churn_sections
 from dashapp.ui.page import (
     card,
     filter_ids,
@@ -40,6 +44,17 @@ dash.register_page(
     title="Churn risk · healthdash",
     nav_order=33,
     nav_group="Analytics",
+)
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Churn risk",
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=churn_sections,
+        csv=rows_writer(churn_rows),
+    )
 )
 
 

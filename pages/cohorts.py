@@ -14,9 +14,12 @@ from components.alerts import make_empty_state
 from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap
 from dashapp.analytics.cohorts import cohort_tables, weighted_curve
+from dashapp.explore.registry import ExplorePage, UrlKey, declare
+from dashapp.exports.csvfile import cohort_rows, rows_writer
 from dashapp.extensions import db_session
 from dashapp.filters import Filters
 from dashapp.queries import cohorts as q
+from dashapp.share.render import cohort_sections
 from dashapp.ui.page import (
     card,
     filter_ids,
@@ -35,6 +38,32 @@ PAGE = "/cohorts"
 MAX_MONTHS = 24
 PAGE_KEYS = ("date", "split")
 dash.register_page(__name__, path=PAGE, name="Cohorts", title="Cohorts · healthdash", nav_order=30)
+
+
+def _choice(name: str, choices: Any) -> Any:
+    def read(value: Any) -> tuple[Any, str | None]:
+        if value in choices:
+            return value, None
+        return None, f"{name}: {str(value)[:40]!r} is not one of {', '.join(c for c in choices if c)}"
+
+    return read
+
+
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Cohorts",
+        keys=(
+            UrlKey("date", _choice("date", q.DATE_FIELDS), default="contract_start"),
+            UrlKey("split", _choice("split", q.SPLITS), default=""),
+        ),
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=cohort_sections,
+        csv=rows_writer(cohort_rows),
+    )
+)
 
 DEFINITIONS = (
     "Cohort: the month of the start date. Logo retention: share of the cohort's accounts not yet churned. "

@@ -12,11 +12,14 @@ from dash import ALL, Input, Output, State, dcc, html
 from components.filter_bar import PERIODS, fid, make_page_query_store
 from components.format import format_count, format_money
 from components.health_charts import BAND_COLORS, BAND_ORDER, curves, grouped_bars
+from dashapp.explore.registry import ExplorePage, UrlKey, declare
+from dashapp.exports.csvfile import compare_rows, rows_writer
 from dashapp.extensions import db_session
 from dashapp.filters import BAND_CHOICES, DEFAULT_TREND_DAYS, Filters, describe, parse, to_query
 from dashapp.queries import compare as cq
 from dashapp.queries import overview as oq
 from dashapp.queries.options import filter_options
+from dashapp.share.render import compare_sections
 from dashapp.ui.page import card, graph, loading, page_header, theme, theme_id, theme_store
 
 PAGE = "/compare"
@@ -24,6 +27,21 @@ MAX_SETS = 4
 DEFAULT_SETS = ["segment=enterprise", "segment=smb"]
 SET_KEYS = ("segment", "plan", "region", "band")
 dash.register_page(__name__, path=PAGE, name="Compare", title="Compare · healthdash", nav_order=40)
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Compare",
+        # Each set is a filter query of its own; its problems are shown on the page, set by set.
+        keys=(UrlKey("set", lambda sets: (list(sets), None), multi=True),),
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=compare_sections,
+        csv=rows_writer(compare_rows),
+        words=lambda _target: "Sets compared side by side",
+        filters_line=False,
+    )
+)
 
 
 def sid(index: int, key: str) -> dict[str, Any]:

@@ -13,9 +13,12 @@ from components.format import format_count, format_money
 from components.health_charts import band_migration, empty_figure, score_histogram
 from components.kpi import make_kpi_card
 from components.tables import make_movers_table, make_renewals_table
+from dashapp.explore.registry import ExplorePage, declare
+from dashapp.exports.csvfile import write_account_list
 from dashapp.extensions import db_session
 from dashapp.filters import Filters, describe
 from dashapp.queries import overview as q
+from dashapp.share.render import overview_sections
 from dashapp.ui.page import (
     card,
     filter_ids,
@@ -33,6 +36,17 @@ from dashapp.ui.page import (
 
 PAGE = "/"
 dash.register_page(__name__, path=PAGE, name="Overview", title="Overview · healthdash", nav_order=0)
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Overview",
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=overview_sections,
+        csv=write_account_list,
+    )
+)
 
 
 def _kpi_row(k: q.Kpis) -> dbc.Row:

@@ -14,9 +14,13 @@ from dash import html
 from components.alerts import make_empty_state
 from components.analytics_charts import impact_bars
 from components.filter_bar import fid, make_filter_errors, read_filter_bar
+from dashapp.explore.registry import ExplorePage, UrlKey, declare
+from dashapp.exports.analytics_rows import revenue_rows
+from dashapp.exports.csvfile import rows_writer
 from dashapp.extensions import db_session
 from dashapp.filters import Filters
 from dashapp.queries.revenue_impact import revenue_impact_summary
+from dashapp.share.analytics import revenue_sections
 from dashapp.ui.page import (
     card,
     filter_ids,
@@ -57,6 +61,20 @@ def parse_as_of(value: Any, today: date | None = None) -> tuple[date | None, str
     if day > (today or date.today()):
         return None, f"as_of: {day} is after today; the default date is used"
     return day, None
+
+
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Revenue impact",
+        keys=(UrlKey("as_of", parse_as_of),),
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=revenue_sections,
+        csv=rows_writer(revenue_rows),
+    )
+)
 
 
 def _share(s: dict[str, Any]) -> str:

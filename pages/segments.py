@@ -16,9 +16,13 @@ from components.analytics_charts import profile_heatmap
 from dashapp.analytics.segment_features import BY_KEY, NAME_THRESHOLD
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
+from dashapp.explore.registry import ExplorePage, declare
+from dashapp.exports.analytics_rows import segment_rows
+from dashapp.exports.csvfile import rows_writer
 from dashapp.extensions import db_session, runtime
 from dashapp.filters import Filters, to_pairs
 from dashapp.queries import segments as q
+from dashapp.share.analytics import segment_sections
 from dashapp.ui.page import (
     card,
     filter_ids,
@@ -38,6 +42,17 @@ from models.segments import SegmentRun
 PAGE = "/segments"
 dash.register_page(
     __name__, path=PAGE, name="Segments", title="Segments · healthdash", nav_order=35, nav_group="Analytics"
+)
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Segments",
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=segment_sections,
+        csv=rows_writer(segment_rows),
+    )
 )
 
 METHOD = (
