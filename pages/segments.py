@@ -25,18 +25,13 @@ from dashapp.queries import segments as q
 from dashapp.share.analytics import segment_sections
 from dashapp.ui.page import (
     card,
-    filter_ids,
-    filter_inputs,
-    filter_outputs,
     filter_section,
-    from_url,
     graph,
     loading,
     page_header,
-    query_string,
-    read_controls,
     theme,
 )
+from dashapp.ui.scaffold import filtered_page, url_state
 from models.segments import SegmentRun
 
 PAGE = "/segments"
@@ -234,7 +229,7 @@ def _run_button() -> Any:
 
 
 def layout(**query: Any) -> html.Div:
-    state = from_url(query, page=PAGE)
+    state = url_state(query, PAGE)
     return html.Div(
         [
             page_header("Segments", "Accounts grouped by how they behave: usage, support and billing.", PAGE),
@@ -245,16 +240,7 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-@dash.callback(
-    *filter_outputs(PAGE, "segments-content"),
-    *filter_inputs(PAGE),
-    filter_ids(PAGE),
-    prevent_initial_call=True,
-)
-def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
-    filters, errors = read_controls(values, ids)
-    state = {"path": PAGE, "q": query_string(filters), "replace": False}
-    return content(filters, theme_name), state, errors
+update = filtered_page(PAGE, "segments-content", lambda state, theme_name: content(state.filters, theme_name))
 
 
 @guarded_callback(
