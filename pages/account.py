@@ -8,11 +8,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
 
-from components.alerts import make_empty_state
 from components.filter_bar import PERIODS, fid, make_page_query_store
 from components.forecasts import make_account_forecast
 from components.format import format_money
 from components.health_charts import contribution_waterfall, score_history
+from components.messages import make_empty_state
 from components.tables import make_score_badge
 from dashapp.explore.registry import ExplorePage, declare
 from dashapp.exports.csvfile import history_rows, rows_writer

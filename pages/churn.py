@@ -10,8 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 from flask_login import current_user
 
-from components.alerts import make_empty_state
 from components.churn import NO_MODEL_HINT, make_model_card, make_risk_table
+from components.messages import make_empty_state
 from dashapp.analytics.churn.card import model_card
 from dashapp.auth.guard import guarded_callback
 from dashapp.auth.permissions import can

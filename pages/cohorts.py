@@ -10,9 +10,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.alerts import make_empty_state
 from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap
+from components.messages import make_empty_state
 from dashapp.analytics.cohorts import cohort_tables, weighted_curve
 from dashapp.explore.registry import ExplorePage, UrlKey, declare
 from dashapp.exports.csvfile import cohort_rows, rows_writer

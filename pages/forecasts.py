@@ -12,9 +12,9 @@ from dash import Input, Output, State, html
 from flask_login import current_user
 from sqlalchemy import select
 
-from components.alerts import make_empty_state
 from components.filter_bar import make_page_query_store
 from components.forecasts import make_forecast_block, verdict_badge
+from components.messages import make_empty_state
 from components.tables import account_link
 from dashapp.analytics.forecasting.model import HORIZONS
 from dashapp.analytics.forecasting.series import GROUP_METRICS

@@ -8,10 +8,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Output, dcc, html
 
-from components.alerts import make_empty_state
 from components.format import format_count, format_money
 from components.health_charts import band_migration, empty_figure, score_histogram
 from components.kpi import make_kpi_card
+from components.messages import make_empty_state
 from components.tables import make_movers_table, make_renewals_table
 from dashapp.explore.registry import ExplorePage, declare
 from dashapp.exports.csvfile import write_account_list

@@ -11,9 +11,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.alerts import make_empty_state
 from components.analytics_charts import impact_bars
 from components.filter_bar import fid
+from components.messages import make_empty_state
 from dashapp.explore.registry import ExplorePage, UrlKey, declare
 from dashapp.exports.analytics_rows import revenue_rows
 from dashapp.exports.csvfile import rows_writer

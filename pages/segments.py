@@ -11,8 +11,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 from flask_login import current_user
 
-from components.alerts import make_empty_state
 from components.analytics_charts import profile_heatmap
+from components.messages import make_empty_state
 from dashapp.analytics.segment_features import BY_KEY, NAME_THRESHOLD
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
