@@ -1,1 +1,3 @@
-"""Reusable UI pieces: `make_*()` factories that return Dash components. No database access here."""
+"""Reusable UI pieces: pure `make_*()` factories and figure builders that take plain values and return Dash
+components. No database access, no login, no callbacks; nothing here imports `dashapp.ui`, `dashapp.auth` or
+`pages` (docs/ui.md)."""

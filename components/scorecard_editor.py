@@ -2,11 +2,12 @@
 
 Plain data in (a stored definition, a preview dict from `dashapp.scoring.service.preview_scorecard`),
 components out; no database access. Form fields carry their place in the definition in their id
-(see `dashapp.ui.scorecard_form`).
+(read back by `dashapp.ui.scorecard_form`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,7 +19,19 @@ from components.charts import themed_dict
 from components.health_charts import BAND_COLORS
 from dashapp.scoring.definition import ROLLUP_RULES
 from dashapp.scoring.metrics import CATALOGUE
-from dashapp.ui.scorecard_form import field_id, normalisation_text
+
+FIELD = "sc-field"
+
+
+def field_id(path: str) -> dict[str, str]:
+    """The id of the form field at `path` (e.g. `groups.0.measures.1.weight`)."""
+    return {"type": FIELD, "path": path}
+
+
+def normalisation_text(normalisation: Mapping[str, Any]) -> str:
+    """A normalisation as the form shows it: JSON with its type first."""
+    return json.dumps({"type": normalisation.get("type"), **normalisation})
+
 
 ROLLUP_WORDS = {"mean": "mean of children", "arr_weighted": "ARR-weighted mean", "worst": "worst child"}
 DIRECTIONS = [

@@ -18,15 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dashapp.auth.permissions import can
+from dashapp.explore import registry
 from dashapp.filters import Filters, parse, parse_sort, to_query, to_sort
 from models.audit import record
 from models.user import User
 from models.view import VISIBILITIES, SavedView, ShareLink
 
-PAGES = ("/", "/accounts", "/cohorts", "/compare")
 MAX_EXPIRY_DAYS = 365
-# Query keys that belong to a page, not to the filters.
-PAGE_KEYS = ("sort", "columns", "date", "split", "metric", "set")
+# Kept beside the options (they are the account list's columns and sort), not among them.
+LIST_KEYS = ("sort", "columns")
 
 
 class ViewError(Exception):
@@ -53,11 +53,12 @@ def _audit(session: Session, user: User, action: str, view: SavedView, **details
     )
 
 
-def _check_page(page: str) -> str:
-    page = (page or "").strip()
-    if page in PAGES or (page.startswith("/accounts/") and 10 < len(page) <= 255):
-        return page
-    raise ViewError(f"page: {page!r} cannot be saved as a view")
+def _check_page(page: str) -> registry.ExplorePage:
+    """The declaration of a page that can be saved (the explore-page registry says which)."""
+    spec = registry.able(page, "saveable")
+    if spec is None:
+        raise ViewError(f"page: {(page or '')[:60]!r} cannot be saved as a view")
+    return spec
 
 
 def _check_name(name: str) -> str:
@@ -113,7 +114,7 @@ class ViewState:
 
 
 def state_of(view: SavedView) -> ViewState:
-    filters, _ = parse(view.query, extra_keys=PAGE_KEYS)
+    filters, _ = parse(view.query, extra_keys=registry.keys_of(view.page))
     sort, _ = parse_sort(view.sort)
     return ViewState(filters, dict(view.options or {}), list(view.columns or []), sort)
 
@@ -136,13 +137,11 @@ def save_view(
 ) -> SavedView:
     """Save the current page's state (its query string: filters plus page keys) under `name`."""
     visibility = _check_visibility(user, visibility)
-    filters, _ = parse(query, extra_keys=PAGE_KEYS)
+    page = (page or "").strip()
+    spec = _check_page(page)
+    filters, _ = parse(query, extra_keys=spec.key_names)
     raw = parse_qs(query.lstrip("?"), keep_blank_values=False, max_num_fields=2000)
-    options = {
-        k: (v if len(v) > 1 else v[0])
-        for k, v in raw.items()
-        if k in PAGE_KEYS and k not in ("sort", "columns")
-    }
+    options, _ = spec.read_options({k: v for k, v in raw.items() if k not in LIST_KEYS})
     if not sort and raw.get("sort"):
         sort = raw["sort"][-1]
     if columns is None and raw.get("columns"):
@@ -151,7 +150,7 @@ def save_view(
     view = SavedView(
         owner_id=user.id,
         name=_check_name(name),
-        page=_check_page(page),
+        page=page,
         query=to_query(filters),
         filters=filters.model_dump(mode="json"),
         columns=list(columns or [])[:40],

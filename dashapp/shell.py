@@ -11,6 +11,7 @@ from flask_login import current_user
 from components.navbar import make_navbar
 from dashapp import ASSETS_DIR, PAGES_DIR
 from dashapp.auth.permissions import can
+from dashapp.explore import registry
 from dashapp.extensions import db_session
 from dashapp.ui import export, filterbar, views
 from dashapp.users import set_theme
@@ -52,6 +53,7 @@ def create_dash(server: Flask) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = serve_layout
+    registry.check([p["path_template"] or p["path"] for p in dash.page_registry.values()])
     _register_shell_callbacks(app)
     filterbar.register(app)
     views.register(app)

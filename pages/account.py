@@ -8,16 +8,19 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
 
-from components.alerts import make_empty_state
 from components.filter_bar import PERIODS, fid, make_page_query_store
 from components.forecasts import make_account_forecast
 from components.format import format_money
 from components.health_charts import contribution_waterfall, score_history
+from components.messages import make_empty_state
 from components.tables import make_score_badge
+from dashapp.explore.registry import ExplorePage, declare
+from dashapp.exports.csvfile import history_rows, rows_writer
 from dashapp.extensions import db_session
 from dashapp.filters import DEFAULT_TREND_DAYS, Filters
 from dashapp.queries import account as q
 from dashapp.queries.forecasts import account_forecast
+from dashapp.share.render import account_sections
 from dashapp.ui.churn import account_churn_card
 from dashapp.ui.override import override_panel
 from dashapp.ui.page import card, from_url, graph, loading, page_header, theme, theme_id, theme_store
@@ -28,6 +31,20 @@ dash.register_page(
     path_template="/accounts/<external_id>",
     name="Account",
     title="Account · healthdash",
+)
+EXPLORE = declare(
+    ExplorePage(
+        "/accounts/",
+        "Account",
+        prefix=True,
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=account_sections,
+        csv=rows_writer(history_rows),
+        words=lambda target: f"Account {target.page.removeprefix('/accounts/')}",
+        filters_line=False,
+    )
 )
 
 NONE = "\u2013"

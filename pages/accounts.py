@@ -11,9 +11,13 @@ from dash import Input, Output, State, dcc, html
 
 from components.filter_bar import fb_all
 from components.format import format_count
+from dashapp.explore.registry import ExplorePage, UrlKey, declare
+from dashapp.exports.csvfile import write_account_list
+from dashapp.exports.sections import account_list_pdf
 from dashapp.extensions import db_session
 from dashapp.filters import Filters, describe, parse_sort, to_sort
 from dashapp.queries.accounts import ACCOUNT_COLUMN_LABELS, account_block
+from dashapp.share.render import account_list_sections
 from dashapp.ui.page import filter_section, from_url, page_header, query_string, read_controls
 
 PAGE = "/accounts"
@@ -25,6 +29,29 @@ COLUMN_LABELS = {k: v for k, v in ACCOUNT_COLUMN_LABELS.items() if k != "band"}
 DEFAULT_COLUMNS = ["name", "score", "trend", "change30", "segment", "plan", "arr", "renewal_date", "why"]
 DEFAULT_SORT = [("score", False)]
 PAGE_KEYS = ("columns", "sort")
+
+
+def _parse_sort(value: Any) -> tuple[Any, str | None]:
+    sort, errors = parse_sort(value)
+    return (to_sort(sort), None) if not errors else (None, errors[0])
+
+
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Accounts",
+        keys=(
+            UrlKey("columns", lambda v: (",".join(parse_columns(v)), None)),
+            UrlKey("sort", _parse_sort),
+        ),
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=account_list_sections,
+        pdf_sections=account_list_pdf,
+        csv=write_account_list,
+    )
+)
 
 
 def parse_columns(value: Any) -> list[str]:

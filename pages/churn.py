@@ -10,26 +10,26 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 from flask_login import current_user
 
-from components.alerts import make_empty_state
 from components.churn import NO_MODEL_HINT, make_model_card, make_risk_table
+from components.messages import make_empty_state
 from dashapp.analytics.churn.card import model_card
 from dashapp.auth.guard import guarded_callback
 from dashapp.auth.permissions import can
+from dashapp.explore.registry import ExplorePage, declare
+from dashapp.exports.analytics_rows import churn_rows
+from dashapp.exports.csvfile import rows_writer
 from dashapp.extensions import db_session, runtime
 from dashapp.filters import Filters
 from dashapp.queries import churn as q
+from dashapp.share.analytics import churn_sections
 from dashapp.ui.page import (
     card,
-    filter_ids,
-    filter_inputs,
     filter_section,
-    from_url,
     loading,
     page_header,
-    query_string,
-    read_controls,
     theme,
 )
+from dashapp.ui.scaffold import filtered_page, url_state
 
 PAGE = "/churn"
 TOP = 50
@@ -40,6 +40,17 @@ dash.register_page(
     title="Churn risk · healthdash",
     nav_order=33,
     nav_group="Analytics",
+)
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Churn risk",
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=churn_sections,
+        csv=rows_writer(churn_rows),
+    )
 )
 
 
@@ -79,7 +90,7 @@ def _retrain_controls() -> Any:
 
 
 def layout(**query: Any) -> html.Div:
-    state = from_url(query, page=PAGE)
+    state = url_state(query, PAGE)
     return html.Div(
         [
             page_header("Churn risk", "Who is likely to churn, why, and how far to trust it.", PAGE),
@@ -90,18 +101,7 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-@dash.callback(
-    Output("churn-content", "children"),
-    Output({"type": "page-query", "page": PAGE}, "data"),
-    Output("fb-errors", "children", allow_duplicate=True),
-    *filter_inputs(PAGE),
-    filter_ids(PAGE),
-    prevent_initial_call=True,
-)
-def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
-    filters, errors = read_controls(values, ids)
-    state = {"path": PAGE, "q": query_string(filters), "replace": False}
-    return content(filters, theme_name), state, errors
+update = filtered_page(PAGE, "churn-content", lambda state, theme_name: content(state.filters, theme_name))
 
 
 @guarded_callback(

@@ -8,33 +8,57 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Output, html
+from dash import html
 
-from components.alerts import make_empty_state
 from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap
+from components.messages import make_empty_state
 from dashapp.analytics.cohorts import cohort_tables, weighted_curve
+from dashapp.explore.registry import ExplorePage, UrlKey, declare
+from dashapp.exports.csvfile import cohort_rows, rows_writer
 from dashapp.extensions import db_session
 from dashapp.filters import Filters
 from dashapp.queries import cohorts as q
+from dashapp.share.render import cohort_sections
 from dashapp.ui.page import (
     card,
-    filter_ids,
-    filter_inputs,
     filter_section,
-    from_url,
     graph,
     loading,
     page_header,
-    query_string,
-    read_controls,
     theme,
 )
+from dashapp.ui.scaffold import UrlState, filtered_page, url_state
 
 PAGE = "/cohorts"
 MAX_MONTHS = 24
-PAGE_KEYS = ("date", "split")
 dash.register_page(__name__, path=PAGE, name="Cohorts", title="Cohorts · healthdash", nav_order=30)
+
+
+def _choice(name: str, choices: Any) -> Any:
+    def read(value: Any) -> tuple[Any, str | None]:
+        if value in choices:
+            return value, None
+        return None, f"{name}: {str(value)[:40]!r} is not one of {', '.join(c for c in choices if c)}"
+
+    return read
+
+
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Cohorts",
+        keys=(
+            UrlKey("date", _choice("date", q.DATE_FIELDS), default="contract_start"),
+            UrlKey("split", _choice("split", q.SPLITS), default=""),
+        ),
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=cohort_sections,
+        csv=rows_writer(cohort_rows),
+    )
+)
 
 DEFINITIONS = (
     "Cohort: the month of the start date. Logo retention: share of the cohort's accounts not yet churned. "
@@ -47,12 +71,6 @@ def _since(today: date) -> date:
     month = today.month - MAX_MONTHS
     year = today.year + (month - 1) // 12
     return date(year, (month - 1) % 12 + 1, 1)
-
-
-def _options(extras: dict[str, Any]) -> tuple[str, str]:
-    date_field = extras.get("date") if extras.get("date") in q.DATE_FIELDS else "contract_start"
-    split = extras.get("split") if extras.get("split") in q.SPLITS else ""
-    return str(date_field), str(split)
 
 
 def content(filters: Filters, date_field: str, split: str, theme_name: str | None) -> list[Any]:
@@ -170,8 +188,8 @@ def content(filters: Filters, date_field: str, split: str, theme_name: str | Non
 
 
 def layout(**query: Any) -> html.Div:
-    state = from_url(query, PAGE_KEYS, page=PAGE)
-    date_field, split = _options(state.extras)
+    state = url_state(query, PAGE)
+    date_field, split = state.options["date"], state.options["split"]
     controls = dbc.Row(
         [
             dbc.Col(
@@ -206,32 +224,15 @@ def layout(**query: Any) -> html.Div:
     return html.Div(
         [
             page_header("Cohorts", "How accounts and revenue are retained, by start month.", PAGE),
-            *filter_section(
-                state, PAGE, {"date": "" if date_field == "contract_start" else date_field, "split": split}
-            ),
+            *filter_section(state, PAGE, state.url_options()),
             controls,
-            loading(content(state.filters, date_field, split, theme()), "cohorts-content"),
+            loading(render(state, theme()), "cohorts-content"),
         ]
     )
 
 
-@dash.callback(
-    Output("cohorts-content", "children"),
-    Output({"type": "page-query", "page": PAGE}, "data"),
-    Output("fb-errors", "children", allow_duplicate=True),
-    *filter_inputs(PAGE),
-    filter_ids(PAGE),
-    prevent_initial_call=True,
-)
-def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
-    filters, errors = read_controls(values, ids)
-    extras = {i["key"]: v for i, v in zip(ids, values, strict=False) if i["key"] in PAGE_KEYS}
-    date_field, split = _options(extras)
-    state = {
-        "path": PAGE,
-        "q": query_string(
-            filters, {"date": "" if date_field == "contract_start" else date_field, "split": split}
-        ),
-        "replace": False,
-    }
-    return content(filters, date_field, split, theme_name), state, errors
+def render(state: UrlState, theme_name: str | None) -> list[Any]:
+    return content(state.filters, state.options["date"], state.options["split"], theme_name)
+
+
+update = filtered_page(PAGE, "cohorts-content", render)

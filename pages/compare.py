@@ -12,11 +12,13 @@ from dash import ALL, Input, Output, State, dcc, html
 from components.filter_bar import PERIODS, fid, make_page_query_store
 from components.format import format_count, format_money
 from components.health_charts import BAND_COLORS, BAND_ORDER, curves, grouped_bars
+from dashapp.explore.registry import ExplorePage, UrlKey, declare
+from dashapp.exports.csvfile import compare_rows, rows_writer
 from dashapp.extensions import db_session
 from dashapp.filters import BAND_CHOICES, DEFAULT_TREND_DAYS, Filters, describe, parse, to_query
-from dashapp.queries import compare as cq
-from dashapp.queries import overview as oq
+from dashapp.queries.comparison import Comparison, compare_sets
 from dashapp.queries.options import filter_options
+from dashapp.share.render import compare_sections
 from dashapp.ui.page import card, graph, loading, page_header, theme, theme_id, theme_store
 
 PAGE = "/compare"
@@ -24,6 +26,21 @@ MAX_SETS = 4
 DEFAULT_SETS = ["segment=enterprise", "segment=smb"]
 SET_KEYS = ("segment", "plan", "region", "band")
 dash.register_page(__name__, path=PAGE, name="Compare", title="Compare · healthdash", nav_order=40)
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Compare",
+        # Each set is a filter query of its own; its problems are shown on the page, set by set.
+        keys=(UrlKey("set", lambda sets: (list(sets), None), multi=True),),
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=compare_sections,
+        csv=rows_writer(compare_rows),
+        words=lambda _target: "Sets compared side by side",
+        filters_line=False,
+    )
+)
 
 
 def sid(index: int, key: str) -> dict[str, Any]:
@@ -110,14 +127,9 @@ def read_sets(values: list, ids: list[dict]) -> tuple[list[Filters], list[str]]:
     return sets, errors
 
 
-def content(sets: list[Filters], period: int | None, theme_name: str | None) -> list[Any]:
-    session = db_session()
-    names = [f"Set {i + 1}" for i in range(len(sets))]
-    windowed = [f.model_copy(update={"period": period}) for f in sets]
-    kpis = [oq.kpis(session, f) for f in windowed]
-    churns = [cq.churn(session, f) for f in windowed]
+def _table(sets: list[Filters], data: Comparison) -> dbc.Table:
     rows = []
-    for name, f, k, c in zip(names, sets, kpis, churns, strict=False):
+    for name, f, k, c in zip(data.names, sets, data.kpis, data.churns, strict=False):
         rows.append(
             html.Tr(
                 [
@@ -149,33 +161,16 @@ def content(sets: list[Filters], period: int | None, theme_name: str | None) -> 
             ]
         )
     )
-    table = dbc.Table(
+    return dbc.Table(
         [head, html.Tbody(rows)], size="sm", responsive=True, className="mb-0", id="compare-table"
     )
 
-    labels = [f"{b * 10}-{b * 10 + 10}" for b in range(10)]
-    dist: dict[str, tuple[list[str], list[float]]] = {}
-    trend: dict[str, tuple[list[Any], list[float]]] = {}
-    mix: dict[str, list[float]] = {band.capitalize(): [] for band in BAND_ORDER}
-    for name, f, k in zip(names, windowed, kpis, strict=False):
-        buckets = [0.0] * 10
-        for r in oq.score_distribution(session, f):
-            buckets[r["bucket"]] += r["accounts"]
-        total = sum(buckets) or 1
-        dist[name] = (labels, [100 * b / total for b in buckets])
-        points = oq.band_trend(session, f)
-        days = sorted({p["day"] for p in points})
-        trend[name] = (
-            days,
-            [
-                sum(p["avg_score"] * p["accounts"] for p in points if p["day"] == d)
-                / max(1, sum(p["accounts"] for p in points if p["day"] == d))
-                for d in days
-            ],
-        )
-        scored = sum(k.accounts_by_band.get(b, 0) for b in BAND_ORDER) or 1
-        for band in BAND_ORDER:
-            mix[band.capitalize()].append(100 * k.accounts_by_band.get(band, 0) / scored)
+
+def content(sets: list[Filters], period: int | None, theme_name: str | None) -> list[Any]:
+    data = compare_sets(db_session(), sets, period)
+    names, churns, dist, trend = data.names, data.churns, data.distribution, data.trend
+    table = _table(sets, data)
+    mix = {band.capitalize(): data.band_mix[band] for band in BAND_ORDER}
     colors = {b.capitalize(): BAND_COLORS[b] for b in BAND_ORDER}
     return [
         card("Side by side", table, note="churn counts accounts that churned in the last 365 days"),

@@ -4,6 +4,7 @@ and the at-risk and top accounts' health, each beside its backtest against seaso
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -11,15 +12,20 @@ from dash import Input, Output, State, html
 from flask_login import current_user
 from sqlalchemy import select
 
-from components.alerts import make_empty_state
+from components.filter_bar import make_page_query_store
 from components.forecasts import make_forecast_block, verdict_badge
+from components.messages import make_empty_state
 from components.tables import account_link
 from dashapp.analytics.forecasting.model import HORIZONS
 from dashapp.analytics.forecasting.series import GROUP_METRICS
 from dashapp.auth import guarded_callback, page_permission
 from dashapp.auth.permissions import can
+from dashapp.explore.registry import ExplorePage, UrlKey, declare
+from dashapp.exports.analytics_rows import forecast_rows
+from dashapp.exports.csvfile import rows_writer
 from dashapp.extensions import db_session, runtime
 from dashapp.queries.forecasts import SeriesView, has_any, list_series, segments
+from dashapp.share.analytics import forecast_sections
 from dashapp.ui.page import loading, page_header, theme, theme_id, theme_store
 from models.account import Account
 
@@ -49,6 +55,36 @@ def _parse(scope: str | None, horizon: str | None) -> tuple[str, str | None, int
     if kind == "segment" and segment:
         return "segment", segment, h
     return "book", None, h
+
+
+def _read_scope(value: Any) -> tuple[Any, str | None]:
+    kind, segment, _h = _parse(str(value), None)
+    if kind == "book" and value != "book":
+        return None, f"scope: {str(value)[:40]!r} is not 'book' or 'segment:<name>'"
+    return (f"segment:{segment}" if segment else "book"), None
+
+
+def _read_horizon(value: Any) -> tuple[Any, str | None]:
+    if str(value).isdigit() and int(value) in HORIZONS:
+        return str(int(value)), None
+    return None, f"horizon: {str(value)[:20]!r} is not one of {', '.join(map(str, HORIZONS))} days"
+
+
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Forecasts",
+        keys=(
+            UrlKey("scope", _read_scope, default="book"),
+            UrlKey("horizon", _read_horizon, default=str(HORIZONS[0])),
+        ),
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=forecast_sections,
+        csv=rows_writer(forecast_rows),
+    )
+)
 
 
 def _accounts_table(session: Any, views: list[SeriesView], horizon: int) -> Any:
@@ -185,25 +221,34 @@ def layout(**query: Any) -> html.Div:
                 "Where health, bands, active users and MRR are heading, and whether each forecast beats "
                 "a repeat of last week.",
                 PAGE,
-                views=False,
             ),
             _run_controls(),
             controls,
             theme_store(PAGE),
+            make_page_query_store(PAGE, _page_query(scope, str(h))),
             loading(content(scope, str(h), theme()), "forecasts-content"),
         ]
     )
 
 
+def _page_query(scope: str | None, horizon: str | None) -> str:
+    """The URL of what the page shows (what Save view and Export read)."""
+    _kind, segment, h = _parse(scope, horizon)
+    options = {"scope": f"segment:{segment}" if segment else "book", "horizon": str(h)}
+    return urlencode([(k.name, v) for k in EXPLORE.keys for v in k.write(options[k.name])])
+
+
 @dash.callback(
     Output("forecasts-content", "children"),
+    Output({"type": "page-query", "page": PAGE}, "data"),
     Input("forecasts-scope", "value"),
     Input("forecasts-horizon", "value"),
     Input(theme_id(PAGE), "data"),
     prevent_initial_call=True,
 )
-def update(scope: str | None, horizon: str | None, theme_name: str | None) -> list[Any]:
-    return content(scope, horizon, theme_name)
+def update(scope: str | None, horizon: str | None, theme_name: str | None) -> tuple:
+    state = {"path": PAGE, "q": _page_query(scope, horizon), "replace": False}
+    return content(scope, horizon, theme_name), state
 
 
 @guarded_callback(

@@ -8,31 +8,43 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Output, dcc, html
 
-from components.alerts import make_empty_state
 from components.format import format_count, format_money
 from components.health_charts import band_migration, empty_figure, score_histogram
 from components.kpi import make_kpi_card
+from components.messages import make_empty_state
 from components.tables import make_movers_table, make_renewals_table
+from dashapp.explore.registry import ExplorePage, declare
+from dashapp.exports.csvfile import write_account_list
 from dashapp.extensions import db_session
 from dashapp.filters import Filters, describe
 from dashapp.queries import overview as q
+from dashapp.share.render import overview_sections
 from dashapp.ui.page import (
     card,
     filter_ids,
     filter_inputs,
-    filter_outputs,
     filter_section,
-    from_url,
     graph,
     loading,
     page_header,
-    query_string,
     read_controls,
     theme,
 )
+from dashapp.ui.scaffold import filtered_page, url_state
 
 PAGE = "/"
 dash.register_page(__name__, path=PAGE, name="Overview", title="Overview · healthdash", nav_order=0)
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Overview",
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=overview_sections,
+        csv=write_account_list,
+    )
+)
 
 
 def _kpi_row(k: q.Kpis) -> dbc.Row:
@@ -113,7 +125,7 @@ def content(filters: Filters, theme_name: str | None) -> list[Any]:
 
 
 def layout(**query: Any) -> html.Div:
-    state = from_url(query, page=PAGE)
+    state = url_state(query, PAGE)
     return html.Div(
         [
             page_header("Overview", "Your book of business, as filtered.", PAGE),
@@ -131,13 +143,4 @@ def update_trend(values: list, theme_name: str | None, ids: list[dict]) -> Any:
     return band_migration(q.band_trend(db_session(), filters), theme_name)
 
 
-@dash.callback(
-    *filter_outputs(PAGE, "overview-content"),
-    *filter_inputs(PAGE),
-    filter_ids(PAGE),
-    prevent_initial_call=True,
-)
-def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
-    filters, errors = read_controls(values, ids)
-    state = {"path": PAGE, "q": query_string(filters), "replace": False}
-    return content(filters, theme_name), state, errors
+update = filtered_page(PAGE, "overview-content", lambda state, theme_name: content(state.filters, theme_name))

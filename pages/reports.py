@@ -11,6 +11,7 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 from flask_login import current_user
 
 from dashapp.auth import guarded_callback
+from dashapp.explore.registry import title_of
 from dashapp.extensions import db_session, runtime
 from dashapp.reports.service import (
     ReportError,
@@ -29,7 +30,6 @@ PAGE = "/reports"
 dash.register_page(
     __name__, path=PAGE, name="Reports", title="Reports · healthdash", nav_order=70, permission="export"
 )
-PAGE_NAMES = {"/": "Overview", "/accounts": "Accounts", "/cohorts": "Cohorts", "/compare": "Compare"}
 _DELIVERY_COLOR = {"sent": "success", "failed": "danger", "pending": "secondary"}
 
 
@@ -67,7 +67,7 @@ def _table() -> Any:
     rows = []
     for s in schedules:
         view = session.get(SavedView, s.view_id) if s.view_id else None
-        scope = f"{view.name} ({PAGE_NAMES.get(view.page, view.page)})" if view else "Whole book"
+        scope = f"{view.name} ({title_of(view.page)})" if view else "Whole book"
         rows.append(
             html.Tr(
                 [
@@ -111,7 +111,7 @@ def _table() -> Any:
 def _view_options() -> list[dict[str, Any]]:
     options = [{"label": "Whole book", "value": ""}]
     for v in visible_views(db_session(), _user()):
-        options.append({"label": f"{v.name} ({PAGE_NAMES.get(v.page, v.page)})", "value": str(v.id)})
+        options.append({"label": f"{v.name} ({title_of(v.page)})", "value": str(v.id)})
     return options
 
 

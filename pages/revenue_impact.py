@@ -11,28 +11,27 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.alerts import make_empty_state
 from components.analytics_charts import impact_bars
-from components.filter_bar import fid, make_filter_errors, read_filter_bar
+from components.filter_bar import fid
+from components.messages import make_empty_state
+from dashapp.explore.registry import ExplorePage, UrlKey, declare
+from dashapp.exports.analytics_rows import revenue_rows
+from dashapp.exports.csvfile import rows_writer
 from dashapp.extensions import db_session
 from dashapp.filters import Filters
 from dashapp.queries.revenue_impact import revenue_impact_summary
+from dashapp.share.analytics import revenue_sections
 from dashapp.ui.page import (
     card,
-    filter_ids,
-    filter_inputs,
-    filter_outputs,
     filter_section,
-    from_url,
     graph,
     loading,
     page_header,
-    query_string,
     theme,
 )
+from dashapp.ui.scaffold import UrlState, filtered_page, url_state
 
 PAGE = "/revenue-impact"
-PAGE_KEYS = ("as_of",)
 dash.register_page(
     __name__,
     path=PAGE,
@@ -57,6 +56,20 @@ def parse_as_of(value: Any, today: date | None = None) -> tuple[date | None, str
     if day > (today or date.today()):
         return None, f"as_of: {day} is after today; the default date is used"
     return day, None
+
+
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Revenue impact",
+        keys=(UrlKey("as_of", parse_as_of),),
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=revenue_sections,
+        csv=rows_writer(revenue_rows),
+    )
+)
 
 
 def _share(s: dict[str, Any]) -> str:
@@ -214,11 +227,7 @@ def _controls(as_of: date | None) -> dbc.Row:
 
 
 def layout(**query: Any) -> html.Div:
-    state = from_url(query, PAGE_KEYS, page=PAGE)
-    as_of, problem = parse_as_of(state.extras.get("as_of"))
-    page_state = (
-        state if problem is None else type(state)(state.filters, [*state.errors, problem], state.extras)
-    )
+    state = url_state(query, PAGE)
     return html.Div(
         [
             page_header(
@@ -226,27 +235,15 @@ def layout(**query: Any) -> html.Div:
                 "How much ARR churned, contracted or expanded after accounts were scored, by band and decile.",
                 PAGE,
             ),
-            *filter_section(page_state, PAGE, {"as_of": as_of.isoformat() if as_of else ""}),
-            _controls(as_of),
-            loading(content(state.filters, as_of, theme()), "revenue-content"),
+            *filter_section(state, PAGE, state.url_options()),
+            _controls(state.options["as_of"]),
+            loading(render(state, theme()), "revenue-content"),
         ]
     )
 
 
-@dash.callback(
-    *filter_outputs(PAGE, "revenue-content"),
-    *filter_inputs(PAGE),
-    filter_ids(PAGE),
-    prevent_initial_call=True,
-)
-def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
-    filters, messages = read_filter_bar(values, ids)
-    raw = next((v for i, v in zip(ids, values, strict=False) if i["key"] == "as_of"), None)
-    as_of, problem = parse_as_of(raw)
-    errors = make_filter_errors([*messages, *([problem] if problem else [])])
-    state = {
-        "path": PAGE,
-        "q": query_string(filters, {"as_of": as_of.isoformat() if as_of else ""}),
-        "replace": False,
-    }
-    return content(filters, as_of, theme_name), state, errors
+def render(state: UrlState, theme_name: str | None) -> list[Any]:
+    return content(state.filters, state.options["as_of"], theme_name)
+
+
+update = filtered_page(PAGE, "revenue-content", render)

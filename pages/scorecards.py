@@ -12,14 +12,14 @@ from dash import ALL, Input, Output, State, dcc, html
 from flask_login import current_user
 from sqlalchemy import select
 
-from components.alerts import make_empty_state
-from components.scorecard_editor import applies_to, make_editor, make_errors, make_preview
+from components.messages import make_empty_state
+from components.scorecard_editor import FIELD, applies_to, make_editor, make_errors, make_preview
 from dashapp.auth import guarded_callback, page_permission
 from dashapp.extensions import db_session, runtime
 from dashapp.scoring import service, store
 from dashapp.scoring.definition import ScorecardError
 from dashapp.ui.page import loading, theme, theme_id, theme_store
-from dashapp.ui.scorecard_form import FIELD, PREVIEW_SAMPLE, definition_from_fields
+from dashapp.ui.scorecard_form import PREVIEW_SAMPLE, definition_from_fields
 from jobs.scores import enqueue_recompute
 from models.scoring import Scorecard, ScorecardVersion
 from models.user import User

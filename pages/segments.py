@@ -11,33 +11,43 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 from flask_login import current_user
 
-from components.alerts import make_empty_state
 from components.analytics_charts import profile_heatmap
+from components.messages import make_empty_state
 from dashapp.analytics.segment_features import BY_KEY, NAME_THRESHOLD
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
+from dashapp.explore.registry import ExplorePage, declare
+from dashapp.exports.analytics_rows import segment_rows
+from dashapp.exports.csvfile import rows_writer
 from dashapp.extensions import db_session, runtime
 from dashapp.filters import Filters, to_pairs
 from dashapp.queries import segments as q
+from dashapp.share.analytics import segment_sections
 from dashapp.ui.page import (
     card,
-    filter_ids,
-    filter_inputs,
-    filter_outputs,
     filter_section,
-    from_url,
     graph,
     loading,
     page_header,
-    query_string,
-    read_controls,
     theme,
 )
+from dashapp.ui.scaffold import filtered_page, url_state
 from models.segments import SegmentRun
 
 PAGE = "/segments"
 dash.register_page(
     __name__, path=PAGE, name="Segments", title="Segments · healthdash", nav_order=35, nav_group="Analytics"
+)
+EXPLORE = declare(
+    ExplorePage(
+        PAGE,
+        "Segments",
+        saveable=True,
+        exportable=True,
+        shareable=True,
+        sections=segment_sections,
+        csv=rows_writer(segment_rows),
+    )
 )
 
 METHOD = (
@@ -219,7 +229,7 @@ def _run_button() -> Any:
 
 
 def layout(**query: Any) -> html.Div:
-    state = from_url(query, page=PAGE)
+    state = url_state(query, PAGE)
     return html.Div(
         [
             page_header("Segments", "Accounts grouped by how they behave: usage, support and billing.", PAGE),
@@ -230,16 +240,7 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-@dash.callback(
-    *filter_outputs(PAGE, "segments-content"),
-    *filter_inputs(PAGE),
-    filter_ids(PAGE),
-    prevent_initial_call=True,
-)
-def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
-    filters, errors = read_controls(values, ids)
-    state = {"path": PAGE, "q": query_string(filters), "replace": False}
-    return content(filters, theme_name), state, errors
+update = filtered_page(PAGE, "segments-content", lambda state, theme_name: content(state.filters, theme_name))
 
 
 @guarded_callback(

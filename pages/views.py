@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
+from dashapp.explore.registry import title_of
 from dashapp.extensions import db_session
 from dashapp.filters import describe
 from dashapp.saved_views import (
@@ -31,7 +32,6 @@ from dashapp.ui.export import make_export_status, make_view_export
 
 PAGE = "/views"
 dash.register_page(__name__, path=PAGE, name="Views", title="Saved views · healthdash", nav_order=80)
-PAGE_NAMES = {"/": "Overview", "/accounts": "Accounts", "/cohorts": "Cohorts", "/compare": "Compare"}
 EXPIRY = [("7 days", "7"), ("30 days", "30"), ("90 days", "90"), ("365 days", "365")]
 
 
@@ -54,7 +54,7 @@ def _views_table() -> Any:
             html.Tr(
                 [
                     html.Td(html.A(v.name, href=view_url(v))),
-                    html.Td(PAGE_NAMES.get(v.page, v.page)),
+                    html.Td(title_of(v.page)),
                     html.Td(describe(state_of(v).filters), className="small"),
                     html.Td(dbc.Badge(v.visibility, color="info" if v.visibility == "team" else "secondary")),
                     html.Td("yes" if v.is_default and mine else ""),
@@ -71,7 +71,7 @@ def _views_table() -> Any:
 
 def _own_options() -> list[dict[str, Any]]:
     return [
-        {"label": f"{v.name} ({PAGE_NAMES.get(v.page, v.page)})", "value": v.id}
+        {"label": f"{v.name} ({title_of(v.page)})", "value": v.id}
         for v in visible_views(db_session(), current_user)
         if v.owner_id == current_user.id
     ]

@@ -19,7 +19,7 @@ from dash.exceptions import PreventUpdate
 from flask import Flask, Response, redirect, request
 from flask_login import current_user
 
-from dashapp.auth.permissions import can
+from dashapp.auth.permissions import PERMISSIONS, can
 from dashapp.errors import problem
 
 # Paths anyone may fetch. Static files hold no data; each other entry authenticates in its own way
@@ -151,9 +151,9 @@ def page_permission(permission: str) -> Callable:
         @functools.wraps(layout)
         def wrapper(**kwargs: Any) -> Any:
             if not can(current_user, permission):
-                from components.alerts import make_forbidden
+                from components.messages import make_forbidden
 
-                return make_forbidden(permission)
+                return make_forbidden(PERMISSIONS.get(permission, permission))
             return layout(**kwargs)
 
         return wrapper

@@ -28,6 +28,8 @@ from dashapp.queries import overview as overview_q
 
 BATCH = 5000
 Progress = Callable[[int], None]
+# A page's rows for CSV: (session, target) -> (header, rows).
+Reader = Callable[[Session, ExportTarget], tuple[list[str], Iterable[Sequence[Any]]]]
 
 
 def _plain(value: Any) -> Any:
@@ -73,7 +75,7 @@ def copy_accounts(
     return rows
 
 
-def _history(session: Session, target: ExportTarget) -> tuple[list[str], Iterator[Sequence[Any]]]:
+def history_rows(session: Session, target: ExportTarget) -> tuple[list[str], Iterator[Sequence[Any]]]:
     external_id = target.page.removeprefix("/accounts/")
     found = account_q.find_account(session, external_id)
     if found is None:
@@ -93,7 +95,7 @@ def cohort_options(target: ExportTarget) -> tuple[str, str]:
     )
 
 
-def _cohorts(session: Session, target: ExportTarget) -> tuple[list[str], Iterator[Sequence[Any]]]:
+def cohort_rows(session: Session, target: ExportTarget) -> tuple[list[str], Iterator[Sequence[Any]]]:
     date_field, split = cohort_options(target)
     today = date.today()
     since = date(today.year - 2, today.month, 1)
@@ -111,7 +113,7 @@ def _cohorts(session: Session, target: ExportTarget) -> tuple[list[str], Iterato
     return ["measure", "split", "cohort", "accounts", "month", "percent"], lines()
 
 
-def _compare(session: Session, target: ExportTarget) -> tuple[list[str], Iterator[Sequence[Any]]]:
+def compare_rows(session: Session, target: ExportTarget) -> tuple[list[str], Iterator[Sequence[Any]]]:
     raw = target.options.get("set") or []
     sets = [parse(str(s))[0] for s in (raw if isinstance(raw, list) else [raw])][:4]
 
@@ -129,13 +131,6 @@ def _compare(session: Session, target: ExportTarget) -> tuple[list[str], Iterato
             )
 
     return ["set", "filters", "accounts", "arr", "avg_score", "churn_rate_12m"], lines()
-
-
-READERS = {
-    "account": _history,
-    "cohorts": _cohorts,
-    "compare": _compare,
-}
 
 
 def write_rows(
@@ -162,15 +157,35 @@ def write_rows(
     return count + len(batch)
 
 
+def write_account_list(
+    session: Session, target: ExportTarget, path: Path, companion: str, progress: Progress | None = None
+) -> int:
+    """The CSV writer of pages that list accounts: every filtered account through COPY."""
+    with path.open("wb") as out:
+        out.write(f"# {companion}\n".encode())
+        out.write((",".join(account_columns(target)) + "\n").encode())
+        return copy_accounts(session, target, out, progress)
+
+
+def rows_writer(reader: Reader) -> Callable[..., int]:
+    """A page's CSV writer from its row reader (what pages declare as their `csv`)."""
+
+    def write(
+        session: Session, target: ExportTarget, path: Path, companion: str, progress: Progress | None = None
+    ) -> int:
+        header, rows = reader(session, target)
+        with path.open("w", encoding="utf-8", newline="") as out:
+            return write_rows(out, companion, header, rows, progress)
+
+    write.__doc__ = reader.__doc__
+    return write
+
+
 def write_csv(
     session: Session, target: ExportTarget, path: Path, companion: str, progress: Progress | None = None
 ) -> int:
-    """Write the target's rows to `path`; returns the number of data rows."""
-    if target.kind in ("overview", "accounts"):
-        with path.open("wb") as out:
-            out.write(f"# {companion}\n".encode())
-            out.write((",".join(account_columns(target)) + "\n").encode())
-            return copy_accounts(session, target, out, progress)
-    header, rows = READERS[target.kind](session, target)
-    with path.open("w", encoding="utf-8", newline="") as out:
-        return write_rows(out, companion, header, rows, progress)
+    """Write the target's rows to `path` with its page's declared writer; returns the number of data rows."""
+    writer = target.spec.csv
+    if writer is None:
+        raise ExportError(f"page: {target.page!r} has no CSV export")
+    return writer(session, target, path, companion, progress)

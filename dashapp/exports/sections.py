@@ -43,7 +43,13 @@ def account_table(session: Session, target: ExportTarget, limit: int | None = No
 def snapshot_sections(session: Session, target: ExportTarget) -> list[dict[str, Any]]:
     """Sections for the PDF: KPIs, charts (figure dicts) and tables, without the filters line (the PDF
     header says the filters in words)."""
-    if target.kind == "accounts":
-        return [account_table(session, target)]
+    spec = target.spec
+    if spec.pdf_sections is not None:
+        return spec.pdf_sections(session, target)
     sections = render_view(session, target.as_view())
     return [s for s in sections if s.get("id") != "shared-filters"]
+
+
+def account_list_pdf(session: Session, target: ExportTarget) -> list[dict[str, Any]]:
+    """The account list's PDF: every filtered account, not one page of them."""
+    return [account_table(session, target)]

@@ -1,16 +1,21 @@
-"""What an export is of: a page path with its query string (filters plus page keys), or a saved view."""
+"""What an export is of: a page path with its query string (filters plus page keys), or a saved view.
+
+Which pages can be exported, their titles and their own URL keys come from the explore-page registry.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from dashapp.explore import registry
 from dashapp.filters import Filters, describe, parse, parse_sort
-from dashapp.saved_views import PAGE_KEYS, PAGES
 from models.view import SavedView
 
 MAX_QUERY = 8000
+LIST_KEYS = ("sort", "columns")
 
 
 class ExportError(ValueError):
@@ -27,23 +32,24 @@ class ExportTarget:
     sort: list[tuple[str, bool]] = field(default_factory=list)
 
     @property
+    def spec(self) -> registry.ExplorePage:
+        spec = registry.find(self.page)
+        if spec is None:
+            raise ExportError(f"page: {self.page[:60]!r} is not an explore page")
+        return spec
+
+    @property
     def filters(self) -> Filters:
-        return parse(self.query, extra_keys=PAGE_KEYS)[0]
+        return parse(self.query, extra_keys=registry.keys_of(self.page))[0]
 
     @property
     def kind(self) -> str:
-        if self.page.startswith("/accounts/"):
-            return "account"
-        return {"/": "overview", "/accounts": "accounts", "/cohorts": "cohorts", "/compare": "compare"}[
-            self.page
-        ]
+        """The page's name as a slug (`overview`, `churn-risk`, `account`), for file names."""
+        return re.sub(r"[^a-z0-9]+", "-", self.spec.title.lower()).strip("-")
 
     def words(self) -> str:
-        if self.kind == "account":
-            return f"Account {self.page.removeprefix('/accounts/')}"
-        if self.kind == "compare":
-            return "Sets compared side by side"
-        return describe(self.filters)
+        spec = self.spec
+        return spec.words(self) if spec.words else describe(self.filters)
 
     def as_view(self) -> SavedView:
         """An unsaved SavedView holding this state, for renderers that read views."""
@@ -57,19 +63,19 @@ class ExportTarget:
         )
 
 
-def check_page(page: str) -> str:
-    page = (page or "").strip()
-    if page in PAGES or (page.startswith("/accounts/") and 10 < len(page) <= 255):
-        return page
-    raise ExportError(
-        f"page: {page[:60]!r} cannot be exported; use one of {', '.join(PAGES)} or /accounts/<id>"
-    )
+def check_page(page: str) -> registry.ExplorePage:
+    spec = registry.able((page or "").strip(), "exportable")
+    if spec is None:
+        names = ", ".join(p.path + ("<id>" if p.prefix else "") for p in registry.all_pages() if p.exportable)
+        raise ExportError(f"page: {(page or '')[:60]!r} cannot be exported; use one of {names}")
+    return spec
 
 
-def problems(query: str) -> list[str]:
+def problems(query: str, page: str | None = None) -> list[str]:
     """What in a query string is not a valid filter or page key (the export leaves those out, as the page
     does, and keeps everything valid)."""
-    _filters, errors = parse(query, extra_keys=PAGE_KEYS)
+    keys = registry.keys_of(page) if page else registry.all_key_names()
+    _filters, errors = parse(query, extra_keys=keys)
     raw = parse_qs(query, keep_blank_values=False, max_num_fields=2000) if len(query) <= MAX_QUERY else {}
     return errors + parse_sort(raw.get("sort", [""])[-1])[1]
 
@@ -77,7 +83,8 @@ def problems(query: str) -> list[str]:
 def from_page(page: str, query: str) -> ExportTarget:
     """A page and its query string (what the address bar shows). Values that are not valid filters are left
     out (see `problems`); a page that cannot be exported is refused."""
-    page = check_page(page)
+    page = (page or "").strip()
+    spec = check_page(page)
     query = (query or "").lstrip("?")
     if len(query) > MAX_QUERY:
         raise ExportError(f"query: longer than {MAX_QUERY} characters")
@@ -85,16 +92,10 @@ def from_page(page: str, query: str) -> ExportTarget:
         raw = parse_qs(query, keep_blank_values=False, max_num_fields=2000)
     except ValueError:
         raise ExportError("query: more than 2000 values") from None
-    options = {
-        k: (v if len(v) > 1 or k == "set" else v[0])
-        for k, v in raw.items()
-        if k in PAGE_KEYS and k not in ("sort", "columns")
-    }
+    options, _ = spec.read_options({k: v for k, v in raw.items() if k not in LIST_KEYS})
     sort, _ = parse_sort(raw.get("sort", [""])[-1])
     columns = [c for c in raw.get("columns", [""])[-1].split(",") if c]
-    titles = {"/": "Overview", "/accounts": "Accounts", "/cohorts": "Cohorts", "/compare": "Compare"}
-    title = titles.get(page) or f"Account {page.removeprefix('/accounts/')}"
-    return ExportTarget(page, query, title, options, columns, sort)
+    return ExportTarget(page, query, spec.title_for(page), options, columns, sort)
 
 
 def from_view(view: SavedView) -> ExportTarget:

@@ -22,7 +22,8 @@ from components.health_charts import (
     score_history,
 )
 from dashapp.analytics.cohorts import cohort_tables, weighted_curve
-from dashapp.filters import describe
+from dashapp.explore import registry
+from dashapp.filters import describe, parse
 from dashapp.queries import account as account_q
 from dashapp.queries import cohorts as cohort_q
 from dashapp.queries import compare as compare_q
@@ -86,7 +87,7 @@ def kpi_section(k: overview_q.Kpis) -> dict[str, Any]:
     }
 
 
-def _overview(session: Session, view: SavedView) -> list[dict[str, Any]]:
+def overview_sections(session: Session, view: SavedView, page_number: int = 1) -> list[dict[str, Any]]:
     filters = state_of(view).filters
     sections: list[dict[str, Any]] = [
         kpi_section(overview_q.kpis(session, filters)),
@@ -123,7 +124,7 @@ def _overview(session: Session, view: SavedView) -> list[dict[str, Any]]:
     return sections
 
 
-def _accounts(session: Session, view: SavedView, page_number: int) -> list[dict[str, Any]]:
+def account_list_sections(session: Session, view: SavedView, page_number: int = 1) -> list[dict[str, Any]]:
     state = state_of(view)
     columns = [c for c in state.columns if c in ACCOUNT_COLUMNS] or list(DEFAULT_ACCOUNT_COLUMNS)
     start = (page_number - 1) * SHARED_PAGE_SIZE
@@ -144,7 +145,7 @@ def _accounts(session: Session, view: SavedView, page_number: int) -> list[dict[
     ]
 
 
-def _account(session: Session, view: SavedView) -> list[dict[str, Any]]:
+def account_sections(session: Session, view: SavedView, page_number: int = 1) -> list[dict[str, Any]]:
     external_id = view.page.removeprefix("/accounts/")
     found = account_q.find_account(session, external_id)
     if found is None:
@@ -170,7 +171,7 @@ def _account(session: Session, view: SavedView) -> list[dict[str, Any]]:
     ]
 
 
-def _cohorts(session: Session, view: SavedView) -> list[dict[str, Any]]:
+def cohort_sections(session: Session, view: SavedView, page_number: int = 1) -> list[dict[str, Any]]:
     state = state_of(view)
     date_field = (
         state.options.get("date") if state.options.get("date") in cohort_q.DATE_FIELDS else "contract_start"
@@ -201,9 +202,7 @@ def _cohorts(session: Session, view: SavedView) -> list[dict[str, Any]]:
     return sections
 
 
-def _compare(session: Session, view: SavedView) -> list[dict[str, Any]]:
-    from dashapp.filters import parse
-
+def compare_sections(session: Session, view: SavedView, page_number: int = 1) -> list[dict[str, Any]]:
     raw = view.options.get("set") or []
     sets = [parse(str(s))[0] for s in (raw if isinstance(raw, list) else [raw])][:4]
     rows = []
@@ -230,17 +229,12 @@ def _compare(session: Session, view: SavedView) -> list[dict[str, Any]]:
 
 
 def render_view(session: Session, view: SavedView, *, page_number: int = 1) -> list[dict[str, Any]]:
-    """The sections of a shared view, computed from its stored state only."""
-    filters = state_of(view).filters
-    head = {"kind": "text", "text": describe(filters), "id": "shared-filters"}
-    if view.page == "/":
-        return [head, *_overview(session, view)]
-    if view.page == "/accounts":
-        return [head, *_accounts(session, view, page_number)]
-    if view.page.startswith("/accounts/"):
-        return _account(session, view)
-    if view.page == "/cohorts":
-        return [head, *_cohorts(session, view)]
-    if view.page == "/compare":
-        return _compare(session, view)
-    return [{"kind": "text", "text": "This kind of view cannot be shown."}]
+    """The sections of a shared view, computed from its stored state only, by its page's declaration."""
+    spec = registry.able(view.page, "shareable")
+    if spec is None or spec.sections is None:
+        return [{"kind": "text", "text": "This kind of view cannot be shown."}]
+    sections = spec.sections(session, view, page_number)
+    if not spec.filters_line:
+        return sections
+    head = {"kind": "text", "text": describe(state_of(view).filters), "id": "shared-filters"}
+    return [head, *sections]

@@ -9,6 +9,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_up
 from dash.exceptions import PreventUpdate
 
 from components.filter_bar import FB, control_values, make_filter_errors
+from dashapp.explore import registry
 from dashapp.filters import Filters, parse
 
 
@@ -59,7 +60,7 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def restore(popstate: dict | None, _clear: int | None, ids: list[dict]) -> list[Any]:
-        return restore_controls(popstate, ids, ["sort", "columns", "date", "split", "metric", "set"])
+        return restore_controls(popstate, ids, list(registry.all_key_names()))
 
     @app.callback(
         Output("fb-more", "is_open"),

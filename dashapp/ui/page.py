@@ -18,6 +18,7 @@ from components.filter_bar import (
     make_page_query_store,
     read_filter_bar,
 )
+from dashapp.explore import registry
 from dashapp.extensions import db_session
 from dashapp.filters import Filters, parse, to_pairs
 from dashapp.queries.options import cluster_names, filter_options, owner_names
@@ -78,14 +79,19 @@ def query_string(filters: Filters, extras: Mapping[str, Any] | None = None) -> s
     return urlencode(pairs)
 
 
-def page_header(title: str, subtitle: str, page: str, *, views: bool = True) -> html.Div:
+def page_header(title: str, subtitle: str, page: str) -> html.Div:
+    """The page's title with its Views/Save-view and Export menus, shown when its explore-page declaration
+    says the page can be saved and exported."""
+    spec = registry.find(page)
+    views = spec is not None and spec.saveable
+    export = spec is not None and spec.exportable
     return html.Div(
         [
             html.Div(
                 [html.H1(title, className="page-title"), html.P(subtitle, className="page-subtitle mb-2")]
             ),
             html.Div(
-                [make_views_menu(page) if views else None, make_export_menu(page)],
+                [make_views_menu(page) if views else None, make_export_menu(page) if export else None],
                 className="d-flex flex-wrap gap-2 align-items-start",
             ),
         ],

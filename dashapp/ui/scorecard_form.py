@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.scorecard_editor import normalisation_text
 from dashapp.scoring.definition import ScorecardDefinition, ScorecardError, parse_definition
 
-FIELD = "sc-field"
 PREVIEW_SAMPLE = 2_000  # accounts scored for a live preview when the book is larger
 MEASURE_KEYS = ("enabled", "weight", "window_days", "aggregation", "direction", "normalisation")
 _LOCATION = re.compile(r"^(?P<where>[\w\[\].]+): (?P<message>.*)$")
@@ -28,10 +28,6 @@ class FormResult:
     definition: ScorecardDefinition | None
     errors: list[str]
     data: dict[str, Any] | None = None
-
-
-def field_id(path: str) -> dict[str, str]:
-    return {"type": FIELD, "path": path}
 
 
 def field_values(definition: Mapping[str, Any]) -> dict[str, Any]:
@@ -48,11 +44,6 @@ def field_values(definition: Mapping[str, Any]) -> dict[str, Any]:
     for bi, band in enumerate(definition["bands"]):
         values[f"bands.{bi}.min_score"] = band["min_score"]
     return values
-
-
-def normalisation_text(normalisation: Mapping[str, Any]) -> str:
-    """A normalisation as the form shows it: JSON with its type first."""
-    return json.dumps({"type": normalisation.get("type"), **normalisation})
 
 
 def _number(value: Any) -> Any:

@@ -12,10 +12,11 @@ from dash.exceptions import PreventUpdate
 from plotly.utils import PlotlyJSONEncoder
 from sqlalchemy import select
 
+from components.scorecard_editor import field_id
 from dashapp.scoring import service
 from dashapp.scoring.store import ensure_default_scorecard
 from dashapp.shell import visible_pages
-from dashapp.ui.scorecard_form import field_id, field_values
+from dashapp.ui.scorecard_form import field_values
 from models.audit import AuditLog
 from models.job import JobRun
 from models.scoring import ScorecardVersion

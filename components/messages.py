@@ -1,15 +1,16 @@
-"""Messages in place of content: refusals, empty states, errors a user can act on."""
+"""Messages in place of content: refusals, empty states, errors a user can act on.
+
+(Named for what they are: "alerts" in this project are health alerts on accounts, see docs/glossary.md.)"""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashapp.auth.permissions import PERMISSIONS
 
-
-def make_forbidden(permission: str) -> dbc.Alert:
-    what = PERMISSIONS.get(permission, permission).lower()
+def make_forbidden(what: str) -> dbc.Alert:
+    """The refusal shown instead of a page; `what` says the missing permission in words."""
+    what = what.lower()
     return dbc.Alert(
         [
             html.H4("Not available for your role", className="alert-heading"),
