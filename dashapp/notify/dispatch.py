@@ -128,3 +128,28 @@ def send_one(session: Session, settings: Settings, delivery_id: int, *, now: dat
     row.sent_at = now
     row.error = None
     return row.status
+
+
+def notify_by_email(
+    session: Session, user_id: int, notification: Notification, *, now: datetime
+) -> int | None:
+    """A notice about the system itself (an endpoint disabled): by email, whatever the preferences, caps
+    or quiet hours. Returns the delivery id to send, or None for an unknown or inactive user."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    row = NotificationDelivery(
+        user_id=user_id,
+        batch=uuid.uuid4().hex,
+        channel="email",
+        kind=notification.kind[:64],
+        severity=notification.severity,
+        title=notification.title[:300],
+        content=notification.content(),
+        status="pending",
+        send_after=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row.id

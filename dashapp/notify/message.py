@@ -34,6 +34,7 @@ class Notification:
     items: tuple[Item, ...] = ()
     link_path: str = "/"
     event_type: str | None = None
+    body: str = ""  # free text above the items (optional)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -50,6 +51,7 @@ class Notification:
                 for i in self.items
             ],
             "link": self.link_path,
+            "body": self.body,
         }
 
 
@@ -61,10 +63,17 @@ class Rendered:
     severity: str
     items: list[dict[str, Any]] = field(default_factory=list)
     link: str = "/"
+    body: str = ""
 
     @classmethod
     def from_row(cls, title: str, severity: str, content: dict[str, Any]) -> Rendered:
-        return cls(title, severity, list(content.get("items", [])), str(content.get("link", "/")))
+        return cls(
+            title,
+            severity,
+            list(content.get("items", [])),
+            str(content.get("link", "/")),
+            str(content.get("body", "")),
+        )
 
 
 def account_url(base: str, account_id: int) -> str:
@@ -73,6 +82,8 @@ def account_url(base: str, account_id: int) -> str:
 
 def text_body(message: Rendered, base: str) -> str:
     lines = [message.title, ""]
+    if message.body:
+        lines += [message.body, ""]
     for item in message.items[:MAX_LISTED]:
         lines.append(f"- {item['account_name']}: {item['line']}  {account_url(base, item['account_id'])}")
     hidden = len(message.items) - MAX_LISTED
@@ -91,7 +102,9 @@ def html_body(message: Rendered, base: str) -> str:
     hidden = len(message.items) - MAX_LISTED
     more = f"<p>... and {hidden} more</p>" if hidden > 0 else ""
     return (
-        f"<html><body><h2>{escape(message.title)}</h2><ul>{rows}</ul>{more}"
+        f"<html><body><h2>{escape(message.title)}</h2>"
+        + (f"<p>{escape(message.body)}</p>" if message.body else "")
+        + f"<ul>{rows}</ul>{more}"
         f'<p><a href="{escape(base + message.link)}">Open in healthdash</a></p></body></html>'
     )
 
@@ -107,6 +120,8 @@ def slack_blocks(message: Rendered, base: str) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": message.title[:150]}},
     ]
+    if message.body:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _slack(message.body)[:3000]}})
     if lines:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}})
     blocks.append(
