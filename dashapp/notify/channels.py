@@ -18,7 +18,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client as TwilioClient
 
 from dashapp.notify import message as render
-from dashapp.notify.http import OutboundPolicy, send
+from dashapp.notify.http import OutboundPolicy, basic_auth, send
 from dashapp.reports import mail
 from dashapp.settings import Settings
 
@@ -79,9 +79,7 @@ class GuardedTwilioHttp(HttpClient):
             body = urlencode(data, doseq=True).encode()
             all_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
         if auth:
-            from urllib3.util import make_headers
-
-            all_headers.update(make_headers(basic_auth=f"{auth[0]}:{auth[1]}"))
+            all_headers["Authorization"] = basic_auth(auth[0], auth[1])
         result = send(method, url, policy=self.policy, body=body, headers=all_headers)
         return TwilioResponse(result.status, result.body.decode("utf-8", "replace"), dict(result.headers))
 

@@ -14,6 +14,7 @@ URLs are logged by scheme and host only: paths (Slack's secret) and credentials 
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import logging
 import socket
@@ -95,6 +96,10 @@ def redact(url: str) -> str:
     except ValueError:
         return "<invalid URL>"
     return f"{parts.scheme}://{host}{port}"
+
+
+def basic_auth(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 def check_url(url: str) -> str:
