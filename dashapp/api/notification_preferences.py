@@ -42,7 +42,11 @@ def get_notification_preferences(caller: Any) -> Response:
 )
 def change_notification_preferences(caller: Any, body: PreferencesChange) -> Response:
     """Change the fields given; the others stay. A bad value changes nothing."""
-    changes = body.model_dump(exclude_unset=True)
+    given = body.model_dump(exclude_unset=True)
+    changes = {k: v for k, v in given.items() if v is not None and k != "quiet_hours"}
+    if "quiet_hours" in given:
+        hours = given["quiet_hours"] or {}
+        changes["quiet_start"], changes["quiet_end"] = hours.get("start"), hours.get("end")
     if "channels" in changes:
         changes["channels"] = {k: v for k, v in (changes["channels"] or {}).items() if v is not None}
     session = db_session()

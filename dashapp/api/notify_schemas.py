@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dashapp.notify.endpoints import EVENT_TYPES, MAX_URL
 
+_HOST = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+URL_PATTERN = rf"^https?://{_HOST}(:[1-9][0-9]{{0,3}})?(/[!-~]*)?$"
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+TimeZone = Literal[tuple(sorted(available_timezones()))]  # type: ignore[valid-type]
 EventType = Literal["alert.opened", "alert.resolved", "account.band_changed", "task.created"]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 Channel = Literal["email", "slack", "sms"]
@@ -19,7 +24,12 @@ class _Strict(BaseModel):
 
 
 class WebhookCreate(_Strict):
-    url: str = Field(min_length=1, max_length=MAX_URL, description="Where events are POSTed: an http(s) URL.")
+    url: str = Field(
+        min_length=1,
+        max_length=MAX_URL,
+        pattern=URL_PATTERN,
+        description="Where events are POSTed: an http(s) URL.",
+    )
     events: list[EventType] = Field(
         min_length=1, max_length=len(EVENT_TYPES), description="Event types to receive."
     )
@@ -78,20 +88,31 @@ class SeverityChannels(_Strict):
     info: list[Channel] | None = None
 
 
+class QuietHours(_Strict):
+    start: str = Field(pattern=TIME_PATTERN, description="Local time quiet hours start, HH:MM.")
+    end: str = Field(pattern=TIME_PATTERN, description="Local time they end, HH:MM (may be the next day).")
+
+
 class PreferencesChange(_Strict):
     channels: SeverityChannels | None = None
-    timezone: str | None = Field(None, max_length=64, description="IANA time zone, e.g. Europe/Paris.")
-    quiet_start: str | None = Field(None, max_length=8, description="Start of quiet hours, HH:MM (local).")
-    quiet_end: str | None = Field(None, max_length=8, description="End of quiet hours, HH:MM (local).")
+    timezone: TimeZone | None = Field(None, description="IANA time zone, e.g. Europe/Paris.")
+    quiet_hours: QuietHours | None = Field(None, description="Notifications wait until they end; null: none.")
     daily_cap: int | None = Field(
         None, ge=1, le=1000, description="Notifications a day; the rest go to the digest."
     )
     digest_enabled: bool | None = None
     digest_hour: int | None = Field(None, ge=0, le=23, description="Local hour the daily digest is sent.")
     phone: str | None = Field(
-        None, max_length=20, description="For SMS, E.164 (+33612345678); empty to remove."
+        None,
+        pattern=r"^(\+[1-9][0-9]{6,14})?$",
+        description="For SMS, E.164 (+33612345678); empty to remove.",
     )
-    slack_webhook_url: str | None = Field(None, max_length=MAX_URL, description="Slack incoming webhook URL.")
+    slack_webhook_url: str | None = Field(
+        None,
+        max_length=MAX_URL,
+        pattern=rf"^(https?://{_HOST}(:[1-9][0-9]{{0,3}})?(/[!-~]*)?)?$",
+        description="Slack incoming webhook URL; empty to remove.",
+    )
 
 
 class Preferences(BaseModel):

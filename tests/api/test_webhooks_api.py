@@ -93,8 +93,7 @@ def test_preferences_read_change_and_refuse_bad_values(api, token, session) -> N
         secret,
         json={
             "channels": {"critical": ["email", "sms"]},
-            "quiet_start": "22:00",
-            "quiet_end": "07:00",
+            "quiet_hours": {"start": "22:00", "end": "07:00"},
             "timezone": "Europe/Paris",
             "phone": "+33612345678",
             "daily_cap": 5,
@@ -106,7 +105,8 @@ def test_preferences_read_change_and_refuse_bad_values(api, token, session) -> N
     for payload, field in [
         ({"timezone": "Mars/Olympus"}, "body.timezone"),
         ({"phone": "12345"}, "body.phone"),
-        ({"quiet_start": "25:99"}, "body.quiet_start"),
+        ({"quiet_hours": {"start": "25:99", "end": "07:00"}}, "body.quiet_hours.start"),
+        ({"quiet_hours": {"start": "22:00"}}, "body.quiet_hours.end"),
         ({"slack_webhook_url": "gopher://x"}, "body.slack_webhook_url"),
         ({"channels": {"critical": ["pigeon"]}}, "body.channels.critical.0"),
     ]:
