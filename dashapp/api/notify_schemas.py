@@ -20,7 +20,7 @@ Channel = Literal["email", "slack", "sms"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class WebhookCreate(_Strict):
