@@ -39,6 +39,7 @@ def make_navbar(pages: list[dict], user: object, theme: str) -> dbc.Navbar:
                 toggle=False,
             ),
             dbc.DropdownMenuItem("API tokens", href="/settings/tokens", id="api-tokens-link"),
+            dbc.DropdownMenuItem("Notifications", href="/settings/notifications", id="notifications-link"),
             dbc.DropdownMenuItem(
                 "API reference", href="/api/docs", external_link=True, id="api-docs-menu-link"
             ),

@@ -89,6 +89,16 @@ def _rate(name: str, raw: str | None, default: str) -> str:
     return raw
 
 
+def _http_base(name: str, raw: str | None, default: str) -> str:
+    raw = (raw or "").strip().rstrip("/")
+    if not raw:
+        return default
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name}={raw!r} is not an http(s) URL")
+    return raw
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = env.get(name, "")
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -135,6 +145,16 @@ class Settings:
     # JSON API rate limits (e.g. 600/minute, 10 per second), per token (or logged-in user) and per client IP.
     api_rate_limit: str = "600/minute"
     api_ip_rate_limit: str = "1200/minute"
+    # Outbound requests (webhooks, Slack, SMS) refuse loopback and private addresses unless allowed here
+    # (tests and the demo allow loopback). Link-local (cloud metadata) and multicast are always refused.
+    outbound_allow_loopback: bool = False
+    outbound_allow_private: bool = False
+    outbound_timeout_seconds: int = 10
+    # SMS through Twilio's REST API; TWILIO_API_BASE points the official client elsewhere (tests).
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base: str = "https://api.twilio.com"
 
     @property
     def is_production(self) -> bool:
@@ -222,6 +242,17 @@ class Settings:
             else None,
             api_rate_limit=_rate("API_RATE_LIMIT", env.get("API_RATE_LIMIT"), "600/minute"),
             api_ip_rate_limit=_rate("API_IP_RATE_LIMIT", env.get("API_IP_RATE_LIMIT"), "1200/minute"),
+            outbound_allow_loopback=_bool(env, "HEALTHDASH_OUTBOUND_ALLOW_LOOPBACK", False),
+            outbound_allow_private=_bool(env, "HEALTHDASH_OUTBOUND_ALLOW_PRIVATE", False),
+            outbound_timeout_seconds=_int(
+                env, "HEALTHDASH_OUTBOUND_TIMEOUT_SECONDS", 10, minimum=1, maximum=120
+            ),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip(),
+            twilio_from_number=env.get("TWILIO_FROM_NUMBER", "").strip(),
+            twilio_api_base=_http_base(
+                "TWILIO_API_BASE", env.get("TWILIO_API_BASE"), "https://api.twilio.com"
+            ),
         )
 
 

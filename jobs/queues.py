@@ -45,6 +45,7 @@ QUEUES: dict[str, QueueSpec] = {
         QueueSpec("analytics", timeout=2 * 3600),
         QueueSpec("exports", timeout=15 * 60),
         QueueSpec("reports", timeout=15 * 60),
+        QueueSpec("notify", timeout=10 * 60),
     )
 }
 

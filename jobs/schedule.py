@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import churn, exports, forecasts, reports, scores, segments
+from jobs import churn, exports, forecasts, notify, reports, scores, segments
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,23 @@ SCHEDULE: tuple[Periodic, ...] = (
         queue="analytics",
         title="Nightly churn scoring with the active model",
         catch_up=False,
+    ),
+    Periodic(
+        name="notify-sweep",
+        cron="* * * * *",
+        func=notify.sweep,
+        kind="notify.sweep",
+        queue="notify",
+        title="Send due notifications and webhook retries",
+        catch_up=False,
+    ),
+    Periodic(
+        name="notify-digests",
+        cron="2 * * * *",
+        func=notify.send_digests,
+        kind="notify.digests",
+        queue="notify",
+        title="Daily notification digests (each user at their digest hour)",
     ),
 )
 

@@ -13,6 +13,15 @@ from models.health import AccountHealth, HealthSnapshot
 from models.health_counts import HealthBandCount
 from models.ingest import DataImport, ImportRowError, RollupPending, Subscription, WebhookEvent, WriteKey
 from models.job import JobRun
+from models.notify import (
+    DigestRun,
+    EscalationStep,
+    NotificationDelivery,
+    NotificationPreference,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from models.scoring import HealthOverride, ScoreBacktest, Scorecard, ScorecardVersion
 from models.segments import SegmentAssignment, SegmentRun
 from models.support import SupportTicket
@@ -32,6 +41,8 @@ __all__ = [
     "Contact",
     "DataImport",
     "Database",
+    "DigestRun",
+    "EscalationStep",
     "Export",
     "ForecastResult",
     "ForecastSeries",
@@ -41,6 +52,8 @@ __all__ = [
     "ImportRowError",
     "Invoice",
     "JobRun",
+    "NotificationDelivery",
+    "NotificationPreference",
     "Payment",
     "ReportDelivery",
     "ReportSchedule",
@@ -57,6 +70,9 @@ __all__ = [
     "SurveyResponse",
     "UsageEvent",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WebhookEvent",
     "WriteKey",
 ]

@@ -29,11 +29,13 @@ def load_resources() -> None:
         health,
         jobs,
         meta,
+        notification_preferences,
         overrides,
         recompute,
         scores,
         tokens,
         views,
+        webhooks,
     )
 
 

@@ -22,6 +22,7 @@ def _register() -> None:
         demo,
         forecasts,
         ingest,
+        notify,
         scorecards,
         scores,
         segments,
@@ -44,6 +45,7 @@ def _register() -> None:
         tokens,
         forecasts,
         churn,
+        notify,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

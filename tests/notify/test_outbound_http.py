@@ -1,0 +1,78 @@
+"""The guarded outbound client: refused addresses never get a connection; redirects are re-checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashapp.notify.http import OutboundPolicy, OutboundRefused, redact, send
+from tests.notify.servers import Answer, Recorder, recording_server
+
+STRICT = OutboundPolicy(timeout=2)
+LOOPBACK = OutboundPolicy(allow_loopback=True, timeout=2)
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://10.1.2.3/hook", "private"),
+        ("http://192.168.0.10/hook", "private"),
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+        ("http://127.0.0.1:9/hook", "loopback"),
+        ("http://localhost:9/hook", "loopback"),
+        ("http://[::1]:9/hook", "loopback"),
+        ("http://[::ffff:10.0.0.1]/hook", "private"),
+        ("http://0.0.0.0:9/", "reserved"),
+    ],
+)
+def test_refused_addresses(url: str, why: str) -> None:
+    with pytest.raises(OutboundRefused, match=why):
+        send("POST", url, policy=STRICT, body=b"{}")
+
+
+def test_link_local_stays_refused_even_when_private_is_allowed() -> None:
+    policy = OutboundPolicy(allow_loopback=True, allow_private=True, timeout=2)
+    with pytest.raises(OutboundRefused, match="link-local"):
+        send("GET", "http://169.254.169.254/", policy=policy)
+
+
+def test_loopback_when_allowed_and_only_http_urls() -> None:
+    with recording_server() as server:
+        result = send("POST", server.url + "/in?x=1", policy=LOOPBACK, body=b"hello")
+        assert result.status == 200 and result.body == b"ok"
+        assert server.requests[0].path == "/in?x=1" and server.requests[0].body == b"hello"
+        with pytest.raises(OutboundRefused, match="loopback"):
+            send("POST", server.url, policy=STRICT, body=b"x")
+    assert len(server.requests) == 1
+    for bad in ("ftp://example.com/x", "file:///etc/passwd", "http:///nohost", "not a url"):
+        with pytest.raises(OutboundRefused):
+            send("GET", bad, policy=LOOPBACK)
+
+
+def test_redirects_are_not_followed_by_default_and_rechecked_when_followed() -> None:
+    target = "http://10.20.30.40/internal"
+    recorder = Recorder(answer=lambda r: Answer(302, b"", {"Location": target}))
+    with recording_server(recorder) as server:
+        result = send("POST", server.url + "/hook", policy=LOOPBACK, body=b"{}")
+        assert result.status == 302  # returned as is: a failed delivery for the caller
+        with pytest.raises(OutboundRefused, match="private"):
+            send("POST", server.url + "/hook", policy=LOOPBACK, body=b"{}", max_redirects=3)
+    assert len(server.requests) == 2
+
+
+def test_redirect_within_allowed_space_is_followed() -> None:
+    recorder = Recorder(
+        answer=lambda r: Answer(307, b"", {"Location": "/final"}) if r.path == "/start" else Answer()
+    )
+    with recording_server(recorder) as server:
+        result = send("POST", server.url + "/start", policy=LOOPBACK, body=b"{}", max_redirects=2)
+    assert result.status == 200 and [r.path for r in server.requests] == ["/start", "/final"]
+
+
+def test_redact_keeps_no_secret() -> None:
+    url = "https://user:pw@hooks.slack.com/services/T000/B000/SECRET?token=abc"
+    assert redact(url) == "https://hooks.slack.com"
+
+
+def test_policy_from_settings(settings) -> None:
+    policy = OutboundPolicy.from_settings(settings.with_overrides(outbound_allow_loopback=True))
+    assert policy.allow_loopback and not policy.allow_private
