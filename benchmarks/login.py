@@ -4,8 +4,8 @@ The real app runs under gunicorn (`healthdash serve`, the default worker count) 
 of the configured (or embedded) PostgreSQL; a threaded keep-alive client loads each path in turn.
 /healthz is the baseline: the smallest request the app answers (no database, no Redis, no session, no
 rendering); the login page adds a template and a CSRF session; the shell layout (session, user loaded
-from the database, navbar from the page registry) shows
-what every logged-in page pays before its own content.
+from the database, navbar from the page registry) shows what every logged-in page pays before its own
+content.
 """
 
 from __future__ import annotations
