@@ -23,7 +23,8 @@ def init_error_reporting(settings: Settings, *, component: str) -> bool:
         dsn=settings.sentry_dsn,
         environment=settings.env,
         server_name=component,
-        send_default_pii=False,  # no cookies, user emails or request bodies leave the install
+        # No user identity, request bodies or local variables (customer data) leave the install.
+        data_collection={"user_info": False, "http_bodies": [], "stack_frame_variables": False},
     )
     sentry_sdk.set_tag("component", component)
     _initialised = True
