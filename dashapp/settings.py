@@ -173,6 +173,9 @@ class Settings:
     sentry_dsn: str = ""
     # Where `healthdash backup create` writes archives when no --output is given; default: backups/ in the data dir.
     backup_dir: Path | None = None
+    # Raw usage events older than this many days (by when they happened) are deleted nightly; 0 keeps them.
+    # Daily roll-ups and scores already computed from them are kept.
+    raw_event_retention_days: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -276,6 +279,7 @@ class Settings:
             log_format=log_format,
             sentry_dsn=env.get("SENTRY_DSN", "").strip(),
             backup_dir=_path(env.get("BACKUP_DIR")),
+            raw_event_retention_days=_int(env, "RAW_EVENT_RETENTION_DAYS", 0, minimum=0, maximum=36500),
         )
 
 
