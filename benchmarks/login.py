@@ -2,10 +2,10 @@
 
 The real app runs under gunicorn (`healthdash serve`, the default worker count) on a throw-away database
 of the configured (or embedded) PostgreSQL; a threaded keep-alive client loads each path in turn.
-/healthz is the baseline: the smallest request that touches the servers (one database and one Redis
-round trip, no session, no rendering). The login page (template, CSRF session, no database) can beat
-it; the shell layout (session, user loaded from the database, navbar from the page registry) shows
-what every logged-in page pays before its own content.
+/healthz is the baseline: the smallest request the app answers (no database, no Redis, no session, no
+rendering); the login page adds a template and a CSRF session; the shell layout (session, user loaded
+from the database, navbar from the page registry) shows what every logged-in page pays before its own
+content.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -23,12 +22,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.api import init_api
     from dashapp.auth import init_auth
     from dashapp.extensions import init_runtime
-    from dashapp.health import bp as health_bp
+    from dashapp.ops import init_ops
+    from dashapp.ops.logs import configure_logging
     from dashapp.share import init_share
     from dashapp.shell import create_dash
 
     settings = services.resolve(settings or Settings.from_env())
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
 
     server = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
     server.config.update(
@@ -44,8 +44,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     init_runtime(server, settings)
+    init_ops(server, settings)  # before the login guard: every request gets an id and is timed
     init_auth(server)
-    server.register_blueprint(health_bp)
     from dashapp.ingest import register_ingest
 
     register_ingest(server)

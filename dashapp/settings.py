@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -104,6 +105,28 @@ def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _path(raw: str | None) -> Path | None:
+    raw = (raw or "").strip()
+    return Path(raw).expanduser().resolve() if raw else None
+
+
+def _networks(name: str, raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDR networks; `none` allows no address."""
+    if raw is None or not raw.strip():
+        return default
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    if [i.lower() for i in items] == ["none"]:
+        return ()
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{name}: {item!r} is not an IP address or network (like 10.0.0.0/8)"
+            ) from None
+    return items
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about healthdash. Build it with `Settings.from_env()`."""
@@ -155,6 +178,24 @@ class Settings:
     twilio_auth_token: str = ""
     twilio_from_number: str = ""
     twilio_api_base: str = "https://api.twilio.com"
+    # Operations (dashapp/ops): who may scrape /metrics, readiness, logs, error reporting.
+    # Client addresses or networks allowed to read /metrics without a token (requests through a proxy never are).
+    metrics_allowed_ips: tuple[str, ...] = ("127.0.0.1", "::1")
+    # A bearer token that also opens /metrics (Authorization: Bearer ...); empty: addresses only.
+    metrics_token: str = ""
+    # Folder for prometheus-client's multiprocess files under gunicorn; emptied when the server starts.
+    prometheus_multiproc_dir: Path | None = None
+    # /readyz fails when no worker has sent a heartbeat for this long; workers beat at most every half of it.
+    ready_worker_max_age_seconds: int = 120
+    # "json" (one JSON object per line, with request_id) or "text"; default json in production.
+    log_format: str = "text"
+    # Error reporting to Sentry (or a compatible server); off when empty.
+    sentry_dsn: str = ""
+    # Where `healthdash backup create` writes archives when no --output is given; default: backups/ in the data dir.
+    backup_dir: Path | None = None
+    # Raw usage events older than this many days (by when they happened) are deleted nightly; 0 keeps them.
+    # Daily roll-ups and scores already computed from them are kept.
+    raw_event_retention_days: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -210,6 +251,13 @@ class Settings:
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise SettingsError(f"LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
+        log_format = env.get("LOG_FORMAT", "").strip().lower() or ("json" if mode == "production" else "text")
+        if log_format not in ("json", "text"):
+            raise SettingsError(f"LOG_FORMAT={log_format!r} must be json or text")
+        metrics_allowed_ips = _networks(
+            "METRICS_ALLOWED_IPS", env.get("METRICS_ALLOWED_IPS"), ("127.0.0.1", "::1")
+        )
+
         return cls(
             env=mode,
             database_url=database_url,
@@ -253,6 +301,16 @@ class Settings:
             twilio_api_base=_http_base(
                 "TWILIO_API_BASE", env.get("TWILIO_API_BASE"), "https://api.twilio.com"
             ),
+            metrics_allowed_ips=metrics_allowed_ips,
+            metrics_token=env.get("METRICS_TOKEN", "").strip(),
+            prometheus_multiproc_dir=_path(env.get("PROMETHEUS_MULTIPROC_DIR")),
+            ready_worker_max_age_seconds=_int(
+                env, "READY_WORKER_MAX_AGE_SECONDS", 120, minimum=30, maximum=86400
+            ),
+            log_format=log_format,
+            sentry_dsn=env.get("SENTRY_DSN", "").strip(),
+            backup_dir=_path(env.get("BACKUP_DIR")),
+            raw_event_retention_days=_int(env, "RAW_EVENT_RETENTION_DAYS", 0, minimum=0, maximum=36500),
         )
 
 

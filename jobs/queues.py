@@ -20,6 +20,7 @@ from rq.exceptions import DuplicateJobError
 from rq.job import JobStatus
 from sqlalchemy import select
 
+from dashapp.ops.context import current_request_id
 from dashapp.settings import Settings
 from jobs.runtime import record_failure
 from models.db import Database
@@ -134,7 +135,14 @@ def enqueue(
             job_timeout=spec.timeout,
             result_ttl=spec.result_ttl if job_id is None else 0,
             failure_ttl=spec.failure_ttl,
-            meta={"kind": kind, "title": run.title, "run_id": run.id, "progress": 0.0},
+            meta={
+                "kind": kind,
+                "title": run.title,
+                "run_id": run.id,
+                "progress": 0.0,
+                # The web request (or job) that asked for this work, so its log lines can be followed here.
+                "request_id": current_request_id(),
+            },
             description=run.title,
             on_failure=Callback(record_failure),
             **kwargs,

@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import churn, exports, forecasts, notify, reports, scores, segments
+from jobs import churn, exports, forecasts, notify, reports, retention, scores, segments
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,14 @@ SCHEDULE: tuple[Periodic, ...] = (
         kind="exports.cleanup",
         queue="exports",
         title="Remove exported files past their retention period",
+    ),
+    Periodic(
+        name="events-retention",
+        cron="45 3 * * *",
+        func=retention.enforce_event_retention,
+        kind="events.retention",
+        queue="default",
+        title="Delete raw events past RAW_EVENT_RETENTION_DAYS",
     ),
     Periodic(
         name="reports-due",

@@ -17,6 +17,7 @@ def cli() -> None:
 
 def _register() -> None:
     from dashapp.cli import (
+        backup,
         churn,
         db,
         demo,
@@ -46,6 +47,7 @@ def _register() -> None:
         forecasts,
         churn,
         notify,
+        backup,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -30,6 +30,9 @@ def serve(ctx: CliContext, host: str | None, port: int | None, workers: int | No
         sys.executable,
         "-m",
         "gunicorn",
+        # Log format, request ids in the access log, Prometheus multiprocess hooks.
+        "--config",
+        "python:dashapp.ops.gunicorn_conf",
         "--bind",
         bind,
         "--workers",
@@ -68,12 +71,16 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
     """
     from rq import Worker
 
+    from dashapp.ops.errors import init_error_reporting
+    from dashapp.ops.logs import configure_logging
     from jobs.queues import QUEUES, all_queues, redis_connection
     from jobs.recovery import recover_abandoned
     from jobs.runtime import work_horse_killed
 
     settings = ctx.settings
     ctx.require_migrated()
+    configure_logging(settings)
+    init_error_reporting(settings, component="worker")
     unknown = [q for q in queues if q not in QUEUES]
     if unknown:
         raise click.BadParameter(
@@ -91,6 +98,8 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
         connection=redis_connection(settings.redis_url or ""),
         name=name,
         work_horse_killed_handler=work_horse_killed,
+        # An idle worker beats every worker_ttl - 15 s: often enough for /readyz's limit.
+        worker_ttl=max(30, settings.ready_worker_max_age_seconds // 2),
     )
     rq_worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)
 
@@ -110,16 +119,16 @@ def scheduler(ctx: CliContext, once: bool, interval: float) -> None:
 
     Run one or several: each period of each job is enqueued exactly once.
     """
-    import logging
     import signal
     import threading
 
+    from dashapp.ops.logs import configure_logging
     from jobs.schedule import SCHEDULE
     from jobs.scheduler import run_forever, tick
 
     settings = ctx.settings
     ctx.require_migrated()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     if once:
         runs = tick(settings, ctx.db)
         click.echo(f"Enqueued {len(runs)} job(s)" + "".join(f"\n  {r.title} (run {r.id})" for r in runs))

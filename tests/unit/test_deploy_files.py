@@ -112,5 +112,5 @@ def test_background_services_start_after_web_has_migrated(service: str) -> None:
 
 def test_web_publishes_its_port_and_data_is_kept_in_volumes() -> None:
     assert SERVICES["web"]["ports"] == ["${PORT:-8050}:8050"]
-    assert set(COMPOSE["volumes"]) == {"postgres-data", "redis-data"}
+    assert set(COMPOSE["volumes"]) == {"postgres-data", "redis-data", "app-data"}
     assert Path(SERVICES["postgres"]["volumes"][0].split(":")[1]) == Path("/var/lib/postgresql/data")
