@@ -89,6 +89,15 @@ def _rate(name: str, raw: str | None, default: str) -> str:
     return raw
 
 
+def _currency(name: str, raw: str | None, default: str) -> str:
+    raw = (raw or "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[A-Za-z]{3}", raw):
+        raise SettingsError(f"{name}={raw!r} is not a currency code; use three letters like USD, EUR or GBP")
+    return raw.upper()
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = env.get(name, "")
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -135,6 +144,10 @@ class Settings:
     # JSON API rate limits (e.g. 600/minute, 10 per second), per token (or logged-in user) and per client IP.
     api_rate_limit: str = "600/minute"
     api_ip_rate_limit: str = "1200/minute"
+    # Money: every ARR/MRR/invoice aggregate is converted to this currency (ISO 4217 code) at the day's rate;
+    # a rate is looked for on the day, else on the latest earlier day up to `fx_lookback_days` before it.
+    reporting_currency: str = "USD"
+    fx_lookback_days: int = 7
 
     @property
     def is_production(self) -> bool:
@@ -222,7 +235,16 @@ class Settings:
             else None,
             api_rate_limit=_rate("API_RATE_LIMIT", env.get("API_RATE_LIMIT"), "600/minute"),
             api_ip_rate_limit=_rate("API_IP_RATE_LIMIT", env.get("API_IP_RATE_LIMIT"), "1200/minute"),
+            reporting_currency=_currency(
+                "HEALTHDASH_REPORTING_CURRENCY", env.get("HEALTHDASH_REPORTING_CURRENCY"), "USD"
+            ),
+            fx_lookback_days=_int(env, "HEALTHDASH_FX_LOOKBACK_DAYS", 7, minimum=0, maximum=31),
         )
+
+    @property
+    def money(self) -> dict[str, object]:
+        """What sessions carry so queries convert money the same way everywhere (see `dashapp.money`)."""
+        return {"reporting_currency": self.reporting_currency, "fx_lookback_days": self.fx_lookback_days}
 
 
 def _development_secret(data_dir: Path) -> str:

@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Output, html
 
-from components.alerts import make_empty_state
+from components.alerts import make_empty_state, make_fx_warnings
 from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap
 from dashapp.analytics.cohorts import cohort_tables, weighted_curve
@@ -38,8 +38,9 @@ dash.register_page(__name__, path=PAGE, name="Cohorts", title="Cohorts · health
 
 DEFINITIONS = (
     "Cohort: the month of the start date. Logo retention: share of the cohort's accounts not yet churned. "
-    "MRR in a month: net paid invoice amounts issued that month. GRR: sum of min(MRR, starting MRR) over starting "
-    "MRR (expansion not counted). NRR: MRR over starting MRR (expansion counted). Only elapsed months are shown."
+    "MRR in a month: net paid invoice amounts issued that month, in the reporting currency at each invoice's "
+    "day rate. GRR: sum of min(MRR, starting MRR) over starting MRR (expansion not counted). NRR: MRR over "
+    "starting MRR (expansion counted). Only elapsed months are shown."
 )
 
 
@@ -143,6 +144,7 @@ def content(filters: Filters, date_field: str, split: str, theme_name: str | Non
         active_tab="logo",
     )
     return [
+        make_fx_warnings(rows["fx_warnings"], id="cohorts-fx-warnings"),
         card(
             "Retention by cohort",
             [

@@ -21,6 +21,7 @@ def _register() -> None:
         db,
         demo,
         forecasts,
+        fx,
         ingest,
         scorecards,
         scores,
@@ -44,6 +45,7 @@ def _register() -> None:
         tokens,
         forecasts,
         churn,
+        fx,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)
