@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, Numeric, Select, case, cast, literal, null, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -81,21 +82,22 @@ class Money:
             return amount * case(whens, value=currency, else_=null())
         return convert_sql(amount, currency, cast(day, Date), self.currency, self.lookback_days)
 
-    def factors(self, day: date) -> dict[str, Decimal | None]:
-        """Reporting-currency units per unit of each known currency on `day` (None: a rate is missing)."""
+    def per_eur(self, day: date) -> dict[str, Decimal]:
+        """Units per EUR of each currency with a rate on `day` or within the lookback before it (EUR: 1)."""
         first = day - timedelta(days=self.lookback_days)
         rows = self.session.execute(
             select(FxRate.currency, FxRate.rate)
             .where(FxRate.day <= day, FxRate.day >= first)
             .order_by(FxRate.currency, FxRate.day.desc())
-            .distinct(FxRate.currency)
+            .ext(distinct_on(FxRate.currency))
         ).all()
-        per_eur: dict[str, Decimal] = {r.currency: Decimal(r.rate) for r in rows}
-        per_eur[EUR] = Decimal(1)
+        return {**{r.currency: Decimal(r.rate) for r in rows}, EUR: Decimal(1)}
+
+    def factors(self, day: date) -> dict[str, Decimal | None]:
+        """Reporting-currency units per unit of each known currency on `day` (None: a rate is missing)."""
+        per_eur = self.per_eur(day)
         target = per_eur.get(self.currency)
-        out: dict[str, Decimal | None] = {
-            code: (target / r if target else None) for code, r in per_eur.items()
-        }
+        out: dict[str, Decimal | None] = {code: (target / r if target else None) for code, r in per_eur.items()}
         out[self.currency] = Decimal(1)
         return out
 
@@ -103,11 +105,14 @@ class Money:
         """One amount converted in Python (None, with a warning, when a rate is missing)."""
         if amount is None:
             return None
-        factor = self.factors(day).get(currency)
-        if factor is None and currency != self.currency:
-            self.note(currency, day)
-            return None
-        return Decimal(str(amount)) * (factor or Decimal(1))
+        value = Decimal(str(amount))
+        if currency == self.currency:
+            return value
+        per_eur = self.per_eur(day)
+        missing = [code for code in (currency, self.currency) if code not in per_eur]
+        for code in missing:
+            self.note(code, day)
+        return None if missing else value * per_eur[self.currency] / per_eur[currency]
 
     # --- warnings --------------------------------------------------------------------------------------
     def check(self, pairs: Select) -> list[str]:
