@@ -97,7 +97,9 @@ class Money:
         """Reporting-currency units per unit of each known currency on `day` (None: a rate is missing)."""
         per_eur = self.per_eur(day)
         target = per_eur.get(self.currency)
-        out: dict[str, Decimal | None] = {code: (target / r if target else None) for code, r in per_eur.items()}
+        out: dict[str, Decimal | None] = {
+            code: (target / r if target else None) for code, r in per_eur.items()
+        }
         out[self.currency] = Decimal(1)
         return out
 
