@@ -122,16 +122,20 @@ class Money:
         returns all warnings so far."""
         sub = pairs.subquery()
         cur, raw_day = list(sub.c)[:2]
-        day = cast(raw_day, Date)
+        distinct = (
+            select(cur.label("currency"), cast(raw_day, Date).label("day"))
+            .where(cur != self.currency, cur.is_not(None))
+            .distinct()
+            .subquery()
+        )
+        code, day = distinct.c.currency, distinct.c.day
         rows = self.session.execute(
             select(
-                cur.label("currency"),
+                code.label("currency"),
                 day.label("day"),
-                rate_on(cur, day, self.lookback_days).is_(None).label("no_source"),
+                rate_on(code, day, self.lookback_days).is_(None).label("no_source"),
                 rate_on(literal(self.currency), day, self.lookback_days).is_(None).label("no_target"),
             )
-            .where(cur != self.currency, cur.is_not(None))
-            .group_by(cur, day)
         ).all()
         for r in rows:
             if r.no_source:
