@@ -14,6 +14,7 @@ from dash import html
 from components.alerts import make_empty_state, make_fx_warnings
 from components.analytics_charts import impact_bars
 from components.filter_bar import fid, make_filter_errors, read_filter_bar
+from components.format import format_money
 from dashapp.extensions import db_session
 from dashapp.filters import Filters
 from dashapp.queries.revenue_impact import revenue_impact_summary
@@ -140,8 +141,8 @@ def content(filters: Filters, as_of: date | None, theme_name: str | None) -> lis
         )
     book = result["book"]
     headline = (
-        f"{book['accounts']:,} accounts scored on {summary['as_of']} with {_money(book['arr_start'])} "
-        f"{summary['currency']} ARR: in the next "
+        f"{book['accounts']:,} accounts scored on {summary['as_of']} with "
+        f"{format_money(book['arr_start'], summary['currency'], compact=False)} ARR: in the next "
         f"{summary['horizon_days']} days {_share(book['arr_share']['churned'])} of ARR churned, "
         f"{_share(book['arr_share']['contracted'])} contracted and {_share(book['arr_share']['expanded'])} expanded."
     )

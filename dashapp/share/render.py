@@ -42,6 +42,7 @@ DEFAULT_ACCOUNT_COLUMNS = [
     "segment",
     "plan",
     "arr",
+    "currency",
     "renewal_date",
     "why",
 ]
@@ -61,8 +62,8 @@ def _figure(title: str, fig: dict[str, Any]) -> dict[str, Any]:
 def _cell(value: Any, key: str) -> str:
     if value is None:
         return ""
-    if key in ("arr", "mrr"):
-        return format_money(value, compact=False)
+    if key in ("arr", "mrr"):  # as billed: the currency is its own column
+        return f"{value:,.0f}"
     if key.startswith("change") or key == "score":
         return f"{value:+.1f}" if key.startswith("change") else f"{value:.0f}"
     return str(value)
