@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Numeric, String
+from sqlalchemy import CheckConstraint, Date, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db import Base, TimestampMixin
@@ -22,6 +22,8 @@ class FxRate(TimestampMixin, Base):
         CheckConstraint("rate > 0", name="rate_positive"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
         CheckConstraint(f"source IN ({', '.join(repr(s) for s in FX_SOURCES)})", name="source"),
+        # All currencies' rates of a few days (one query per page, see `Money.per_eur`) without a full scan.
+        Index("ix_fx_rates_day", "day"),
     )
 
     # (currency, day) is the primary key, so "the latest rate on or before a day" is one index probe.

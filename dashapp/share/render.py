@@ -232,7 +232,7 @@ def _compare(session: Session, view: SavedView) -> list[dict[str, Any]]:
             [
                 f"Set {i + 1}: {describe(f)}",
                 format_count(k.accounts),
-                format_money(k.arr),
+                format_money(k.arr, k.currency),
                 "-" if k.avg_score is None else f"{k.avg_score:.1f}",
                 "-" if c["rate"] is None else f"{c['rate']:.1f}%",
             ]

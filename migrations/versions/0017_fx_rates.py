@@ -29,7 +29,9 @@ def upgrade() -> None:
         sa.CheckConstraint("source IN ('ecb', 'api', 'demo')", name=op.f("ck_fx_rates_source")),
         sa.PrimaryKeyConstraint("currency", "day", name=op.f("pk_fx_rates")),
     )
+    op.create_index("ix_fx_rates_day", "fx_rates", ["day"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_fx_rates_day", table_name="fx_rates")
     op.drop_table("fx_rates")
