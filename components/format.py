@@ -20,3 +20,8 @@ def format_money(amount: Decimal | float | int, currency: str = "USD", *, compac
 
 def format_count(n: int) -> str:
     return f"{n:,}"
+
+
+def format_exact_money(amount: Decimal | float | int, currency: str) -> str:
+    """A whole amount with its currency code, e.g. `$1,234,567 (USD)`: the exact figure under a rounded KPI."""
+    return f"{format_money(amount, currency, compact=False)} ({currency.upper()})"

@@ -28,3 +28,15 @@ def make_empty_state(title: str, hint: str, *, id: str | None = None) -> dbc.Ale
         color="info",
         id=id or "empty-state",
     )
+
+
+def make_fx_warnings(warnings: list[str] | tuple[str, ...], *, id: str) -> dbc.Alert | None:
+    """Missing exchange rates behind the money figures on a page (None when there is nothing to say)."""
+    if not warnings:
+        return None
+    return dbc.Alert(
+        [html.Strong("Missing exchange rates. "), html.Ul([html.Li(w) for w in warnings], className="mb-0")],
+        color="warning",
+        id=id,
+        className="mb-3",
+    )

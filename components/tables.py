@@ -94,7 +94,7 @@ def make_renewals_table(rows: Sequence[Mapping[str, Any]], id: str, today: date 
                 html.Td(make_score_badge(r["score"], r["band"])),
                 html.Td(f"{r['renewal_date']:%d %b %Y}", className="text-nowrap"),
                 html.Td(f"{(r['renewal_date'] - today).days} days", className="text-nowrap"),
-                html.Td(format_money(r["arr"]), className="text-end"),
+                html.Td(format_money(r["arr"], r.get("currency") or "USD"), className="text-end"),
             ]
         )
         for r in rows

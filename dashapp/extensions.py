@@ -29,7 +29,7 @@ def init_runtime(app: Flask, settings: Settings) -> Runtime:
     assert settings.database_url and settings.redis_url, "resolve services before creating the app"
     runtime = Runtime(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, session_info=settings.money),
         redis=redis.Redis.from_url(settings.redis_url),
     )
     app.extensions[EXTENSION_KEY] = runtime

@@ -100,6 +100,15 @@ def _http_base(name: str, raw: str | None, default: str) -> str:
     return raw
 
 
+def _currency(name: str, raw: str | None, default: str) -> str:
+    raw = (raw or "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[A-Za-z]{3}", raw):
+        raise SettingsError(f"{name}={raw!r} is not a currency code; use three letters like USD, EUR or GBP")
+    return raw.upper()
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = env.get(name, "")
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -196,6 +205,10 @@ class Settings:
     # Raw usage events older than this many days (by when they happened) are deleted nightly; 0 keeps them.
     # Daily roll-ups and scores already computed from them are kept.
     raw_event_retention_days: int = 0
+    # Money: every ARR/MRR/invoice aggregate is converted to this currency (ISO 4217 code) at the day's rate;
+    # a rate is looked for on the day, else on the latest earlier day up to `fx_lookback_days` before it.
+    reporting_currency: str = "USD"
+    fx_lookback_days: int = 7
 
     @property
     def is_production(self) -> bool:
@@ -311,7 +324,16 @@ class Settings:
             sentry_dsn=env.get("SENTRY_DSN", "").strip(),
             backup_dir=_path(env.get("BACKUP_DIR")),
             raw_event_retention_days=_int(env, "RAW_EVENT_RETENTION_DAYS", 0, minimum=0, maximum=36500),
+            reporting_currency=_currency(
+                "HEALTHDASH_REPORTING_CURRENCY", env.get("HEALTHDASH_REPORTING_CURRENCY"), "USD"
+            ),
+            fx_lookback_days=_int(env, "HEALTHDASH_FX_LOOKBACK_DAYS", 7, minimum=0, maximum=31),
         )
+
+    @property
+    def money(self) -> dict[str, object]:
+        """What sessions carry so queries convert money the same way everywhere (see `dashapp.money`)."""
+        return {"reporting_currency": self.reporting_currency, "fx_lookback_days": self.fx_lookback_days}
 
 
 def _development_secret(data_dir: Path) -> str:

@@ -35,12 +35,13 @@ def job_database() -> Database:
     """One engine per process, created lazily in the process that runs the job (never shared across fork)."""
     global _db
     if _db is None:
-        url = job_settings().database_url
+        settings = job_settings()
+        url = settings.database_url
         if not url:
             raise RuntimeError(
                 "DATABASE_URL is not set in the worker's environment; start it with `healthdash worker`"
             )
-        _db = Database(url, pool_size=2)
+        _db = Database(url, pool_size=2, session_info=settings.money)
     return _db
 
 

@@ -9,6 +9,7 @@ from models.churn import ChurnModel, ChurnScore
 from models.db import Base, Database
 from models.export import Export, ReportDelivery, ReportSchedule
 from models.forecast import ForecastResult, ForecastSeries
+from models.fx import FxRate
 from models.health import AccountHealth, HealthSnapshot
 from models.health_counts import HealthBandCount
 from models.ingest import DataImport, ImportRowError, RollupPending, Subscription, WebhookEvent, WriteKey
@@ -46,6 +47,7 @@ __all__ = [
     "Export",
     "ForecastResult",
     "ForecastSeries",
+    "FxRate",
     "HealthBandCount",
     "HealthOverride",
     "HealthSnapshot",

@@ -51,8 +51,12 @@ class TimestampMixin:
 class Database:
     """An engine and its session factory. Tests rebind it to a connection inside a rolled-back transaction."""
 
-    def __init__(self, url: str, *, pool_size: int = 5, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 5, echo: bool = False, session_info: dict[str, Any] | None = None
+    ) -> None:
         self.url = url
+        # Copied into every session's `info` (e.g. the reporting currency that money queries convert to).
+        self.session_info = dict(session_info or {})
         self.engine: Engine = create_engine(
             url,
             pool_size=pool_size,
@@ -61,7 +65,7 @@ class Database:
             echo=echo,
             connect_args={"options": "-c timezone=UTC"},
         )
-        self._engine_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._engine_factory = sessionmaker(bind=self.engine, expire_on_commit=False, info=self.session_info)
         self._factory = self._engine_factory
 
     def session(self) -> Session:
@@ -83,7 +87,10 @@ class Database:
     def bind_to(self, connection: Connection) -> None:
         """Make every session join `connection`'s transaction (savepoints instead of commits)."""
         self._factory = sessionmaker(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            bind=connection,
+            expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+            info=self.session_info,
         )
 
     def unbind(self) -> None:

@@ -51,6 +51,17 @@ NONE = "\u2013"
 KIND_COLORS = {"usage": "info", "ticket": "warning", "invoice": "secondary", "survey": "primary"}
 
 
+def _arr(view: q.AccountView) -> str:
+    """ARR as billed and, for another currency, in the reporting currency."""
+    a = view.account
+    native = format_money(a.arr, a.currency, compact=False)
+    if a.currency == view.reporting_currency:
+        return native
+    if view.arr_reporting is None:
+        return f"{native} (no {view.reporting_currency} rate)"
+    return f"{native} ({format_money(view.arr_reporting, view.reporting_currency, compact=False)})"
+
+
 def _facts(view: q.AccountView) -> html.Div:
     a = view.account
     items = [
@@ -58,7 +69,7 @@ def _facts(view: q.AccountView) -> html.Div:
         ("Plan", a.plan or NONE),
         ("Region", a.region or NONE),
         ("Stage", a.lifecycle_stage or NONE),
-        ("ARR", format_money(a.arr, a.currency)),
+        ("ARR", _arr(view)),
         ("Renewal", f"{a.renewal_date:%d %b %Y}" if a.renewal_date else NONE),
         ("Status", f"churned {a.churned_at:%d %b %Y}" if a.churned_at else "active"),
     ]

@@ -26,7 +26,18 @@ dash.register_page(__name__, path=PAGE, name="Accounts", title="Accounts · heal
 
 # The grid shows the band as the score badge's colour, not as a column of its own.
 COLUMN_LABELS = {k: v for k, v in ACCOUNT_COLUMN_LABELS.items() if k != "band"}
-DEFAULT_COLUMNS = ["name", "score", "trend", "change30", "segment", "plan", "arr", "renewal_date", "why"]
+DEFAULT_COLUMNS = [
+    "name",
+    "score",
+    "trend",
+    "change30",
+    "segment",
+    "plan",
+    "arr",
+    "currency",
+    "renewal_date",
+    "why",
+]
 DEFAULT_SORT = [("score", False)]
 PAGE_KEYS = ("columns", "sort")
 
@@ -72,7 +83,7 @@ def column_defs(columns: list[str], sort: list[tuple[str, bool]]) -> list[dict[s
         elif key == "trend":
             col.update(cellRenderer="Sparkline", minWidth=120, maxWidth=140)
         elif key in ("arr", "mrr"):
-            col.update(type="rightAligned", valueFormatter={"function": "d3.format('$,.0f')(params.value)"})
+            col.update(type="rightAligned", valueFormatter={"function": "d3.format(',.0f')(params.value)"})
         elif key.startswith("change"):
             col.update(
                 type="rightAligned",

@@ -12,7 +12,7 @@ from dash import html
 
 from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap
-from components.messages import make_empty_state
+from components.messages import make_empty_state, make_fx_warnings
 from dashapp.analytics.cohorts import cohort_tables, weighted_curve
 from dashapp.explore.registry import ExplorePage, UrlKey, declare
 from dashapp.exports.csvfile import cohort_rows, rows_writer
@@ -62,8 +62,9 @@ EXPLORE = declare(
 
 DEFINITIONS = (
     "Cohort: the month of the start date. Logo retention: share of the cohort's accounts not yet churned. "
-    "MRR in a month: net paid invoice amounts issued that month. GRR: sum of min(MRR, starting MRR) over starting "
-    "MRR (expansion not counted). NRR: MRR over starting MRR (expansion counted). Only elapsed months are shown."
+    "MRR in a month: net paid invoice amounts issued that month, in the reporting currency at each invoice's "
+    "day rate. GRR: sum of min(MRR, starting MRR) over starting MRR (expansion not counted). NRR: MRR over "
+    "starting MRR (expansion counted). Only elapsed months are shown."
 )
 
 
@@ -161,6 +162,7 @@ def content(filters: Filters, date_field: str, split: str, theme_name: str | Non
         active_tab="logo",
     )
     return [
+        make_fx_warnings(rows["fx_warnings"], id="cohorts-fx-warnings"),
         card(
             "Retention by cohort",
             [

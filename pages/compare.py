@@ -137,10 +137,12 @@ def _table(sets: list[Filters], data: Comparison) -> dbc.Table:
                         [html.Strong(name), html.Div(describe(f), className="small text-body-secondary")]
                     ),
                     html.Td(format_count(k.accounts), className="text-end"),
-                    html.Td(format_money(k.arr), className="text-end"),
+                    html.Td(format_money(k.arr, k.currency), className="text-end"),
                     html.Td("-" if k.avg_score is None else f"{k.avg_score:.1f}", className="text-end"),
                     html.Td(
-                        format_money(k.arr_by_band.get("red", 0) + k.arr_by_band.get("yellow", 0)),
+                        format_money(
+                            k.arr_by_band.get("red", 0) + k.arr_by_band.get("yellow", 0), k.currency
+                        ),
                         className="text-end",
                     ),
                     html.Td(

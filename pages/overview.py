@@ -8,10 +8,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Output, dcc, html
 
-from components.format import format_count, format_money
+from components.format import format_count, format_exact_money, format_money
 from components.health_charts import band_migration, empty_figure, score_histogram
 from components.kpi import make_kpi_card
-from components.messages import make_empty_state
+from components.messages import make_empty_state, make_fx_warnings
 from components.tables import make_movers_table, make_renewals_table
 from dashapp.explore.registry import ExplorePage, declare
 from dashapp.exports.csvfile import write_account_list
@@ -55,11 +55,16 @@ def _kpi_row(k: q.Kpis) -> dbc.Row:
         make_kpi_card(
             "Accounts", format_count(k.accounts), f"{format_count(k.scored)} scored", id="kpi-accounts"
         ),
-        make_kpi_card("ARR", format_money(k.arr), "Annual recurring revenue", id="kpi-arr"),
+        make_kpi_card(
+            "ARR",
+            format_money(k.arr, k.currency),
+            f"{format_exact_money(k.arr, k.currency)} annual recurring revenue",
+            id="kpi-arr",
+        ),
         make_kpi_card(
             "ARR at risk",
-            format_money(red + yellow),
-            f"Red {format_money(red)} · Yellow {format_money(yellow)}",
+            format_money(red + yellow, k.currency),
+            f"Red {format_money(red, k.currency)} · Yellow {format_money(yellow, k.currency)}",
             id="kpi-arr-at-risk",
         ),
         make_kpi_card(
@@ -86,6 +91,7 @@ def content(filters: Filters, theme_name: str | None) -> list[Any]:
     movers = q.movers(session, filters)
     start, end = filters.trend_window()
     return [
+        make_fx_warnings(kpis.fx_warnings, id="overview-fx-warnings"),
         _kpi_row(kpis),
         dbc.Row(
             [

@@ -13,7 +13,8 @@ from dash import html
 
 from components.analytics_charts import impact_bars
 from components.filter_bar import fid
-from components.messages import make_empty_state
+from components.format import format_money
+from components.messages import make_empty_state, make_fx_warnings
 from dashapp.explore.registry import ExplorePage, UrlKey, declare
 from dashapp.exports.analytics_rows import revenue_rows
 from dashapp.exports.csvfile import rows_writer
@@ -79,7 +80,8 @@ def _share(s: dict[str, Any]) -> str:
 
 
 def _money(value: float) -> str:
-    return f"${value:,.0f}"
+    """A whole amount in the reporting currency (the headline names it)."""
+    return f"{value:,.0f}"
 
 
 def counts_table(groups: list[dict[str, Any]], id: str) -> dbc.Table:
@@ -130,7 +132,7 @@ def content(filters: Filters, as_of: date | None, theme_name: str | None) -> lis
         )
         return [make_empty_state("Nothing to measure yet", hint, id="revenue-empty")]
     result = summary["result"]
-    notes = []
+    notes = [make_fx_warnings(summary["fx_warnings"], id="revenue-fx-warnings")]
     if not summary["window_complete"]:
         notes.append(
             dbc.Alert(
@@ -152,7 +154,8 @@ def content(filters: Filters, as_of: date | None, theme_name: str | None) -> lis
         )
     book = result["book"]
     headline = (
-        f"{book['accounts']:,} accounts scored on {summary['as_of']} with {_money(book['arr_start'])} ARR: in the next "
+        f"{book['accounts']:,} accounts scored on {summary['as_of']} with "
+        f"{format_money(book['arr_start'], summary['currency'], compact=False)} ARR: in the next "
         f"{summary['horizon_days']} days {_share(book['arr_share']['churned'])} of ARR churned, "
         f"{_share(book['arr_share']['contracted'])} contracted and {_share(book['arr_share']['expanded'])} expanded."
     )

@@ -29,6 +29,7 @@ def load_resources() -> None:
         health,
         jobs,
         meta,
+        money,
         notification_preferences,
         overrides,
         recompute,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, request
+from sqlalchemy import Select, literal
 
 from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, finite, json_response
@@ -14,7 +16,9 @@ from dashapp.api.schemas import AccountDetail, AccountPage, PageQuery
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session
 from dashapp.filters import Filters, accounts_query, parse_sort
+from dashapp.money import Money
 from dashapp.queries.account_health import account_detail
+from models.account import Account
 
 SUMMARY_COLUMNS = [
     "id",
@@ -66,6 +70,9 @@ def summary(row: Any) -> dict[str, Any]:
         "mrr": row.mrr,
         "arr": row.arr,
         "currency": row.currency,
+        "mrr_reporting": row.mrr_reporting,
+        "arr_reporting": row.arr_reporting,
+        "reporting_currency": row.reporting_currency,
         "renewal_date": row.renewal_date,
         "churned_at": row.churned_at,
         "score": finite(row.score),
@@ -74,6 +81,23 @@ def summary(row: Any) -> dict[str, Any]:
         "score_day": row.score_day,
         "trend": trend(row.change7, row.change30, row.change90),
     }
+
+
+def with_reporting(stmt: Select, money: Money, today: date) -> Select:
+    """`stmt` (over accounts) with MRR and ARR in the reporting currency at today's rate."""
+    return stmt.add_columns(
+        money.convert(Account.mrr, Account.currency, today).label("mrr_reporting"),
+        money.convert(Account.arr, Account.currency, today).label("arr_reporting"),
+        literal(money.currency).label("reporting_currency"),
+    )
+
+
+def money_warnings(rows: list[Any], money: Money, today: date) -> list[str]:
+    """Warnings for the rows whose amounts could not be converted."""
+    for row in rows:
+        if row.arr_reporting is None and row.currency != money.currency:
+            money.note(row.currency, today)
+    return money.warnings
 
 
 def sort_of(value: str | None) -> list[tuple[str, bool]]:
@@ -90,17 +114,19 @@ def paged(
     scope: str,
     shape: Any,
     sort: list[tuple[str, bool]] | None = None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of filtered accounts, shaped by `shape`, and the cursor of the next page. The order is
-    `sort` when given, else the query's `sort` (then the account id)."""
+) -> tuple[list[dict[str, Any]], str | None, list[str]]:
+    """One page of filtered accounts, shaped by `shape`, the cursor of the next page and the warnings of
+    missing exchange rates. The order is `sort` when given, else the query's `sort` (then the account id)."""
     sort = sort if sort is not None else sort_of(query.sort)
     names = list(dict.fromkeys([*columns, *(n for n, _ in sort)]))
-    stmt = page(accounts_query(filters, names, sort=sort), sort, query.cursor, filters, scope, query.limit)
-    rows = db_session().execute(stmt).all()
+    session = db_session()
+    money, today = Money.of(session), date.today()
+    stmt = with_reporting(accounts_query(filters, names, sort=sort), money, today)
+    rows = session.execute(page(stmt, sort, query.cursor, filters, scope, query.limit)).all()
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     cursor = encode_cursor(rows[-1], filters, sort, scope) if more and rows else None
-    return [shape(r) for r in rows], cursor
+    return [shape(r) for r in rows], cursor, money_warnings(rows, money, today)
 
 
 def link_next(cursor: str | None) -> dict[str, str]:
@@ -126,8 +152,14 @@ def list_accounts(caller: Any, query: PageQuery, filters: Filters) -> Response:
     """Accounts matching the filters, a page at a time (follow `next_cursor`, or the `Link` header).
     Filters are those of the Explore pages (e.g. `segment=smb&band=red&renewal_within=90`); custom
     attributes filter as `attr.<key>=<value>` (or `>=10` and the other comparisons)."""
-    data, cursor = paged(filters, query, SUMMARY_COLUMNS, "accounts", summary)
-    body = {"data": data, "next_cursor": cursor, "has_more": cursor is not None, "limit": query.limit}
+    data, cursor, warnings = paged(filters, query, SUMMARY_COLUMNS, "accounts", summary)
+    body = {
+        "data": data,
+        "next_cursor": cursor,
+        "has_more": cursor is not None,
+        "limit": query.limit,
+        "fx_warnings": warnings,
+    }
     return json_response(body, headers=link_next(cursor))
 
 
@@ -142,11 +174,14 @@ def list_accounts(caller: Any, query: PageQuery, filters: Filters) -> Response:
     path_params=EXTERNAL_ID,
 )
 def get_account(caller: Any, external_id: str) -> Response:
-    """An account's fields, custom attributes, owner, current score, band, trend and why it moved."""
-    row = account_detail(db_session(), external_id)
+    """An account's fields, custom attributes, owner, current score, band, trend and why it moved. Money
+    is given as billed (`mrr`, `arr` in `currency`) and in the reporting currency at today's rate."""
+    session = db_session()
+    row = account_detail(session, external_id)
     if row is None:
         raise ApiError(404, f"There is no account with external id {external_id!r}.")
     account, health = row.Account, row.AccountHealth
+    money, today = Money.of(session), date.today()
     body = {
         "external_id": account.external_id,
         "name": account.name,
@@ -160,6 +195,9 @@ def get_account(caller: Any, external_id: str) -> Response:
         "mrr": account.mrr,
         "arr": account.arr,
         "currency": account.currency,
+        "mrr_reporting": money.to_reporting(account.mrr, account.currency, today),
+        "arr_reporting": money.to_reporting(account.arr, account.currency, today),
+        "reporting_currency": money.currency,
         "renewal_date": account.renewal_date,
         "churned_at": account.churned_at,
         "score": finite(health.score) if health else None,
@@ -179,5 +217,6 @@ def get_account(caller: Any, external_id: str) -> Response:
         "why": health.explanation_text if health else None,
         "created_at": account.created_at,
         "updated_at": account.updated_at,
+        "fx_warnings": money.warnings,
     }
     return json_response(body)

@@ -112,3 +112,5 @@ class RevenueImpact(BaseModel):
     book: ImpactGroup | None
     bands: list[ImpactGroup]
     deciles: list[ImpactGroup]
+    currency: str = Field(description="The reporting currency every ARR figure is in.")
+    fx_warnings: list[str] = Field(description="Missing exchange rates (those invoices are left out).")

@@ -80,8 +80,15 @@ class AccountSummary(BaseModel):
     owner_id: int | None
     stage: str | None
     mrr: Decimal = Field(description="Monthly recurring revenue, exact decimal as a string.")
-    arr: Decimal
+    arr: Decimal = Field(description="Annual recurring revenue as billed, in `currency`.")
     currency: str
+    mrr_reporting: Decimal | None = Field(
+        description="MRR in `reporting_currency` at today's reference rate; null when a rate is missing."
+    )
+    arr_reporting: Decimal | None = Field(
+        description="ARR in `reporting_currency` at today's reference rate; null when a rate is missing."
+    )
+    reporting_currency: str = Field(description="The currency every total is reported in.")
     renewal_date: date | None
     churned_at: datetime | None
     score: float | None = Field(description="Current health score 0-100; null when not scored yet.")
@@ -106,10 +113,12 @@ class AccountDetail(AccountSummary):
     why: str | None = Field(description="Why the score moved, in one sentence.")
     created_at: datetime
     updated_at: datetime
+    fx_warnings: list[str] = Field(description="Missing exchange rates (their converted amounts are null).")
 
 
 class AccountPage(BaseModel):
     data: list[AccountSummary]
+    fx_warnings: list[str] = Field(description="Missing exchange rates (their converted amounts are null).")
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
     has_more: bool
     limit: int

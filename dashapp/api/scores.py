@@ -152,6 +152,6 @@ def list_scores(caller: Any, query: ScoresQuery, filters: Filters) -> Response:
                 errors=[{"name": "cursor", "message": "only for format=json"}],
             )
         return _stream(filters, sort_of(query.sort), fmt)
-    data, cursor = paged(filters, query, ["external_id", *FIELDS[1:]], "scores", score_row)
+    data, cursor, _warnings = paged(filters, query, ["external_id", *FIELDS[1:]], "scores", score_row)
     body = {"data": data, "next_cursor": cursor, "has_more": cursor is not None, "limit": query.limit}
     return json_response(body, headers=link_next(cursor))

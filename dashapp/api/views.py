@@ -78,6 +78,14 @@ def list_view_accounts(caller: Any, view_id: str, query: ViewAccountsQuery) -> R
     view = _visible(caller, view_id)
     state = state_of(view)
     sort = sort_of(query.sort) if query.sort else [(n, d) for n, d in state.sort if n != "id"]
-    data, cursor = paged(state.filters, query, SUMMARY_COLUMNS, f"view-{view.id}", summary, sort=sort)
-    body = {"data": data, "next_cursor": cursor, "has_more": cursor is not None, "limit": query.limit}
+    data, cursor, warnings = paged(
+        state.filters, query, SUMMARY_COLUMNS, f"view-{view.id}", summary, sort=sort
+    )
+    body = {
+        "data": data,
+        "next_cursor": cursor,
+        "has_more": cursor is not None,
+        "limit": query.limit,
+        "fx_warnings": warnings,
+    }
     return json_response(body, headers=link_next(cursor))

@@ -22,6 +22,7 @@ def _register() -> None:
         db,
         demo,
         forecasts,
+        fx,
         ingest,
         notify,
         scorecards,
@@ -48,6 +49,7 @@ def _register() -> None:
         churn,
         notify,
         backup,
+        fx,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

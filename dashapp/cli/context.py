@@ -33,7 +33,7 @@ class CliContext:
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.database_url or "")
+        return Database(self.settings.database_url or "", session_info=self.settings.money)
 
     def require_migrated(self) -> None:
         from dashapp import migrate

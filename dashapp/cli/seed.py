@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import click
 import psycopg
@@ -11,6 +12,9 @@ import psycopg
 from dashapp.cli.context import CliContext, CliError
 from dashapp.services import libpq_url
 from dashapp.users import create_user, find_by_email
+
+if TYPE_CHECKING:
+    from dashapp.demo.plan import BookPlan
 
 
 def ensure_owners(ctx: CliContext, owners: tuple[tuple[str, str], ...]) -> list[int]:
@@ -81,4 +85,22 @@ def seed_demo(
     )
     for table, rows in report.rows.items():
         click.echo(f"  {table:<24} {rows:>12,}")
+    _seed_demo_rates(ctx, plan)
     return report
+
+
+def _seed_demo_rates(ctx: CliContext, plan: BookPlan) -> None:
+    """The demo's own exchange rates (source 'demo'), over the book's history; stored rates are kept."""
+    from datetime import timedelta
+
+    from dashapp.demo.fx import demo_rates
+    from dashapp.money.rates import upsert
+
+    start = plan.window.start.astype("datetime64[D]").item() - timedelta(days=60)
+    end = plan.window.today.astype("datetime64[D]").item()
+    with ctx.db.transaction() as session:
+        result = upsert(session, demo_rates(start, end, plan.seed), "demo", replace=False)
+    click.echo(
+        f"Demo exchange rates (source 'demo', generated, not ECB figures): {', '.join(result.currencies)} "
+        f"per EUR from {result.first_day} to {result.last_day}."
+    )

@@ -16,15 +16,18 @@ from pathlib import Path
 from typing import IO, Any
 
 from psycopg.types.json import Jsonb
+from sqlalchemy import literal
 from sqlalchemy.orm import Session
 
 from dashapp.analytics.cohorts import cohort_tables
 from dashapp.exports.target import ExportError, ExportTarget
 from dashapp.filters import COLUMNS, accounts_query, parse
+from dashapp.money import Money
 from dashapp.queries import account as account_q
 from dashapp.queries import cohorts as cohort_q
 from dashapp.queries import compare as compare_q
 from dashapp.queries import overview as overview_q
+from models.account import Account
 
 BATCH = 5000
 Progress = Callable[[int], None]
@@ -44,10 +47,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# After the account columns (ARR, MRR as billed, in `currency`): the same amounts in the reporting currency at
+# today's rate (empty when a rate is missing), and that currency.
+CONVERTED_COLUMNS = ["arr_reporting", "mrr_reporting", "reporting_currency"]
+
+
 def account_columns(target: ExportTarget) -> list[str]:
-    """Every column a list of accounts has (the page's chosen columns first, in their order)."""
+    """Every column a list of accounts has (the page's chosen columns first, in their order), then the
+    converted money columns."""
     chosen = [c for c in target.columns if c in COLUMNS]
-    return list(dict.fromkeys(["id", *chosen, *COLUMNS]))
+    return [*dict.fromkeys(["id", *chosen, *COLUMNS]), *CONVERTED_COLUMNS]
+
+
+def _with_converted(session: Session, stmt: Any) -> Any:
+    money = Money.of(session)
+    today = date.today()
+    return stmt.add_columns(
+        money.convert(Account.arr, Account.currency, today).label("arr_reporting"),
+        money.convert(Account.mrr, Account.currency, today).label("mrr_reporting"),
+        literal(money.currency).label("reporting_currency"),
+    )
 
 
 def copy_accounts(
@@ -56,8 +75,10 @@ def copy_accounts(
     """The filtered accounts as CSV rows (no header) through PostgreSQL's COPY, in the session's transaction:
     the same SELECT the pages use, its parameters bound by psycopg (client side, as COPY takes none).
     Returns the number of rows."""
-    columns = account_columns(target)
-    stmt = accounts_query(target.filters, columns, sort=target.sort or [("name", False)])
+    columns = [c for c in account_columns(target) if c not in CONVERTED_COLUMNS]
+    stmt = _with_converted(
+        session, accounts_query(target.filters, columns, sort=target.sort or [("name", False)])
+    )
     connection = session.connection()
     compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     params = {k: Jsonb(v) if isinstance(v, dict) else v for k, v in compiled.construct_params().items()}
@@ -126,11 +147,12 @@ def compare_rows(session: Session, target: ExportTarget) -> tuple[list[str], Ite
                 str(raw[i - 1]) if isinstance(raw, list) else str(raw),
                 k.accounts,
                 k.arr,
+                k.currency,
                 k.avg_score,
                 churn["rate"],
             )
 
-    return ["set", "filters", "accounts", "arr", "avg_score", "churn_rate_12m"], lines()
+    return ["set", "filters", "accounts", "arr", "currency", "avg_score", "churn_rate_12m"], lines()
 
 
 def write_rows(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dashapp.money import Money
 from models.account import Account, Contact
 from models.activity import AccountDailyMetric
 from models.billing import Invoice, Payment
@@ -24,9 +26,13 @@ class AccountView:
     account: Account
     health: AccountHealth | None
     latest: HealthSnapshot | None
+    # ARR in the reporting currency at today's rate (None, with a warning, when a rate is missing).
+    arr_reporting: Decimal | None = None
+    reporting_currency: str = "USD"
+    fx_warnings: tuple[str, ...] = ()
 
 
-def find_account(session: Session, external_id: str) -> AccountView | None:
+def find_account(session: Session, external_id: str, today: date | None = None) -> AccountView | None:
     if not external_id or len(external_id) > 255:
         return None
     account = session.scalar(select(Account).where(Account.external_id == external_id))
@@ -39,7 +45,9 @@ def find_account(session: Session, external_id: str) -> AccountView | None:
         .order_by(HealthSnapshot.day.desc())
         .limit(1)
     )
-    return AccountView(account, health, latest)
+    money = Money.of(session)
+    arr = money.to_reporting(account.arr, account.currency, today or date.today())
+    return AccountView(account, health, latest, arr, money.currency, tuple(money.warnings))
 
 
 def history(session: Session, account_id: int, start: date, end: date) -> list[dict[str, Any]]:

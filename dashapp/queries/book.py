@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from dashapp.money import Money
 from models.account import Account
 from models.activity import AccountDailyMetric
 
@@ -20,17 +22,21 @@ class BookSummary:
     arr: Decimal
     currency: str
     last_activity_day: object | None
+    fx_warnings: tuple[str, ...] = ()
 
 
-def book_summary(session: Session) -> BookSummary:
+def book_summary(session: Session, today: date | None = None) -> BookSummary:
+    """ARR of the active accounts in the reporting currency, at today's rates."""
+    day = today or date.today()
+    money = Money.of(session)
+    arr = money.convert(Account.arr, Account.currency, day)
     active = Account.churned_at.is_(None)
     row = session.execute(
         select(
             func.count(),
             func.count().filter(active),
             func.count().filter(~active),
-            func.coalesce(func.sum(case((active, Account.arr), else_=0)), 0),
-            func.mode().within_group(Account.currency),
+            func.coalesce(func.sum(case((active, arr), else_=0)), 0),
         ).select_from(Account)
     ).one()
     last_day = session.scalar(select(func.max(AccountDailyMetric.day)))
@@ -39,18 +45,20 @@ def book_summary(session: Session) -> BookSummary:
         active_accounts=row[1],
         churned_accounts=row[2],
         arr=Decimal(row[3]),
-        currency=row[4] or "USD",
+        currency=money.currency,
         last_activity_day=last_day,
+        fx_warnings=tuple(money.check_day(select(Account.currency).where(active).distinct(), day)),
     )
 
 
-def accounts_by_segment(session: Session) -> list[dict]:
-    """Active accounts and ARR per segment, largest ARR first."""
+def accounts_by_segment(session: Session, today: date | None = None) -> list[dict]:
+    """Active accounts and ARR (reporting currency, today's rates) per segment, largest ARR first."""
     segment = func.coalesce(Account.segment, "unassigned")
+    arr = func.sum(Money.of(session).convert(Account.arr, Account.currency, today or date.today()))
     rows = session.execute(
-        select(segment.label("segment"), func.count().label("accounts"), func.sum(Account.arr).label("arr"))
+        select(segment.label("segment"), func.count().label("accounts"), arr.label("arr"))
         .where(Account.churned_at.is_(None))
         .group_by(segment)
-        .order_by(func.sum(Account.arr).desc())
+        .order_by(arr.desc().nulls_last())
     ).all()
     return [{"segment": r.segment, "accounts": r.accounts, "arr": float(r.arr or 0)} for r in rows]

@@ -10,6 +10,7 @@ from sqlalchemy import Date, Integer, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from dashapp.filters import Filters, apply, health_join
+from dashapp.money import Money
 from models.account import Account
 from models.billing import Invoice
 from models.health import AccountHealth
@@ -50,17 +51,22 @@ def _accounts_cte(filters: Filters, date_field: str, split: str, since: date, to
 def cohort_rows(
     session: Session, filters: Filters, *, date_field: str, split: str, since: date, today: date | None = None
 ) -> dict[str, list[dict[str, Any]]]:
-    """Cohorts keep their churned accounts (that is what retention measures), so `status=active` is ignored."""
+    """Cohorts keep their churned accounts (that is what retention measures), so `status=active` is ignored.
+    Revenue is in the reporting currency, each invoice at the rate of its issue day; `fx_warnings` names the
+    missing rates (those invoices are left out)."""
     acc = _accounts_cte(filters, date_field, split, since, today)
     month = cast(func.date_trunc("month", Invoice.issued_at), Date)
+    money = Money.of(session)
+    paid = Invoice.status.in_(("paid", "refunded"))
+    net = money.convert(Invoice.amount - Invoice.amount_refunded, Invoice.currency, Invoice.issued_at)
     rev = (
         select(
             Invoice.account_id.label("account_id"),
             month.label("month"),
-            func.sum(Invoice.amount - Invoice.amount_refunded).label("mrr"),
+            func.sum(net).label("mrr"),
         )
         .join(acc, acc.c.id == Invoice.account_id)
-        .where(Invoice.status.in_(("paid", "refunded")))
+        .where(paid)
         .group_by(Invoice.account_id, month)
         .cte("rev")
     )
@@ -105,10 +111,15 @@ def cohort_rows(
         .where(acc.c.churned_at.is_not(None))
         .group_by(acc.c.split, acc.c.cohort, churn_k)
     ).all()
+    money.check(
+        select(Invoice.currency, Invoice.issued_at).join(acc, acc.c.id == Invoice.account_id).where(paid)
+    )
     return {
         "sizes": [r._asdict() for r in sizes],
         "churns": [r._asdict() for r in churns],
         "revenue": [r._asdict() for r in revenue],
+        "currency": money.currency,
+        "fx_warnings": money.warnings,
     }
 
 

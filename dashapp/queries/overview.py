@@ -11,6 +11,7 @@ from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from dashapp.filters import Filters, apply, health_join
+from dashapp.money import Money
 from dashapp.queries.band_counts import band_counts
 from models.account import Account
 from models.health import AccountHealth
@@ -27,6 +28,9 @@ class Kpis:
     avg_score_30d_ago: float | None
     arr_by_band: dict[str, Decimal] = field(default_factory=dict)
     accounts_by_band: dict[str, int] = field(default_factory=dict)
+    # ARR is in `currency` (the reporting currency), converted at today's rates; warnings name missing rates.
+    currency: str = "USD"
+    fx_warnings: tuple[str, ...] = ()
 
     @property
     def avg_change(self) -> float | None:
@@ -39,7 +43,9 @@ def summary(
     session: Session, filters: Filters, today: date | None = None
 ) -> tuple[Kpis, list[dict[str, Any]]]:
     """KPIs and the score distribution in one pass over the filtered accounts (grouped by band and
-    10-point bucket: at most 31 groups)."""
+    10-point bucket: at most 31 groups). ARR is converted to the reporting currency at today's rates."""
+    day = today or date.today()
+    money = Money.of(session)
     band = func.coalesce(AccountHealth.band, "unscored").label("band")
     bucket = func.least(cast(func.floor(AccountHealth.score / 10), Float), 9).label("bucket")
     stmt = apply(
@@ -47,7 +53,7 @@ def summary(
             band,
             bucket,
             func.count().label("accounts"),
-            func.coalesce(func.sum(Account.arr), 0).label("arr"),
+            func.coalesce(func.sum(money.convert(Account.arr, Account.currency, day)), 0).label("arr"),
             func.sum(AccountHealth.score).label("score_sum"),
             func.count(AccountHealth.score).label("scored"),
             func.sum(AccountHealth.score - AccountHealth.delta_30).label("past_sum"),
@@ -74,6 +80,8 @@ def summary(
         avg_score_30d_ago=(sum(r.past_sum or 0 for r in rows) / past_n) if past_n else None,
         arr_by_band=arr_by_band,
         accounts_by_band=accounts_by_band,
+        currency=money.currency,
+        fx_warnings=tuple(money.check_day(account_currencies(filters, today), day)),
     )
     distribution = sorted(
         (
@@ -103,6 +111,11 @@ def sample_days(start: date, end: date, points: int = TREND_POINTS) -> list[date
     return sorted(days)
 
 
+def account_currencies(filters: Filters, today: date | None = None) -> Any:
+    """The currencies of the filtered accounts (for naming missing rates)."""
+    return select(Account.currency).where(Account.id.in_(filtered_ids(filters, today))).distinct()
+
+
 def filtered_ids(filters: Filters, today: date | None = None) -> Any:
     """A subquery of the filtered accounts' ids."""
     source = health_join() if filters.needs_health() else Account.__table__
@@ -125,6 +138,7 @@ def movers(
             Account.external_id,
             Account.name,
             Account.arr,
+            Account.currency,
             AccountHealth.score,
             AccountHealth.band,
             delta.label("change"),
@@ -150,6 +164,7 @@ def renewals_at_risk(
             Account.external_id,
             Account.name,
             Account.arr,
+            Account.currency,
             Account.renewal_date,
             AccountHealth.score,
             AccountHealth.band,

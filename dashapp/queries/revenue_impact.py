@@ -3,7 +3,8 @@
 There is no MRR history table, so ARR at a date is derived from invoices (issued monthly for the MRR in
 force): 12 x the amount of the account's latest invoice (not draft or void) issued in the `MRR_LOOKBACK_DAYS`
 days up to that date. Churn is `accounts.churned_at` falling in the horizon. Scores and bands are the stored
-health snapshots of the as-of date. Amounts are summed as billed, without currency conversion.
+health snapshots of the as-of date. Each invoice is converted to the reporting currency at the rate of its
+issue day (`dashapp.money`); missing rates leave the invoice out and are named in `fx_warnings`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dashapp.analytics.revenue_impact import (
     revenue_impact,
 )
 from dashapp.filters import Filters, apply, health_join
+from dashapp.money import Money
 from models.account import Account
 from models.billing import Invoice
 from models.health import HealthSnapshot
@@ -39,6 +41,7 @@ METHOD = (
     "accounts, the delta-method (linearised) interval of a ratio above that. When no account of a group had an "
     "outcome, its ARR interval is 0-0 by construction: read the Wilson interval of the accounts instead. "
     "Deciles rank accounts by score on the as-of date (D1 = lowest). "
+    "Invoices are converted to the reporting currency at the ECB reference rate of their issue day. "
     "Accounts with no invoice at the as-of date, or (if not churned) none at the end, are left out and counted. "
     "Filters pick accounts by what they are now (segment, owner, current score...); bands and deciles are those of "
     "the as-of date."
@@ -53,11 +56,13 @@ def default_as_of(
     return session.scalar(select(func.max(HealthSnapshot.day)).where(HealthSnapshot.day <= last))
 
 
-def _arr_at(day: date, accounts: Any) -> Select:
-    """12 x the latest invoice amount issued in the lookback window ending on `day`, per account."""
+def _arr_at(day: date, accounts: Any, money: Money) -> Select:
+    """12 x the latest invoice amount issued in the lookback window ending on `day`, per account, in the
+    reporting currency at the rate of the invoice's day."""
     first = day - timedelta(days=MRR_LOOKBACK_DAYS - 1)
+    converted = money.convert(Invoice.amount, Invoice.currency, Invoice.issued_at)
     return (
-        select(Invoice.account_id, (Invoice.amount * 12).label("arr"))
+        select(Invoice.account_id, (converted * 12).label("arr"), Invoice.currency, Invoice.issued_at)
         .where(
             Invoice.account_id.in_(select(accounts.c.id)),
             Invoice.status.not_in(("draft", "void")),
@@ -70,18 +75,24 @@ def _arr_at(day: date, accounts: Any) -> Select:
 
 
 def impact_rows(
-    session: Session, filters: Filters, as_of: date, horizon_days: int = HORIZON_DAYS
+    session: Session,
+    filters: Filters,
+    as_of: date,
+    horizon_days: int = HORIZON_DAYS,
+    money: Money | None = None,
 ) -> pd.DataFrame:
     """One row per account matching `filters` that was live and scored on `as_of` (filters' `status` is
-    ignored: what counts is being live on the as-of date)."""
+    ignored: what counts is being live on the as-of date). ARR is in the reporting currency; `money`
+    collects the missing rates."""
+    money = money or Money.of(session)
     end = as_of + timedelta(days=horizon_days)
     live = or_(Account.churned_at.is_(None), cast(Account.churned_at, Date) > as_of)
     accounts = apply(
         select(Account.id, Account.churned_at).select_from(health_join()).where(live),
         filters.model_copy(update={"status": "all"}),
     ).cte("acc")
-    start_arr = _arr_at(as_of, accounts).subquery("start_arr")
-    end_arr = _arr_at(end, accounts).subquery("end_arr")
+    start_sel, end_sel = _arr_at(as_of, accounts, money), _arr_at(end, accounts, money)
+    start_arr, end_arr = start_sel.subquery("start_arr"), end_sel.subquery("end_arr")
     churned = and_(
         accounts.c.churned_at.is_not(None),
         cast(accounts.c.churned_at, Date) > as_of,
@@ -103,6 +114,8 @@ def impact_rows(
         .order_by(HealthSnapshot.account_id)
     )
     rows = session.execute(stmt).mappings().all()
+    for used in (start_arr, end_arr):
+        money.check(select(used.c.currency, used.c.issued_at))
     frame = pd.DataFrame(rows, columns=["account_id", "score", "band", "arr_start", "arr_end", "churned"])
     for column in ("score", "arr_start", "arr_end"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
@@ -117,12 +130,13 @@ def compute(
     *,
     horizon_days: int = HORIZON_DAYS,
     today: date | None = None,
+    money: Money | None = None,
 ) -> tuple[date | None, RevenueImpact | None]:
     """(as-of date used, result); (None, None) when no snapshot is old enough for a whole horizon."""
     day = as_of or default_as_of(session, horizon_days, today)
     if day is None:
         return None, None
-    frame = impact_rows(session, filters or Filters(), day, horizon_days)
+    frame = impact_rows(session, filters or Filters(), day, horizon_days, money)
     return day, revenue_impact(frame, horizon_days=horizon_days)
 
 
@@ -135,9 +149,11 @@ def revenue_impact_summary(
     today: date | None = None,
 ) -> dict[str, Any]:
     """Revenue impact as plain data (for the API, the page and the executive report):
-    {"as_of", "horizon_days", "window_complete", "method", "available", "reason", "result"}."""
+    {"as_of", "horizon_days", "window_complete", "method", "available", "reason", "result", "currency",
+    "fx_warnings"}."""
     today = today or date.today()
-    day, result = compute(session, filters, as_of, horizon_days=horizon_days, today=today)
+    money = Money.of(session)
+    day, result = compute(session, filters, as_of, horizon_days=horizon_days, today=today, money=money)
     if day is None or result is None:
         return {
             "available": False,
@@ -147,6 +163,8 @@ def revenue_impact_summary(
             "window_complete": False,
             "method": METHOD,
             "result": None,
+            "currency": money.currency,
+            "fx_warnings": [],
         }
     return {
         "available": result.scored > 0,
@@ -156,4 +174,6 @@ def revenue_impact_summary(
         "window_complete": day + timedelta(days=horizon_days) <= today,
         "method": METHOD,
         "result": result.as_dict(),
+        "currency": money.currency,
+        "fx_warnings": money.warnings,
     }

@@ -13,7 +13,7 @@ from components.health_charts import band_migration
 from dashapp.filters import Filters, apply, health_join, merge
 from dashapp.queries import overview as overview_q
 from dashapp.queries.revenue_impact import revenue_impact_summary
-from dashapp.share.render import kpi_section
+from dashapp.share.render import fx_sections, kpi_section
 from models.account import Account
 from models.health import AccountHealth, HealthSnapshot
 
@@ -44,6 +44,7 @@ def at_risk(session: Session, filters: Filters, limit: int = 10) -> list[dict[st
         select(
             Account.name,
             Account.arr,
+            Account.currency,
             AccountHealth.score,
             AccountHealth.delta_7,
             AccountHealth.delta_30,
@@ -70,21 +71,25 @@ def revenue_impact_section(session: Session, filters: Filters, today: date) -> d
     impact = revenue_impact_summary(session, filters, today=today)
     if not impact["available"]:
         return {"kind": "text", "text": f"Revenue impact by band: {impact['reason']}"}
+    # fx_warnings: taken off by `summary_sections` and shown as their own lines.
     result = impact["result"]
     days = impact["horizon_days"]
+    currency = impact["currency"]
     return {
         "kind": "table",
-        "title": f"Revenue impact by band: ARR in the {days} days after {impact['as_of']:%d %b %Y} (95% interval)",
+        "title": f"Revenue impact by band: ARR ({currency}) in the {days} days after {impact['as_of']:%d %b %Y} "
+        "(95% interval)",
         "headers": ["Band", "Accounts", "Starting ARR", "ARR churned", "ARR contracted", "ARR expanded"],
         "rows": [
             [
                 group["label"],
                 format_count(group["accounts"]),
-                format_money(group["arr_start"]),
+                format_money(group["arr_start"], currency),
                 *(_share(group["arr_share"][o]) for o in ("churned", "contracted", "expanded")),
             ]
             for group in [*result["bands"], result["book"]]
         ],
+        "fx_warnings": impact["fx_warnings"],
     }
 
 
@@ -101,8 +106,10 @@ def summary_sections(
     moves = band_moves(session, filters, since, today)
     before_counts = {b: sum(n for (old, _), n in moves.items() if old == b) for b in BANDS}
     now_counts = {b: sum(n for (_, new), n in moves.items() if new == b) for b in BANDS}
+    kpis = overview_q.kpis(session, filters, today)
     sections: list[dict[str, Any]] = [
-        kpi_section(overview_q.kpis(session, filters, today)),
+        *fx_sections(kpis.fx_warnings),
+        kpi_section(kpis),
         {
             "kind": "table",
             "title": f"Band migration since {since:%d %b %Y}",
@@ -134,7 +141,7 @@ def summary_sections(
             "title": "Accounts at risk",
             "headers": ["Account", "Score", "ARR", "Why it moved"],
             "rows": [
-                [r["name"], f"{r['score']:.0f}", format_money(r["arr"]), r["why"] or ""]
+                [r["name"], f"{r['score']:.0f}", format_money(r["arr"], r["currency"]), r["why"] or ""]
                 for r in at_risk(session, filters)
             ],
         }
@@ -162,12 +169,14 @@ def summary_sections(
                     r["name"],
                     f"{r['score']:.0f}",
                     r["renewal_date"].isoformat(),
-                    format_money(r["arr"]),
+                    format_money(r["arr"], r["currency"]),
                     r["why"] or "",
                 ]
                 for r in renewals
             ],
         }
     )
-    sections.append(revenue_impact_section(session, filters, today))
+    impact = revenue_impact_section(session, filters, today)
+    sections.append(impact)
+    sections.extend(fx_sections(impact.pop("fx_warnings", [])))
     return sections

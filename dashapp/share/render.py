@@ -12,7 +12,7 @@ from typing import Any
 import plotly.io as pio
 from sqlalchemy.orm import Session
 
-from components.format import format_count, format_money
+from components.format import format_count, format_exact_money, format_money
 from components.health_charts import (
     band_migration,
     contribution_waterfall,
@@ -43,6 +43,7 @@ DEFAULT_ACCOUNT_COLUMNS = [
     "segment",
     "plan",
     "arr",
+    "currency",
     "renewal_date",
     "why",
 ]
@@ -62,11 +63,21 @@ def _figure(title: str, fig: dict[str, Any]) -> dict[str, Any]:
 def _cell(value: Any, key: str) -> str:
     if value is None:
         return ""
-    if key in ("arr", "mrr"):
-        return format_money(value, compact=False)
+    if key in ("arr", "mrr"):  # as billed: the currency is its own column
+        return f"{value:,.0f}"
     if key.startswith("change") or key == "score":
         return f"{value:+.1f}" if key.startswith("change") else f"{value:.0f}"
     return str(value)
+
+
+def arr_note(k: overview_q.Kpis) -> str:
+    """The exact ARR and its currency, under the rounded KPI figure."""
+    return f"{format_exact_money(k.arr, k.currency)} annual recurring revenue"
+
+
+def fx_sections(warnings: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
+    """Missing exchange rates behind a snapshot's money figures, as text sections (none when all rates exist)."""
+    return [{"kind": "text", "text": f"Missing exchange rate: {w}."} for w in warnings]
 
 
 def kpi_section(k: overview_q.Kpis) -> dict[str, Any]:
@@ -76,8 +87,8 @@ def kpi_section(k: overview_q.Kpis) -> dict[str, Any]:
         "kind": "kpis",
         "items": [
             ("Accounts", format_count(k.accounts), f"{format_count(k.scored)} scored"),
-            ("ARR", format_money(k.arr), "Annual recurring revenue"),
-            ("ARR at risk", format_money(risk), "red and yellow accounts"),
+            ("ARR", format_money(k.arr, k.currency), arr_note(k)),
+            ("ARR at risk", format_money(risk, k.currency), "red and yellow accounts"),
             (
                 "Average score",
                 "-" if k.avg_score is None else f"{k.avg_score:.1f}",
@@ -89,8 +100,10 @@ def kpi_section(k: overview_q.Kpis) -> dict[str, Any]:
 
 def overview_sections(session: Session, view: SavedView, page_number: int = 1) -> list[dict[str, Any]]:
     filters = state_of(view).filters
+    kpis = overview_q.kpis(session, filters)
     sections: list[dict[str, Any]] = [
-        kpi_section(overview_q.kpis(session, filters)),
+        *fx_sections(kpis.fx_warnings),
+        kpi_section(kpis),
         _figure(
             "Score distribution", score_histogram(overview_q.score_distribution(session, filters), "light")
         ),
@@ -116,7 +129,12 @@ def overview_sections(session: Session, view: SavedView, page_number: int = 1) -
             "title": "Renewals at risk",
             "headers": ["Account", "Score", "Renews", "ARR"],
             "rows": [
-                [r["name"], f"{r['score']:.0f}", r["renewal_date"].isoformat(), format_money(r["arr"])]
+                [
+                    r["name"],
+                    f"{r['score']:.0f}",
+                    r["renewal_date"].isoformat(),
+                    format_money(r["arr"], r["currency"]),
+                ]
                 for r in renewals
             ],
         }
@@ -213,7 +231,7 @@ def compare_sections(session: Session, view: SavedView, page_number: int = 1) ->
             [
                 f"Set {i + 1}: {describe(f)}",
                 format_count(k.accounts),
-                format_money(k.arr),
+                format_money(k.arr, k.currency),
                 "-" if k.avg_score is None else f"{k.avg_score:.1f}",
                 "-" if c["rate"] is None else f"{c['rate']:.1f}%",
             ]

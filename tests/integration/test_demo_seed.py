@@ -95,6 +95,22 @@ def test_seed_loads_exactly_the_generated_book(
     assert "Loaded" in seeded.stdout and "account_daily_metrics" in seeded.stdout
 
 
+def test_the_demo_ships_its_own_labelled_rates_for_every_invoice_and_today(
+    seeded, pg: psycopg.Connection
+) -> None:
+    assert "source 'demo', generated, not ECB figures" in seeded.stdout
+    assert pg.execute("SELECT array_agg(DISTINCT source) FROM fx_rates").fetchone()[0] == ["demo"]  # type: ignore[index]
+    without_rate = """
+        SELECT count(*) FROM (SELECT currency, issued_at::date AS day FROM invoices
+                              UNION SELECT code, %s::date FROM unnest(ARRAY['USD', 'GBP']) AS code) AS needed
+        WHERE currency <> 'EUR' AND NOT EXISTS (
+            SELECT 1 FROM fx_rates r
+            WHERE r.currency = needed.currency AND r.day <= needed.day AND r.day >= needed.day - 7)
+    """
+    assert pg.execute(without_rate, (TODAY,)).fetchone()[0] == 0  # type: ignore[index]
+    assert pg.execute("SELECT count(*) FROM fx_rates WHERE extract(isodow FROM day) > 5").fetchone()[0] == 0  # type: ignore[index]
+
+
 def test_every_reference_holds(seeded, pg: psycopg.Connection) -> None:
     one = lambda q: pg.execute(q).fetchone()[0]  # noqa: E731
     # Children of a contact or invoice belong to the same account.

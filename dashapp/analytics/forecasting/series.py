@@ -7,8 +7,9 @@ Keys name a series as `scope:value:metric`:
 - `account:<account id>:score` for each at-risk (red) account and the top accounts by ARR.
 
 MRR history: the book keeps each account's current MRR only, so the MRR on a day is the sum of the current
-MRR of the accounts under contract that day (started on or before it, not churned by it). Expansion and
-contraction before today are not in it; new and churned accounts are.
+MRR of the accounts under contract that day (started on or before it, not churned by it), in the reporting
+currency at the latest day's rate. Expansion and contraction before today are not in it; new and churned
+accounts are.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pandas as pd
 from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from dashapp.money import Money
 from models.account import Account
 from models.activity import AccountDailyMetric
 from models.health import AccountHealth, HealthSnapshot
@@ -176,8 +178,10 @@ def _mrr(session: Session, key: SeriesKey, start: date, end: date) -> pd.DataFra
     days = select(
         cast(func.generate_series(max(first, start), end, timedelta(days=1)), Date).label("ds")
     ).subquery()
+    # The current MRR of each account, so one rate for the whole series (the latest): no FX noise in it.
+    mrr = Money.of(session).convert(Account.mrr, Account.currency, end)
     stmt = (
-        select(days.c.ds, func.coalesce(func.sum(Account.mrr), literal(0)).label("y"))
+        select(days.c.ds, func.coalesce(func.sum(mrr), literal(0)).label("y"))
         .select_from(days)
         .outerjoin(
             Account,
