@@ -112,6 +112,10 @@ class Settings:
     # Failed logins allowed per window, per account and per client IP.
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    # "Keep me logged in" lasts this many days from the login (checked by the server, not only the browser).
+    remember_days: int = 14
+    # A session without "keep me logged in" ends after this many minutes without a request.
+    session_idle_minutes: int = 120
     session_cookie_secure: bool = False
     web_workers: int = 2
     # Proxies whose X-Forwarded-* headers gunicorn trusts (comma-separated addresses, or * behind a private proxy).
@@ -203,6 +207,8 @@ class Settings:
             redis_namespace=env.get("HEALTHDASH_REDIS_NAMESPACE", "").strip(),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, minimum=1, maximum=1000),
             login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900, minimum=1, maximum=86400),
+            remember_days=_int(env, "REMEMBER_DAYS", 14, minimum=1, maximum=365),
+            session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 120, minimum=1, maximum=7 * 24 * 60),
             session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", mode == "production"),
             web_workers=_int(env, "WEB_CONCURRENCY", 2, minimum=1, maximum=64),
             forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1",

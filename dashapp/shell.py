@@ -5,11 +5,12 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_login import current_user
 
 from components.navbar import make_navbar
 from dashapp import ASSETS_DIR, PAGES_DIR
+from dashapp.auth.csrf import csrf_token
 from dashapp.auth.permissions import can
 from dashapp.extensions import db_session
 from dashapp.ui import export, filterbar, views
@@ -31,7 +32,7 @@ def serve_layout() -> html.Div:
             dcc.Store(id="theme-store", data=theme),
             dcc.Store(id="popstate-store"),
             html.Div(id="url-sync", hidden=True),
-            make_navbar(visible_pages(user), user, theme),
+            make_navbar(visible_pages(user), user, theme, csrf_token() if has_request_context() else ""),
             dbc.Container(dash.page_container, fluid="xxl", className="py-3", id="page-body"),
         ],
         id="app-shell",

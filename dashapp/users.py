@@ -38,6 +38,11 @@ def check_password(password: str) -> str:
     return password
 
 
+def revoke_sessions(user: User) -> None:
+    """End every session and remember cookie of `user` (see dashapp.auth.sessions) once committed."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
 def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
@@ -67,7 +72,10 @@ def create_user(
 def set_role(session: Session, user: User, role: str, *, actor: User | None = None) -> None:
     check_role(role)
     previous = user.role
+    if role == previous:
+        return
     user.role = role
+    revoke_sessions(user)
     changed(session)
     _audit(session, actor, "user.set_role", user, {"from": previous, "to": role})
 
@@ -75,13 +83,19 @@ def set_role(session: Session, user: User, role: str, *, actor: User | None = No
 def set_active(session: Session, user: User, active: bool, *, actor: User | None = None) -> None:
     if actor is not None and actor.id == user.id and not active:
         raise UserError("you cannot deactivate your own account")
+    if user.is_active == active:
+        return
     user.is_active = active
+    if not active:
+        revoke_sessions(user)
     changed(session)
     _audit(session, actor, "user.activate" if active else "user.deactivate", user, {})
 
 
 def set_password(session: Session, user: User, password: str, *, actor: User | None = None) -> None:
     user.password_hash = hash_password(check_password(password))
+    revoke_sessions(user)
+    changed(session)
     _audit(session, actor, "user.set_password", user, {})
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dashapp import saved_views as sv
+from tests.conftest import logout
 from tests.explore.dash_http import invoke
 from tests.support.dash_calls import render_page
 from tests.support.factories import make_user
@@ -129,7 +130,7 @@ def test_logged_in_csm_creates_and_revokes_links_over_http(client, logged_in, se
     alert = created.json["response"]["share-result"]["children"]["props"]["children"]
     url = alert[1]["props"]["value"]
     token = url.rsplit("/share/", 1)[1]
-    client.get("/logout")
+    logout(client)
     assert client.get(f"/share/{token}").status_code == 200
     # Another csm cannot revoke it.
     other = make_user(session, role="csm")

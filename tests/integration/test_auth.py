@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditLog
-from tests.conftest import login
+from tests.conftest import login, logout
 from tests.support.dash_calls import callback_body, render_page
 from tests.support.factories import make_user
 
@@ -92,7 +92,7 @@ def test_logout_ends_the_session(client: FlaskClient, session: Session) -> None:
     user = make_user(session)
     login(client, user.email)
     assert client.get("/_dash-layout").status_code == 200
-    assert client.get("/logout").status_code == 302
+    assert logout(client).status_code == 302
     assert client.get("/_dash-layout").status_code == 401
 
 
@@ -173,7 +173,7 @@ def test_admin_can_open_admin_page_and_add_a_user(client: FlaskClient, logged_in
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "Added new.person@example.com as csm" in response.get_data(as_text=True)
     # the new user can log in
-    client.get("/logout")
+    logout(client)
     assert login(client, "new.person@example.com", "password123").status_code == 302
 
 
