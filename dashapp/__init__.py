@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.health import bp as health_bp
     from dashapp.share import init_share
     from dashapp.shell import create_dash
+    from dashapp.web_security import install_security_headers
 
     settings = services.resolve(settings or Settings.from_env())
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -54,5 +55,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.exports.web import init_exports
 
     init_exports(server)
-    create_dash(server)
+    dash_app = create_dash(server)
+    install_security_headers(server, dash_app)
     return server
