@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashapp.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from dashapp.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, is_common
 from dashapp.auth_changes import changed
 from models.audit import record
 from models.user import ROLES, THEMES, User
@@ -35,6 +35,10 @@ def check_role(role: str) -> str:
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
+    if is_common(password):
+        raise UserError(
+            "password is too commonly used (it appears in lists of breached passwords): choose another"
+        )
     return password
 
 

@@ -39,6 +39,7 @@ def _throttle() -> LoginThrottle:
         client=rt.redis,
         namespace=rt.settings.redis_namespace,
         max_failures=rt.settings.login_max_failures,
+        ip_max_failures=rt.settings.login_ip_max_failures,
         window_seconds=rt.settings.login_window_seconds,
     )
 
@@ -76,7 +77,7 @@ def login_submit() -> Response | tuple[str, int]:
 
     throttle = _throttle()
     ip = _client_ip()
-    wait = throttle.retry_after(email, ip)
+    wait = throttle.reserve(email, ip)  # counts this attempt; a success hands it back
     if wait:
         minutes = max(1, round(wait / 60))
         html, _ = _page(f"Too many failed logins. Try again in {minutes} minute(s).", 429, email)
@@ -86,7 +87,6 @@ def login_submit() -> Response | tuple[str, int]:
     user = find_by_email(sess, email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        throttle.failed(email, ip)
         record(
             sess,
             actor_id=None,
