@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.auth import init_auth
     from dashapp.extensions import init_runtime
     from dashapp.health import bp as health_bp
+    from dashapp.outage import install_outage_handler
     from dashapp.share import init_share
     from dashapp.shell import create_dash
     from dashapp.web_security import install_security_headers
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     init_runtime(server, settings)
+    install_outage_handler(server)
     init_auth(server)
     server.register_blueprint(health_bp)
     from dashapp.ingest import register_ingest
