@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 
 def nav_links(pages: list[dict]) -> list:
@@ -27,7 +27,20 @@ def nav_links(pages: list[dict]) -> list:
     return items
 
 
-def make_navbar(pages: list[dict], user: object, theme: str) -> dbc.Navbar:
+def make_logout_form(csrf_token: str) -> html.Form:
+    """Logging out is a POST carrying the session's CSRF token (a link could be forged by another site)."""
+    return html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=csrf_token, id="logout-csrf"),
+            html.Button("Log out", type="submit", className="dropdown-item", id="logout-link"),
+        ],
+        action="/logout",
+        method="POST",
+        className="mb-0",
+    )
+
+
+def make_navbar(pages: list[dict], user: object, theme: str, csrf_token: str = "") -> dbc.Navbar:
     links = nav_links(pages)
     name = getattr(user, "display_name", "") if getattr(user, "is_authenticated", False) else ""
     role = getattr(user, "role", "")
@@ -44,7 +57,7 @@ def make_navbar(pages: list[dict], user: object, theme: str) -> dbc.Navbar:
                 "API reference", href="/api/docs", external_link=True, id="api-docs-menu-link"
             ),
             dbc.DropdownMenuItem(divider=True),
-            dbc.DropdownMenuItem("Log out", href="/logout", external_link=True, id="logout-link"),
+            make_logout_form(csrf_token),
         ],
         label=name or "Account",
         nav=True,

@@ -24,8 +24,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.extensions import init_runtime
     from dashapp.ops import init_ops
     from dashapp.ops.logs import configure_logging
+    from dashapp.outage import install_outage_handler
     from dashapp.share import init_share
     from dashapp.shell import create_dash
+    from dashapp.web_security import install_security_headers
 
     settings = services.resolve(settings or Settings.from_env())
     configure_logging(settings)
@@ -45,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     init_runtime(server, settings)
     init_ops(server, settings)  # before the login guard: every request gets an id and is timed
+    install_outage_handler(server)
     init_auth(server)
     from dashapp.ingest import register_ingest
 
@@ -54,5 +57,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.exports.web import init_exports
 
     init_exports(server)
-    create_dash(server)
+    dash_app = create_dash(server)
+    install_security_headers(server, dash_app)
     return server

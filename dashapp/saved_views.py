@@ -304,6 +304,10 @@ def open_share_link(session: Session, token: str, *, touch: bool = True) -> Shar
         return ShareAccess(None, "This share link was revoked by its owner.")
     if link.expires_at is not None and link.expires_at <= _now():
         return ShareAccess(None, "This share link has expired.")
+    # The link speaks for whoever made it, with their rights of today (not those they had then).
+    owner = session.get(User, link.created_by_id or link.view.owner_id)
+    if owner is None or not can(owner, "share_views"):
+        return ShareAccess(None, "This share link no longer works: its owner may no longer share views.")
     if touch:
         link.last_used_at = _now()
         link.uses = (link.uses or 0) + 1

@@ -151,9 +151,15 @@ class Settings:
     log_level: str = "INFO"
     # Prefix for every Redis key and RQ queue name, so several installs (or test runs) can share a server.
     redis_namespace: str = ""
-    # Failed logins allowed per window, per account and per client IP.
+    # Failed logins allowed per window, per account and (a larger budget, for offices behind one address)
+    # per client IP.
     login_max_failures: int = 5
+    login_ip_max_failures: int = 50
     login_window_seconds: int = 900
+    # "Keep me logged in" lasts this many days from the login (checked by the server, not only the browser).
+    remember_days: int = 14
+    # A session without "keep me logged in" ends after this many minutes without a request.
+    session_idle_minutes: int = 120
     session_cookie_secure: bool = False
     web_workers: int = 2
     # Proxies whose X-Forwarded-* headers gunicorn trusts (comma-separated addresses, or * behind a private proxy).
@@ -171,6 +177,8 @@ class Settings:
     smtp_password: str = ""
     smtp_sender: str = "healthdash@localhost"
     smtp_starttls: bool = False
+    # Scheduled reports go to healthdash users, and to addresses in these domains (none by default).
+    report_recipient_domains: tuple[str, ...] = ()
     export_retention_days: int = 7
     # Where exported files are kept; default: exports/ under the data directory.
     export_dir: Path | None = None
@@ -283,7 +291,10 @@ class Settings:
             log_level=log_level,
             redis_namespace=env.get("HEALTHDASH_REDIS_NAMESPACE", "").strip(),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, minimum=1, maximum=1000),
+            login_ip_max_failures=_int(env, "LOGIN_IP_MAX_FAILURES", 50, minimum=1, maximum=100000),
             login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900, minimum=1, maximum=86400),
+            remember_days=_int(env, "REMEMBER_DAYS", 14, minimum=1, maximum=365),
+            session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 120, minimum=1, maximum=7 * 24 * 60),
             session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", mode == "production"),
             web_workers=_int(env, "WEB_CONCURRENCY", 2, minimum=1, maximum=64),
             forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1",
@@ -297,6 +308,9 @@ class Settings:
             smtp_password=env.get("SMTP_PASSWORD", ""),
             smtp_sender=env.get("SMTP_SENDER", "healthdash@localhost").strip(),
             smtp_starttls=_bool(env, "SMTP_STARTTLS", False),
+            report_recipient_domains=tuple(
+                d.lower().lstrip("@") for d in _list(env, "REPORT_RECIPIENT_DOMAINS")
+            ),
             export_retention_days=_int(env, "EXPORT_RETENTION_DAYS", 7, minimum=1, maximum=3650),
             export_dir=Path(env["EXPORT_DIR"].strip()).expanduser().resolve()
             if env.get("EXPORT_DIR", "").strip()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 import dash
 import dash_bootstrap_components as dbc
+import redis
 from dash import Dash, Input, Output, State, dcc, html
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_login import current_user
 
 from components.navbar import make_navbar
 from dashapp import ASSETS_DIR, PAGES_DIR
+from dashapp.auth.csrf import csrf_token
 from dashapp.auth.permissions import can
 from dashapp.explore import registry
 from dashapp.extensions import db_session
@@ -32,11 +36,35 @@ def serve_layout() -> html.Div:
             dcc.Store(id="theme-store", data=theme),
             dcc.Store(id="popstate-store"),
             html.Div(id="url-sync", hidden=True),
-            make_navbar(visible_pages(user), user, theme),
+            make_navbar(visible_pages(user), user, theme, csrf_token() if has_request_context() else ""),
+            dbc.Container(
+                dbc.Alert(
+                    id=CALLBACK_ERROR_ID, color="danger", is_open=False, dismissable=True, className="mt-2"
+                ),
+                fluid="xxl",
+            ),
             dbc.Container(dash.page_container, fluid="xxl", className="py-3", id="page-body"),
         ],
         id="app-shell",
     )
+
+
+CALLBACK_ERROR_ID = "callback-error"
+CALLBACK_ERROR_MESSAGE = (
+    "This could not be shown with these settings: a value in the page or its address may be invalid or out "
+    "of range. Change it, or open the page from the menu. The problem has been logged."
+)
+log = logging.getLogger(__name__)
+
+
+def on_callback_error(err: Exception) -> None:
+    """Any callback that raises: log it, show a plain message on the page, change nothing else.
+
+    The error's own text (a database or Python message) never reaches the browser."""
+    if isinstance(err, redis.RedisError):
+        raise err  # a passing outage: 503 with Retry-After (dashapp.outage), the browser retries
+    log.error("callback failed: %s", type(err).__name__, exc_info=err)
+    dash.set_props(CALLBACK_ERROR_ID, {"children": CALLBACK_ERROR_MESSAGE, "is_open": True})
 
 
 def create_dash(server: Flask) -> Dash:
@@ -51,6 +79,7 @@ def create_dash(server: Flask) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        on_error=on_callback_error,
     )
     app.layout = serve_layout
     registry.check([p["path_template"] or p["path"] for p in dash.page_registry.values()])

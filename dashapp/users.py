@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashapp.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from dashapp.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, is_common
 from dashapp.auth_changes import changed
 from models.audit import record
 from models.user import ROLES, THEMES, User
@@ -35,7 +35,16 @@ def check_role(role: str) -> str:
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
+    if is_common(password):
+        raise UserError(
+            "password is too commonly used (it appears in lists of breached passwords): choose another"
+        )
     return password
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session and remember cookie of `user` (see dashapp.auth.sessions) once committed."""
+    user.session_generation = (user.session_generation or 0) + 1
 
 
 def find_by_email(session: Session, email: str) -> User | None:
@@ -67,7 +76,10 @@ def create_user(
 def set_role(session: Session, user: User, role: str, *, actor: User | None = None) -> None:
     check_role(role)
     previous = user.role
+    if role == previous:
+        return
     user.role = role
+    revoke_sessions(user)
     changed(session)
     _audit(session, actor, "user.set_role", user, {"from": previous, "to": role})
 
@@ -75,13 +87,19 @@ def set_role(session: Session, user: User, role: str, *, actor: User | None = No
 def set_active(session: Session, user: User, active: bool, *, actor: User | None = None) -> None:
     if actor is not None and actor.id == user.id and not active:
         raise UserError("you cannot deactivate your own account")
+    if user.is_active == active:
+        return
     user.is_active = active
+    if not active:
+        revoke_sessions(user)
     changed(session)
     _audit(session, actor, "user.activate" if active else "user.deactivate", user, {})
 
 
 def set_password(session: Session, user: User, password: str, *, actor: User | None = None) -> None:
     user.password_hash = hash_password(check_password(password))
+    revoke_sessions(user)
+    changed(session)
     _audit(session, actor, "user.set_password", user, {})
 
 

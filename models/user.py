@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Index, String, func, text
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db import Base, BigId, TimestampMixin
@@ -29,6 +30,9 @@ class User(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     theme: Mapped[str] = mapped_column(String(8), default="light", server_default="light")
     last_login_at: Mapped[datetime | None]
+    # Moves when every session of this user must end (logout, password or role change, deactivation):
+    # session and remember cookies carry the value they were issued under.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     # flask-login's protocol, kept here so the model needs no Flask import.
     @property
@@ -41,6 +45,10 @@ class User(TimestampMixin, Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+    def login_token(self) -> str:
+        """What a new login's cookies carry: id, session generation and issue time (see dashapp.auth.sessions)."""
+        return f"{self.id}.{self.session_generation}.{int(time.time())}"
 
     @property
     def display_name(self) -> str:

@@ -205,6 +205,7 @@ def create(_n: int | None, name: str | None, view: str | None, frequency: str | 
             frequency=frequency or "",
             recipients=recipients or "",
             view_id=int(view) if view and view.isdigit() else None,
+            allowed_domains=runtime().settings.report_recipient_domains,
         )
         session.commit()
     except ReportError as exc:

@@ -7,13 +7,12 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, html
-from flask import request
 from flask_login import current_user
 
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
 from dashapp.explore.registry import title_of
-from dashapp.extensions import db_session
+from dashapp.extensions import db_session, settings
 from dashapp.filters import describe
 from dashapp.saved_views import (
     ViewError,
@@ -272,7 +271,7 @@ def share_action(action: str | None, view_id: Any, expiry: str | None, link_id: 
             days = int(expiry) if expiry and expiry.isdigit() else 30
             _link, token = create_share_link(session, user, int(view_id), expires_in_days=days)
             session.commit()
-            url = f"{request.host_url.rstrip('/')}/share/{token}"
+            url = f"{settings().public_url}/share/{token}"  # HEALTHDASH_BASE_URL, never the Host header
             message: Any = dbc.Alert(
                 [
                     html.Div("Share link created. Copy it now: it is shown only once."),

@@ -7,8 +7,8 @@ from flask_login import LoginManager
 
 from dashapp.auth.guard import guarded_callback, install_guard, page_permission
 from dashapp.auth.permissions import can
-from dashapp.extensions import db_session
-from models.user import User
+from dashapp.auth.sessions import init_sessions
+from dashapp.extensions import EXTENSION_KEY
 
 __all__ = ["can", "guarded_callback", "init_auth", "page_permission"]
 
@@ -19,15 +19,7 @@ def init_auth(server: Flask) -> None:
     manager = LoginManager()
     manager.session_protection = "basic"
     manager.init_app(server)
-
-    @manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        try:
-            uid = int(user_id)
-        except ValueError:
-            return None
-        user = db_session().get(User, uid)
-        return user if user is not None and user.is_active else None
+    init_sessions(server, manager, server.extensions[EXTENSION_KEY].settings.remember_days)
 
     server.register_blueprint(bp)
     install_guard(server)

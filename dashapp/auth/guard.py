@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import dash
 from dash.dependencies import Wildcard
-from dash.exceptions import PreventUpdate
+from dash.exceptions import DependencyException, PreventUpdate
 from flask import Flask, Response, redirect, request
 from flask_login import current_user
 
@@ -33,6 +33,9 @@ PUBLIC_PREFIXES: list[str] = [
     "/_favicon.ico",
 ]
 JSON_PREFIXES = ("/_dash-", "/_reload-hash", "/api/")
+# Paths only machines call: an unknown one is a JSON 404, never the app shell (Dash answers every other path).
+API_ONLY_PREFIXES = ("/api/", "/v1/")
+_DASH_CATCH_ALL = ("/", "/<path:path>")
 
 # component id -> permission needed for a callback that writes to it
 _PROTECTED_OUTPUTS: dict[str, str] = {}
@@ -65,6 +68,10 @@ def install_guard(server: Flask) -> None:
     @server.before_request
     def require_login() -> Response | None:
         path = request.path
+        if path.startswith(API_ONLY_PREFIXES) and (
+            request.url_rule is None or request.url_rule.rule in _DASH_CATCH_ALL
+        ):
+            return problem(404, f"There is no API resource at {path}.", title="Not Found")
         if _is_public(path):
             return None
         if not current_user.is_authenticated or not current_user.is_active:
@@ -75,6 +82,13 @@ def install_guard(server: Flask) -> None:
         if path == "/_dash-update-component":
             return _check_callback_permission()
         return None
+
+    @server.errorhandler(DependencyException)
+    def unknown_component_file(exc: DependencyException) -> Response:
+        """Dash raises this for a file no component package registered: that is a 404, not a server error."""
+        if request.path.startswith("/_dash-component-suites/"):
+            return Response("Not found", status=404, mimetype="text/plain")
+        raise exc
 
 
 def _id_key(cid: Any) -> str:
@@ -91,10 +105,32 @@ def _protect(component_id: Any, permission: str) -> None:
         _PROTECTED_OUTPUTS[_id_key(component_id)] = permission
 
 
-def _output_ids(body: Any) -> list[Any]:
-    """Every output id of a callback request; pattern-matching (ALL) outputs arrive as nested lists."""
+def _ids_in_callback_key(key: Any) -> list[Any]:
+    """The output ids named by the request's `output` key: the key Dash uses to pick the callback it runs."""
+    if not isinstance(key, str) or "." not in key:
+        return []
+    parts = key[2:-2].split("...") if key.startswith("..") else [key]
     ids: list[Any] = []
-    pending = [body.get("outputs")] if isinstance(body, dict) else []
+    for part in parts:
+        raw = part.rsplit(".", 1)[0]
+        if raw.startswith("{"):
+            try:
+                ids.append(json.loads(raw))
+            except ValueError:
+                continue
+        else:
+            ids.append(raw)
+    return ids
+
+
+def _output_ids(body: Any) -> list[Any]:
+    """Every output id of a callback request: those of the callback Dash will run (its `output` key) and
+    those listed in `outputs` (pattern-matching (ALL) outputs arrive as nested lists). Both are checked:
+    the client writes both, and Dash dispatches on the key."""
+    if not isinstance(body, dict):
+        return []
+    ids: list[Any] = _ids_in_callback_key(body.get("output"))
+    pending = [body.get("outputs")]
     while pending:
         item = pending.pop()
         if isinstance(item, list):

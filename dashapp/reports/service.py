@@ -8,7 +8,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,26 @@ def parse_recipients(text: str | list[str]) -> list[str]:
     return out
 
 
+def allowed_recipients(
+    session: Session, recipients: list[str], allowed_domains: tuple[str, ...]
+) -> list[str]:
+    """The recipients a report may go to: active healthdash users, and addresses in an allowed domain."""
+    users = {
+        e.lower()
+        for e in session.scalars(
+            select(User.email).where(
+                func.lower(User.email).in_([r.lower() for r in recipients]), User.is_active
+            )
+        )
+    }
+    domains = {d.lower() for d in allowed_domains}
+    return [r for r in recipients if r.lower() in users or r.rsplit("@", 1)[1].lower() in domains]
+
+
+def owner_may_report(owner: User | None) -> bool:
+    return owner is not None and owner.is_active and can(owner, "export")
+
+
 def create_schedule(
     session: Session,
     user: User,
@@ -57,6 +77,7 @@ def create_schedule(
     frequency: str,
     recipients: str | list[str],
     view_id: int | None = None,
+    allowed_domains: tuple[str, ...] = (),
 ) -> ReportSchedule:
     if not can(user, "export"):
         raise ReportError("Your role cannot schedule reports.")
@@ -70,11 +91,21 @@ def create_schedule(
             get_visible(session, user, view_id)
         except ViewError as exc:
             raise ReportError(f"view: {exc}") from None
+    addresses = parse_recipients(recipients)
+    allowed = allowed_recipients(session, addresses, allowed_domains)
+    outside = [a for a in addresses if a not in allowed]
+    if outside:
+        where = (
+            f"healthdash users or addresses in {', '.join(allowed_domains)}"
+            if allowed_domains
+            else ("healthdash users")
+        )
+        raise ReportError(f"recipients: reports go only to {where}; not to {', '.join(outside[:5])}")
     schedule = ReportSchedule(
         owner_id=user.id,
         name=name,
         frequency=frequency,
-        recipients=parse_recipients(recipients),
+        recipients=addresses,
         view_id=view_id,
     )
     session.add(schedule)
@@ -122,7 +153,14 @@ def period_of(frequency: str, day: date) -> str:
 def due(session: Session, today: date) -> list[tuple[int, str]]:
     """(schedule id, period) of every running schedule whose current period has not been sent yet."""
     out = []
-    for schedule in session.scalars(select(ReportSchedule).where(ReportSchedule.paused.is_(False))):
+    running = (
+        select(ReportSchedule)
+        .join(User, User.id == ReportSchedule.owner_id)
+        .where(ReportSchedule.paused.is_(False), User.is_active)
+    )
+    for schedule in session.scalars(running):
+        if not owner_may_report(session.get(User, schedule.owner_id)):
+            continue
         period = period_of(schedule.frequency, today)
         delivery = session.scalar(
             select(ReportDelivery).where(
@@ -188,10 +226,16 @@ def deliver(
         return {"skipped": "the report was deleted"}
     if schedule.paused:
         return {"skipped": "the report is paused"}
+    if not owner_may_report(session.get(User, schedule.owner_id)):
+        return {"skipped": "the report's owner is deactivated or may no longer export"}
+    # Checked again at each sending: a recipient deactivated, or a domain removed, since it was scheduled.
+    recipients = allowed_recipients(session, list(schedule.recipients), settings.report_recipient_domains)
+    if not recipients:
+        return {"skipped": "none of the recipients may receive reports any more"}
     delivery = start_delivery(session, schedule_id, period)
     if delivery is None:
         return {"skipped": f"{period} was already sent"}
-    delivery.recipients = list(schedule.recipients)
+    delivery.recipients = recipients
     session.commit()
     try:
         pdf, summary, path = report_pdf(session, schedule, today)
@@ -201,7 +245,7 @@ def deliver(
         message = mail.report_message(
             settings,
             subject=f"{schedule.name} · {period}",
-            recipients=schedule.recipients,
+            recipients=recipients,
             link=settings.public_url + path,
             summary_lines=summary,
             pdf=pdf,
@@ -221,4 +265,4 @@ def deliver(
     delivery.error = None
     delivery.details = {"bytes": len(pdf), "filename": filename}
     session.commit()
-    return {"delivery_id": delivery.id, "period": period, "recipients": len(schedule.recipients)}
+    return {"delivery_id": delivery.id, "period": period, "recipients": len(recipients)}

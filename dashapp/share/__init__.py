@@ -16,6 +16,7 @@ from dashapp.auth.guard import add_public_prefix
 from dashapp.extensions import db_session
 from dashapp.saved_views import open_share_link
 from dashapp.share.render import render_view
+from dashapp.web_security import csp_nonce, with_nonce
 
 bp = Blueprint("share", __name__)
 PREFIX = "/share/"
@@ -43,6 +44,9 @@ def shared_view(token: str) -> Response:
     page_arg = request.args.get("page", "1")
     page_number = int(page_arg) if page_arg.isdigit() and 0 < len(page_arg) < 7 else 1
     sections = render_view(session, access.view, page_number=page_number)
+    for section in sections:
+        if section.get("kind") == "figure":
+            section["html"] = with_nonce(section["html"], csp_nonce())
     html = render_template("share.html", view=access.view, sections=sections, token_path=request.path)
     return _no_store(make_response(html, 200))
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dashapp import saved_views as sv
+from tests.conftest import logout
 from tests.explore.dash_http import invoke
 from tests.support.dash_calls import render_page
 from tests.support.factories import make_user
@@ -129,7 +130,7 @@ def test_logged_in_csm_creates_and_revokes_links_over_http(client, logged_in, se
     alert = created.json["response"]["share-result"]["children"]["props"]["children"]
     url = alert[1]["props"]["value"]
     token = url.rsplit("/share/", 1)[1]
-    client.get("/logout")
+    logout(client)
     assert client.get(f"/share/{token}").status_code == 200
     # Another csm cannot revoke it.
     other = make_user(session, role="csm")
@@ -147,3 +148,27 @@ def test_logged_in_csm_creates_and_revokes_links_over_http(client, logged_in, se
     )
     assert "does not exist or is not shared with you" in refused.get_data(as_text=True)
     assert client.get(f"/share/{token}").status_code == 200
+
+
+def test_share_urls_use_the_configured_base_url_never_the_host_header(
+    app, client, logged_in, session, book, monkeypatch
+) -> None:
+    from dashapp.extensions import runtime
+
+    with app.app_context():
+        rt = runtime()
+    monkeypatch.setattr(rt, "settings", rt.settings.with_overrides(base_url="https://health.example.test/"))
+    user = logged_in("csm")
+    view = sv.save_view(session, user, name="Mine", page="/", query="")
+    session.flush()
+    created = invoke(
+        client,
+        "share-result.children",
+        {"share-create.n_clicks": 1, "share-revoke.n_clicks": None, "views-select.value": str(view.id)},
+        {"share-expiry.value": "7", "share-links.value": None},
+        triggered="share-create.n_clicks",
+    )
+    alert = created.json["response"]["share-result"]["children"]["props"]["children"]
+    url = alert[1]["props"]["value"]
+    assert url.startswith("https://health.example.test/share/")
+    assert "evil.example" not in url

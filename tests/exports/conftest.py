@@ -36,8 +36,14 @@ def xsettings(
     and export folder."""
     folder = tmp_path / "exports"
     with own_namespace(
-        settings, exports_url, "exp", export_dir=folder, base_url="https://health.example.test"
+        settings,
+        exports_url,
+        "exp",
+        export_dir=folder,
+        base_url="https://health.example.test",
+        report_recipient_domains=("example.test",),
     ) as local:
+        monkeypatch.setenv("REPORT_RECIPIENT_DOMAINS", "example.test")
         monkeypatch.setenv("DATABASE_URL", exports_url)
         monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
         monkeypatch.setenv("HEALTHDASH_REDIS_NAMESPACE", local.redis_namespace)

@@ -15,7 +15,7 @@ from dashapp.extensions import EXTENSION_KEY
 from dashapp.saved_views import save_view, set_visibility
 from models.export import Export
 from models.user import User
-from tests.conftest import login
+from tests.conftest import login, logout
 from tests.support.factories import make_user
 
 
@@ -91,9 +91,9 @@ def test_only_people_who_may_see_the_view_can_download(
     assert "filename=accounts_segment-smb.csv" in response.headers["Content-Disposition"]
     assert web.get(f"/exports/{of_page.token}/download").status_code == 404
 
-    client.get("/logout")
+    logout(client)
     assert login(client, owner.email).status_code == 302
     assert web.get(f"/exports/{of_page.token}/download").status_code == 200
-    client.get("/logout")
+    logout(client)
     assert login(client, admin.email).status_code == 302
     assert web.get(f"/exports/{of_page.token}/download").status_code == 200

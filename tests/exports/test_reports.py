@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
+from datetime import date
 from email.message import Message
 from pathlib import Path
 
@@ -22,12 +23,14 @@ from dashapp.queries import overview as overview_q
 from dashapp.reports import service
 from dashapp.saved_views import save_view
 from dashapp.settings import Settings
+from dashapp.users import set_active
 from jobs.reports import enqueue_delivery, send_due_reports
 from models.db import Database
 from models.export import ReportDelivery, ReportSchedule
 from models.job import JobRun
 from models.user import User
 from tests.exports.conftest import seed, work
+from tests.support.factories import make_user
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 
@@ -62,6 +65,7 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
 
 def _schedule(db: Database, owner_id: int, **kw) -> int:
     with db.transaction() as session:
+        kw.setdefault("allowed_domains", ("example.test",))
         schedule = service.create_schedule(session, session.get(User, owner_id), **kw)
         return schedule.id
 
@@ -141,16 +145,62 @@ def test_schedules_refuse_bad_input_and_can_be_paused(xsettings: Settings, xdb: 
         with pytest.raises(service.ReportError, match="'not-an-address' is not an email address"):
             service.create_schedule(session, owner, name="x", frequency="weekly", recipients="not-an-address")
         with pytest.raises(service.ReportError, match="frequency"):
-            service.create_schedule(session, owner, name="x", frequency="daily", recipients="a@b.test")
+            service.create_schedule(session, owner, name="x", frequency="daily", recipients="a@example.test")
         schedule = service.create_schedule(
-            session, owner, name="x", frequency="weekly", recipients="a@b.test"
+            session,
+            owner,
+            name="x",
+            frequency="weekly",
+            recipients="a@example.test",
+            allowed_domains=("example.test",),
         )
         service.set_paused(session, owner, schedule.id, True)
         other = session.get(User, book.other.id)
         with pytest.raises(service.ReportError, match="not yours"):
             service.set_paused(session, other, schedule.id, False)
-    from datetime import date
-
     with xdb.transaction() as session:
         assert service.due(session, date.today()) == []
         assert session.get(ReportSchedule, schedule.id).paused
+
+
+def test_recipients_are_users_or_in_an_allowed_domain(xsettings: Settings, xdb: Database) -> None:
+    book = seed(xdb, 3)
+    with xdb.transaction() as session:
+        viewer = make_user(session, role="viewer")
+        colleague = make_user(session, role="csm", email="colleague@elsewhere.test")
+        with pytest.raises(service.ReportError, match=r"recipients: .*attacker@evil\.test"):
+            service.create_schedule(
+                session,
+                viewer,
+                name="Book",
+                frequency="weekly",
+                recipients="attacker@evil.test",
+                allowed_domains=xsettings.report_recipient_domains,
+            )
+        schedule = service.create_schedule(
+            session,
+            viewer,
+            name="Book",
+            frequency="weekly",
+            recipients=f"{colleague.email}, lead@example.test",
+            allowed_domains=xsettings.report_recipient_domains,
+        )
+        assert schedule.recipients == [colleague.email, "lead@example.test"]
+        owner = session.get(User, book.owner.id)
+        assert owner is not None
+
+
+def test_reports_stop_when_their_owner_is_deactivated(
+    xsettings: Settings, xdb: Database, smtp: Inbox
+) -> None:
+    book = seed(xdb, 3)
+    schedule_id = _schedule(
+        xdb, book.owner.id, name="Whole book", frequency="monthly", recipients=["a@example.test"]
+    )
+    with xdb.transaction() as session:
+        set_active(session, session.get(User, book.owner.id), False)
+    with xdb.transaction() as session:
+        assert all(sid != schedule_id for sid, _ in service.due(session, date.today()))
+    enqueue_delivery(xsettings, xdb, schedule_id, "2026-11")
+    work(xsettings, "reports")
+    assert smtp.messages == []

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditLog
-from tests.conftest import login
+from tests.conftest import login, logout
 from tests.support.dash_calls import callback_body, render_page
 from tests.support.factories import make_user
 
@@ -92,7 +92,7 @@ def test_logout_ends_the_session(client: FlaskClient, session: Session) -> None:
     user = make_user(session)
     login(client, user.email)
     assert client.get("/_dash-layout").status_code == 200
-    assert client.get("/logout").status_code == 302
+    assert logout(client).status_code == 302
     assert client.get("/_dash-layout").status_code == 401
 
 
@@ -123,14 +123,6 @@ def test_failed_logins_are_limited_per_account(client: FlaskClient, session: Ses
     assert "Too many failed logins" in blocked.get_data(as_text=True)
 
 
-def test_failed_logins_are_limited_per_ip_across_accounts(client: FlaskClient, session: Session) -> None:
-    users = [make_user(session) for _ in range(5)]
-    for u in users:
-        assert login(client, u.email, "nope-nope").status_code == 401
-    other = make_user(session)
-    assert login(client, other.email).status_code == 429
-
-
 def test_viewer_cannot_open_admin_page_or_call_its_callbacks(client: FlaskClient, logged_in) -> None:
     logged_in("viewer")
     page = render_page(client, "/admin/users")
@@ -145,7 +137,7 @@ def test_viewer_cannot_open_admin_page_or_call_its_callbacks(client: FlaskClient
             ("new-user-email", "value", "intruder@example.com"),
             ("new-user-name", "value", "x"),
             ("new-user-role", "value", "admin"),
-            ("new-user-password", "value", "password123"),
+            ("new-user-password", "value", "a-long-passphrase-123"),
         ],
         client=client,
     )
@@ -165,7 +157,7 @@ def test_admin_can_open_admin_page_and_add_a_user(client: FlaskClient, logged_in
             ("new-user-email", "value", "new.person@example.com"),
             ("new-user-name", "value", "New Person"),
             ("new-user-role", "value", "csm"),
-            ("new-user-password", "value", "password123"),
+            ("new-user-password", "value", "a-long-passphrase-123"),
         ],
         client=client,
     )
@@ -173,8 +165,8 @@ def test_admin_can_open_admin_page_and_add_a_user(client: FlaskClient, logged_in
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "Added new.person@example.com as csm" in response.get_data(as_text=True)
     # the new user can log in
-    client.get("/logout")
-    assert login(client, "new.person@example.com", "password123").status_code == 302
+    logout(client)
+    assert login(client, "new.person@example.com", "a-long-passphrase-123").status_code == 302
 
 
 def test_admin_page_reports_a_duplicate_user(client: FlaskClient, logged_in) -> None:
@@ -186,7 +178,7 @@ def test_admin_page_reports_a_duplicate_user(client: FlaskClient, logged_in) -> 
             ("new-user-email", "value", admin.email),
             ("new-user-name", "value", ""),
             ("new-user-role", "value", "csm"),
-            ("new-user-password", "value", "password123"),
+            ("new-user-password", "value", "a-long-passphrase-123"),
         ],
         client=client,
     )

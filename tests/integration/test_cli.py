@@ -69,7 +69,8 @@ def test_malformed_arguments_exit_2(test_env: dict[str, str], args: tuple, stdin
     ("email", "password", "message"),
     [
         ("not-an-email", "a-long-password", "is not an email address"),
-        ("short@example.com", "short", "password is too short"),
+        ("short@example.com", "short-pass", "password is too short"),
+        ("common@example.com", "qwerty123456", "too commonly used"),
         ("empty@example.com", "", "no password on standard input"),
     ],
 )

@@ -67,6 +67,12 @@ def test_overview_shows_the_book_and_the_dark_theme_is_remembered(
     email = _users(live_db, "manager")["manager"]
     _book(live_db)
     ui_login(page, email)
+    # the page runs under the app's Content-Security-Policy (any violation would be a console error)
+    policy = page.request.get(page.url).headers.get("content-security-policy", "")
+    assert (
+        "frame-ancestors 'none'" in policy
+        and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    )
     assert page.locator("#kpi-arr .kpi-value").inner_text() == "$90.0k"
     assert page.locator("#kpi-accounts .kpi-value").inner_text() == "3"  # active accounts by default
     assert "0 scored" in page.locator("#kpi-accounts").inner_text()
@@ -89,8 +95,9 @@ def test_overview_shows_the_book_and_the_dark_theme_is_remembered(
     page.wait_for_selector("#kpi-arr")
     assert _theme(page) == "dark"
 
-    page.goto("/logout")
-    assert page.url.split("?")[0].endswith("/login")
+    page.click("#user-menu")
+    page.click("#logout-link")
+    page.wait_for_url("**/login")
     ui_login(page, email)
     assert _theme(page) == "dark"
 

@@ -34,3 +34,10 @@ def test_migration_template_is_package_data() -> None:
 
 def test_the_console_script_is_declared() -> None:
     assert PYPROJECT["project"]["scripts"]["healthdash"] == "dashapp.cli:main"
+
+
+def test_the_common_password_list_is_package_data() -> None:
+    from dashapp.auth.passwords import COMMON_PASSWORDS_FILE
+
+    assert COMMON_PASSWORDS_FILE.exists()
+    assert _shipped(COMMON_PASSWORDS_FILE)
