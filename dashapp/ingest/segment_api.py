@@ -85,21 +85,35 @@ def _parse_json(raw: bytes) -> Any:
         raise RequestProblem(400, f"the request body is not valid JSON: {exc}") from None
 
 
-def _write_key(body: Any) -> str:
+def _header_key() -> str | None:
+    """The write key of an HTTP Basic Authorization header (None without one)."""
     header = request.headers.get("Authorization", "")
-    if header[:6].lower() == "basic ":
-        try:
-            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise RequestProblem(
-                401, "the Authorization header is not valid HTTP Basic credentials"
-            ) from None
-        return decoded.split(":", 1)[0]
+    if header[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise RequestProblem(401, "the Authorization header is not valid HTTP Basic credentials") from None
+    return decoded.split(":", 1)[0]
+
+
+def _body_key(body: Any) -> str:
     if isinstance(body, dict) and isinstance(body.get("writeKey"), str):
         return body["writeKey"]
     raise RequestProblem(
         401, "no write key: send it as the HTTP Basic user name (password empty) or as writeKey in the body"
     )
+
+
+def _authenticate(key: str) -> int:
+    """The key's id, checked before any other work: a bad key reads one index entry, writes and locks nothing."""
+    session = db_session()
+    pg: psycopg.Connection = session.connection().connection.driver_connection
+    key_id = writekeys.authenticate_pg(pg, key)
+    if key_id is None:
+        session.rollback()
+        raise RequestProblem(401, "the write key is not valid or has been revoked")
+    return key_id
 
 
 def _problem(status: int, detail: str, **extra: Any) -> Response:
@@ -142,12 +156,12 @@ def _parse_all(
     return good, bad
 
 
-def _store(key: str, ops: list[tuple[int, Operation]]) -> tuple[int, int, list[dict[str, Any]]]:
-    """Check the key and write everything in one transaction. Raises RequestProblem(401) for a bad key.
+def _store(ops: list[tuple[int, Operation]]) -> tuple[int, int, list[dict[str, Any]]]:
+    """Write everything in one transaction, after `_authenticate` (in the same transaction).
 
-    Unless INGEST_SYNCHRONOUS_COMMIT is set, the commit does not wait for the WAL flush (see Settings).
-    The key check and the writes go out pipelined (one round trip). If the database refuses a value, the
-    transaction is redone message by message (savepoints) to keep the good ones and report the others.
+    Unless INGEST_SYNCHRONOUS_COMMIT is off, the commit waits for the WAL flush (see Settings). The writes
+    go out pipelined (one round trip). If the database refuses a value, the transaction is redone message
+    by message (savepoints) to keep the good ones and report the others.
     """
     session = db_session()
     pg: psycopg.Connection = session.connection().connection.driver_connection
@@ -156,15 +170,12 @@ def _store(key: str, ops: list[tuple[int, Operation]]) -> tuple[int, int, list[d
         with pg.pipeline():
             if not runtime().settings.ingest_synchronous_commit:
                 pg.execute("SET LOCAL synchronous_commit TO off")
-            key_id = writekeys.authenticate_pg(pg, key, fetch=False)
             stored, pending = _write(pg, [op for _, op in ops])
-            authorised = key_id.fetchone() is not None
     except (psycopg.DataError, psycopg.IntegrityError):
         session.rollback()
         pg = session.connection().connection.driver_connection
-        authorised = writekeys.authenticate_pg(pg, key) is not None
         stored, pending = 0, 0
-        for index, op in ops if authorised else ():
+        for index, op in ops:
             try:
                 with pg.transaction():
                     s, p = _write(pg, [op])
@@ -172,9 +183,6 @@ def _store(key: str, ops: list[tuple[int, Operation]]) -> tuple[int, int, list[d
             except (psycopg.DataError, psycopg.IntegrityError) as exc:
                 reason = f"the database refused a value: {str(exc).splitlines()[0]}"
                 failed.append({"index": index, "messageId": op.message_id, "reason": reason})
-    if not authorised:
-        session.rollback()
-        raise RequestProblem(401, "the write key is not valid or has been revoked")
     session.commit()
     if pending:
         rt = runtime()
@@ -203,9 +211,13 @@ def _handle(default_type: str | None) -> Response:
     received_at = datetime.now(UTC)
     limit = MAX_BATCH_BYTES if default_type is None else MAX_MESSAGE_BYTES
     try:
+        header_key = _header_key()
+        if header_key is not None:
+            _authenticate(header_key)
         raw = _read_body(limit)
         body = _parse_json(raw)
-        key = _write_key(body)
+        if header_key is None:
+            _authenticate(_body_key(body))
         if default_type is None:
             if not isinstance(body, dict) or not isinstance(body.get("batch"), list):
                 raise RequestProblem(
@@ -217,7 +229,7 @@ def _handle(default_type: str | None) -> Response:
                 raise RequestProblem(400, "the request body must be a JSON object (one message)")
             messages = [body]
         good, bad = _parse_all(messages, raw, received_at, default_type)
-        stored, _pending, failed = _store(key, good)
+        stored, _pending, failed = _store(good)
     except RequestProblem as exc:
         return _unauthorised(exc)
     if bad and not good:
