@@ -8,6 +8,11 @@ Responses: 200 `{"success": true, "accepted", "stored", "duplicates", "rejected"
 some bad messages stores the good ones and lists the bad ones as `{"index", "messageId", "reason"}`
 with status 200 (Segment clients only look at the status, and retrying would not make them valid).
 If every message of a request is bad: 400 problem details with the same `errors` list.
+
+The key is checked before anything else (a bad key costs one index read). Write keys ship inside browser
+JavaScript, so `group` traits change only the account fields the key allows (`write_keys.account_fields`);
+the others are dropped and listed in `ignored`. Every account change is recorded in `account_changes`
+with source `segment` and the key as actor.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from dashapp.ingest.payload import (
     Operation,
     parse_message,
 )
+from models.audit import set_change_source
+from models.retry import retry_transient
 
 bp = Blueprint("segment", __name__, url_prefix="/v1")
 PREFIX = "/v1/"
@@ -105,15 +112,15 @@ def _body_key(body: Any) -> str:
     )
 
 
-def _authenticate(key: str) -> int:
+def _authenticate(key: str) -> writekeys.AuthenticatedKey:
     """The key's id, checked before any other work: a bad key reads one index entry, writes and locks nothing."""
     session = db_session()
     pg: psycopg.Connection = session.connection().connection.driver_connection
-    key_id = writekeys.authenticate_pg(pg, key)
-    if key_id is None:
+    found = writekeys.authenticate_pg(pg, key)
+    if found is None:
         session.rollback()
         raise RequestProblem(401, "the write key is not valid or has been revoked")
-    return key_id
+    return found
 
 
 def _problem(status: int, detail: str, **extra: Any) -> Response:
@@ -156,34 +163,55 @@ def _parse_all(
     return good, bad
 
 
-def _store(ops: list[tuple[int, Operation]]) -> tuple[int, int, list[dict[str, Any]]]:
+def _restrict(key: writekeys.AuthenticatedKey, ops: list[tuple[int, Operation]]) -> list[dict[str, Any]]:
+    """Drop the group traits the key may not set; lists them per message (`ignored` in the answer)."""
+    ignored = []
+    for index, op in ops:
+        if isinstance(op, Group):
+            dropped = writekeys.restrict(op, key.account_fields)
+            if dropped:
+                ignored.append({"index": index, "messageId": op.message_id, "fields": dropped})
+    return ignored
+
+
+def _store(
+    key: writekeys.AuthenticatedKey, ops: list[tuple[int, Operation]]
+) -> tuple[int, int, list[dict[str, Any]]]:
     """Write everything in one transaction, after `_authenticate` (in the same transaction).
 
-    Unless INGEST_SYNCHRONOUS_COMMIT is off, the commit waits for the WAL flush (see Settings). The writes
+    Unless INGEST_SYNCHRONOUS_COMMIT is false (an opt-in), the commit waits for the WAL flush (see Settings). The writes
     go out pipelined (one round trip). If the database refuses a value, the transaction is redone message
     by message (savepoints) to keep the good ones and report the others.
     """
     session = db_session()
-    pg: psycopg.Connection = session.connection().connection.driver_connection
-    failed: list[dict[str, Any]] = []
-    try:
-        with pg.pipeline():
-            if not runtime().settings.ingest_synchronous_commit:
-                pg.execute("SET LOCAL synchronous_commit TO off")
-            stored, pending = _write(pg, [op for _, op in ops])
-    except (psycopg.DataError, psycopg.IntegrityError):
-        session.rollback()
-        pg = session.connection().connection.driver_connection
-        stored, pending = 0, 0
-        for index, op in ops:
-            try:
-                with pg.transaction():
-                    s, p = _write(pg, [op])
-                stored, pending = stored + s, pending + p
-            except (psycopg.DataError, psycopg.IntegrityError) as exc:
-                reason = f"the database refused a value: {str(exc).splitlines()[0]}"
-                failed.append({"index": index, "messageId": op.message_id, "reason": reason})
-    session.commit()
+
+    def attempt() -> tuple[int, int, list[dict[str, Any]]]:
+        pg: psycopg.Connection = session.connection().connection.driver_connection
+        failed: list[dict[str, Any]] = []
+        try:
+            with pg.pipeline():
+                if not runtime().settings.ingest_synchronous_commit:
+                    pg.execute("SET LOCAL synchronous_commit TO off")
+                set_change_source(pg, "segment", key.actor)
+                stored, pending = _write(pg, [op for _, op in ops])
+        except (psycopg.DataError, psycopg.IntegrityError):
+            session.rollback()
+            pg = session.connection().connection.driver_connection
+            set_change_source(pg, "segment", key.actor)
+            stored, pending = 0, 0
+            for index, op in ops:
+                try:
+                    with pg.transaction():
+                        s, p = _write(pg, [op])
+                    stored, pending = stored + s, pending + p
+                except (psycopg.DataError, psycopg.IntegrityError) as exc:
+                    reason = f"the database refused a value: {str(exc).splitlines()[0]}"
+                    failed.append({"index": index, "messageId": op.message_id, "reason": reason})
+        session.commit()
+        return stored, pending, failed
+
+    # A deadlock or serialisation failure aborts the whole transaction: it is redone from the start.
+    stored, pending, failed = retry_transient(attempt, rollback=session.rollback)
     if pending:
         rt = runtime()
         from jobs.rollup import schedule
@@ -199,10 +227,11 @@ def _write(pg: psycopg.Connection, ops: list[Operation]) -> tuple[int, int]:
     stored = len(identifies)
     writer.upsert_identifies(pg, identifies)
     pending = 0
-    for op in ops:
-        if isinstance(op, Group):
-            pending += writer.apply_group(pg, op)[1]
-            stored += 1
+    # Accounts in a stable order (by external id; a stable sort keeps the batch order of one account's
+    # calls), so concurrent batches naming the same accounts lock them in the same order.
+    for op in sorted((op for op in ops if isinstance(op, Group)), key=lambda op: op.group_id):
+        pending += writer.apply_group(pg, op)[1]
+        stored += 1
     inserted, new_pending = writer.write_events(pg, events)
     return stored + inserted, pending + new_pending
 
@@ -212,12 +241,11 @@ def _handle(default_type: str | None) -> Response:
     limit = MAX_BATCH_BYTES if default_type is None else MAX_MESSAGE_BYTES
     try:
         header_key = _header_key()
-        if header_key is not None:
-            _authenticate(header_key)
+        key = _authenticate(header_key) if header_key is not None else None
         raw = _read_body(limit)
         body = _parse_json(raw)
-        if header_key is None:
-            _authenticate(_body_key(body))
+        if key is None:
+            key = _authenticate(_body_key(body))
         if default_type is None:
             if not isinstance(body, dict) or not isinstance(body.get("batch"), list):
                 raise RequestProblem(
@@ -229,7 +257,8 @@ def _handle(default_type: str | None) -> Response:
                 raise RequestProblem(400, "the request body must be a JSON object (one message)")
             messages = [body]
         good, bad = _parse_all(messages, raw, received_at, default_type)
-        stored, _pending, failed = _store(good)
+        ignored = _restrict(key, good)
+        stored, _pending, failed = _store(key, good)
     except RequestProblem as exc:
         return _unauthorised(exc)
     if bad and not good:
@@ -247,6 +276,8 @@ def _handle(default_type: str | None) -> Response:
         # Messages whose messageId was already stored: a replay, acknowledged and not stored again.
         duplicates=max(0, writes - len(failed) - stored),
         rejected=sorted(bad, key=lambda b: b["index"]),
+        # Group traits this write key may not set (see the key's account fields): dropped, the rest stored.
+        ignored=ignored,
     )
 
 

@@ -24,6 +24,7 @@ from dashapp.extensions import db_session, runtime, settings
 from dashapp.ingest import stripe_events, support_events
 from dashapp.ingest import validators as v
 from dashapp.ingest.webhook_store import apply_recorded
+from models.audit import set_change_source
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 PREFIX = "/webhooks/"
@@ -48,6 +49,7 @@ def record_and_apply(source: str, event_id: str, kind: str, payload: dict[str, A
     session = db_session()
     pg = _pg()
     with pg.transaction():
+        set_change_source(pg, source, f"webhook:{source}:{event_id}")
         row = pg.execute(
             """INSERT INTO webhook_events (source, event_id, type, status, payload)
                VALUES (%s, %s, %s, 'processed', %s::jsonb) ON CONFLICT (source, event_id) DO NOTHING
