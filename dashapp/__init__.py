@@ -29,6 +29,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     settings = services.resolve(settings or Settings.from_env())
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from dashapp import logredact
+
+    logredact.install()
 
     server = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
     server.config.update(
