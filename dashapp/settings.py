@@ -124,6 +124,8 @@ class Settings:
     # about twice the throughput, but a database crash can lose the last fraction of a second of acknowledged
     # events (never corrupt anything).
     ingest_synchronous_commit: bool = True
+    # Uploaded CSV files never imported (the page left before importing) are removed after this many hours.
+    upload_retention_hours: int = 24
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""
@@ -211,6 +213,7 @@ class Settings:
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip(),
             support_webhook_secret=env.get("SUPPORT_WEBHOOK_SECRET", "").strip(),
             ingest_synchronous_commit=_bool(env, "INGEST_SYNCHRONOUS_COMMIT", True),
+            upload_retention_hours=_int(env, "UPLOAD_RETENTION_HOURS", 24, minimum=1, maximum=24 * 365),
             smtp_host=env.get("SMTP_HOST", "").strip(),
             smtp_port=_int(env, "SMTP_PORT", 25, minimum=1, maximum=65535),
             smtp_user=env.get("SMTP_USER", "").strip(),

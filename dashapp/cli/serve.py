@@ -82,6 +82,13 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
         raise click.BadParameter(
             f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(QUEUES)}", param_hint="--queue"
         )
+    from dashapp.ingest.uploads import remove_abandoned_uploads
+
+    removed = remove_abandoned_uploads(settings)
+    if removed:
+        click.echo(
+            f"Removed {removed} uploaded file(s) never imported (older than {settings.upload_retention_hours} h)"
+        )
     recovered = recover_abandoned(settings)
     if recovered:
         click.echo(f"Recovered {len(recovered)} job(s) left by dead workers: {', '.join(recovered)}")

@@ -31,6 +31,7 @@ from flask import Blueprint, Response, jsonify, request
 from dashapp.errors import problem
 from dashapp.extensions import db_session, runtime
 from dashapp.ingest import writekeys, writer
+from dashapp.ingest.bodyguard import MAX_DEPTH, too_deep
 from dashapp.ingest.payload import (
     MAX_BATCH_BYTES,
     MAX_MESSAGE_BYTES,
@@ -86,6 +87,8 @@ def _parse_json(raw: bytes) -> Any:
     # double): the standard parser takes them, and any message the database then refuses is reported alone.
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise RequestProblem(400, f"the JSON is nested more than {MAX_DEPTH} levels deep") from None
     except UnicodeDecodeError:
         raise RequestProblem(400, "the request body is not UTF-8 encoded JSON") from None
     except ValueError as exc:
@@ -148,6 +151,8 @@ def _parse_all(
 ) -> tuple[list[tuple[int, Operation]], list[dict[str, Any]]]:
     measure = len(raw) > MAX_MESSAGE_BYTES  # no single message can be over the limit otherwise
     check_nul = b"\\u0000" in raw  # JSON can only carry a NUL as this escape
+    # Only a body with that many brackets can hold a message nested too deeply to store.
+    check_depth = raw.count(b"{") + raw.count(b"[") > MAX_DEPTH
     good: list[tuple[int, Operation]] = []
     bad: list[dict[str, Any]] = []
     for index, msg in enumerate(messages):
@@ -157,6 +162,8 @@ def _parse_all(
                 size = _size(msg)
                 if size > MAX_MESSAGE_BYTES:
                     raise MessageError(f"the message is {size:,} bytes; the limit is 32 KB")
+            if check_depth and too_deep(msg):
+                raise MessageError(f"the message is nested more than {MAX_DEPTH} levels deep")
             good.append((index, parse_message(msg, received_at, default_type, check_nul=check_nul)))
         except MessageError as exc:
             bad.append({"index": index, "messageId": mid, "reason": str(exc)})
