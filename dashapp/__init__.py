@@ -31,6 +31,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     settings = services.resolve(settings or Settings.from_env())
     configure_logging(settings)
+    from dashapp import logredact
+
+    logredact.install()
 
     server = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
     server.config.update(

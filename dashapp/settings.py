@@ -167,10 +167,13 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     stripe_webhook_secret: str = ""
     support_webhook_secret: str = ""
-    # The event API commits without waiting for the WAL flush (PostgreSQL's synchronous_commit=off for those
-    # transactions only): about twice the throughput; a database crash can lose the last fraction of a second
-    # of acknowledged events (never corrupt anything). Set INGEST_SYNCHRONOUS_COMMIT=true to wait instead.
-    ingest_synchronous_commit: bool = False
+    # The event API answers only once its commit is flushed to the WAL: acknowledged means durable. Opt-in fast
+    # path, INGEST_SYNCHRONOUS_COMMIT=false: PostgreSQL's synchronous_commit=off for those transactions only,
+    # about twice the throughput, but a database crash can lose the last fraction of a second of acknowledged
+    # events (never corrupt anything).
+    ingest_synchronous_commit: bool = True
+    # Uploaded CSV files never imported (the page left before importing) are removed after this many hours.
+    upload_retention_hours: int = 24
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""
@@ -301,7 +304,8 @@ class Settings:
             cors_origins=_list(env, "CORS_ORIGINS"),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip(),
             support_webhook_secret=env.get("SUPPORT_WEBHOOK_SECRET", "").strip(),
-            ingest_synchronous_commit=_bool(env, "INGEST_SYNCHRONOUS_COMMIT", False),
+            ingest_synchronous_commit=_bool(env, "INGEST_SYNCHRONOUS_COMMIT", True),
+            upload_retention_hours=_int(env, "UPLOAD_RETENTION_HOURS", 24, minimum=1, maximum=24 * 365),
             smtp_host=env.get("SMTP_HOST", "").strip(),
             smtp_port=_int(env, "SMTP_PORT", 25, minimum=1, maximum=65535),
             smtp_user=env.get("SMTP_USER", "").strip(),

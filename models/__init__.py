@@ -3,7 +3,7 @@
 from models.account import Account, Contact
 from models.activity import AccountDailyMetric, UsageEvent
 from models.api_token import ApiToken
-from models.audit import AuditLog
+from models.audit import AccountChange, AuditLog
 from models.billing import Invoice, Payment
 from models.churn import ChurnModel, ChurnScore
 from models.db import Base, Database
@@ -32,6 +32,7 @@ from models.view import SavedView, ShareLink
 
 __all__ = [
     "Account",
+    "AccountChange",
     "AccountDailyMetric",
     "AccountHealth",
     "ApiToken",

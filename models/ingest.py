@@ -22,7 +22,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db import Base, BigId, TimestampMixin
@@ -30,6 +30,12 @@ from models.db import Base, BigId, TimestampMixin
 IMPORT_KINDS = ("accounts", "contacts", "events", "tickets", "invoices", "surveys", "online-retail")
 IMPORT_STATUSES = ("running", "finished", "failed")
 WEBHOOK_STATUSES = ("processed", "ignored", "unmatched")
+
+
+# Account fields a new write key may set from `group` traits. Write keys ship inside browser JavaScript, so
+# billing and lifecycle fields (MRR, currency, contract and renewal dates, churn, lifecycle stage, parent) are
+# left to billing, CRM and admins unless an admin allows them on a key. `custom` = custom attributes.
+DEFAULT_WRITE_KEY_FIELDS = ("name", "domain", "segment", "plan", "industry", "region", "custom")
 
 
 class WriteKey(Base):
@@ -48,6 +54,12 @@ class WriteKey(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # The account fields `group` calls sent with this key may change (see DEFAULT_WRITE_KEY_FIELDS).
+    account_fields: Mapped[list[str]] = mapped_column(
+        ARRAY(String(64)),
+        default=lambda: list(DEFAULT_WRITE_KEY_FIELDS),
+        server_default=text("'{" + ",".join(DEFAULT_WRITE_KEY_FIELDS) + "}'::varchar(64)[]"),
+    )
 
 
 class WebhookEvent(Base):

@@ -19,6 +19,7 @@ from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, dumps, finite, json_response
 from dashapp.api.schemas import ScorePage, ScoresQuery
 from dashapp.api.spec import operation
+from dashapp.csvsafe import neutralise
 from dashapp.extensions import runtime
 from dashapp.filters import Filters, accounts_query
 
@@ -85,7 +86,7 @@ def _lines(rows: Iterator[list[Any]], fmt: str) -> Iterator[str]:
         for batch in rows:
             for row in batch:
                 record = score_row(row)
-                writer.writerow([_csv_value(record[f]) for f in FIELDS])
+                writer.writerow([_csv_value(neutralise(record[f])) for f in FIELDS])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

@@ -20,17 +20,27 @@ def write_keys_group() -> None:
     """Keys that let a Segment-compatible source send events."""
 
 
+def _fields(value: str | None) -> list[str] | None:
+    return None if value is None else [f for f in value.split(",") if f.strip()]
+
+
 @write_keys_group.command("create")
 @click.argument("name")
+@click.option(
+    "--fields",
+    default=None,
+    help="Comma-separated account fields its group calls may change (default: name, domain, segment, plan, "
+    "industry, region, custom). Billing and lifecycle fields must be named here to be allowed.",
+)
 @pass_ctx
-def create_key(ctx: CliContext, name: str) -> None:
+def create_key(ctx: CliContext, name: str, fields: str | None) -> None:
     """Create a write key named NAME and print it (it is shown only this once)."""
     from dashapp.ingest.writekeys import WriteKeyError, create_write_key
 
     ctx.require_migrated()
     try:
         with ctx.db.transaction() as session:
-            row, key = create_write_key(session, name)
+            row, key = create_write_key(session, name, account_fields=_fields(fields))
     except WriteKeyError as exc:
         raise CliError(str(exc)) from None
     click.echo(f"Created write key {row.name!r} (id {row.id}). Store it now; it will not be shown again:")
@@ -48,7 +58,25 @@ def list_keys(ctx: CliContext) -> None:
         for row in list_write_keys(session):
             state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
             used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
-            click.echo(f"{row.id}\t{row.name}\t{row.prefix}…\t{state}\tlast used {used}")
+            fields = ",".join(row.account_fields)
+            click.echo(f"{row.id}\t{row.name}\t{row.prefix}…\t{state}\tlast used {used}\tfields {fields}")
+
+
+@write_keys_group.command("fields")
+@click.argument("key")
+@click.argument("fields")
+@pass_ctx
+def key_fields(ctx: CliContext, key: str, fields: str) -> None:
+    """Set the account fields (comma-separated) that group calls sent with write key KEY may change."""
+    from dashapp.ingest.writekeys import WriteKeyError, set_account_fields
+
+    ctx.require_migrated()
+    try:
+        with ctx.db.transaction() as session:
+            row = set_account_fields(session, key, _fields(fields) or [])
+    except WriteKeyError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"Write key {row.name!r} may change: {', '.join(row.account_fields) or 'nothing'}.")
 
 
 @write_keys_group.command("revoke")

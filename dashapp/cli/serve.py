@@ -47,6 +47,9 @@ def serve(ctx: CliContext, host: str | None, port: int | None, workers: int | No
         "20",
         "--access-logfile",
         "-",
+        # Write keys (the HTTP Basic user name) and credential query parameters never reach the logs.
+        "--logger-class",
+        "dashapp.logredact.RedactingGunicornLogger",
         "--forwarded-allow-ips",
         settings.forwarded_allow_ips,
         # Every gunicorn would otherwise share one ~/.gunicorn/gunicorn.ctl (and a container user may have no home).
@@ -86,6 +89,13 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
         raise click.BadParameter(
             f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(QUEUES)}", param_hint="--queue"
         )
+    from dashapp.ingest.uploads import remove_abandoned_uploads
+
+    removed = remove_abandoned_uploads(settings)
+    if removed:
+        click.echo(
+            f"Removed {removed} uploaded file(s) never imported (older than {settings.upload_retention_hours} h)"
+        )
     recovered = recover_abandoned(settings)
     if recovered:
         click.echo(f"Recovered {len(recovered)} job(s) left by dead workers: {', '.join(recovered)}")
@@ -93,6 +103,12 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
         from jobs.forecasts import preload
 
         preload()  # once here, not in every forked job
+    import logging
+
+    from dashapp.logredact import RedactFilter, install
+
+    install()
+    logging.getLogger("rq.worker").addFilter(RedactFilter())  # its own handler comes with work()
     rq_worker = Worker(
         all_queues(settings, list(queues) or None),
         connection=redis_connection(settings.redis_url or ""),

@@ -4,6 +4,7 @@ rest from query rows).
 The first line is the companion line (`# ` + what was exported, the filters in words and the export time);
 the second is the header; then one line per row. Numbers are written unformatted (no thousands separators,
 no currency), dates as ISO 8601, empty cells for NULL; booleans as t/f in account lists (PostgreSQL's CSV).
+Text cells a spreadsheet would run as a formula get a leading `'` (dashapp.csvsafe); numbers never do.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import literal
+from sqlalchemy import Select, String, case, literal, select
 from sqlalchemy.orm import Session
 
 from dashapp.analytics.cohorts import cohort_tables
+from dashapp.csvsafe import SQL_PATTERN, neutralise, neutralise_row
 from dashapp.exports.target import ExportError, ExportTarget
 from dashapp.filters import COLUMNS, accounts_query, parse
 from dashapp.money import Money
@@ -69,6 +71,19 @@ def _with_converted(session: Session, stmt: Any) -> Any:
     )
 
 
+def _neutralised(stmt: Select) -> Select:
+    """The same rows with every text column guarded against formula injection (see dashapp.csvsafe)."""
+    inner = stmt.subquery("q")
+    return select(
+        *(
+            case((col.op("~")(SQL_PATTERN), literal("'") + col), else_=col).label(col.name)
+            if isinstance(col.type, String)
+            else col
+            for col in inner.c
+        )
+    )
+
+
 def copy_accounts(
     session: Session, target: ExportTarget, out: IO[bytes], progress: Progress | None = None
 ) -> int:
@@ -76,8 +91,10 @@ def copy_accounts(
     the same SELECT the pages use, its parameters bound by psycopg (client side, as COPY takes none).
     Returns the number of rows."""
     columns = [c for c in account_columns(target) if c not in CONVERTED_COLUMNS]
-    stmt = _with_converted(
-        session, accounts_query(target.filters, columns, sort=target.sort or [("name", False)])
+    stmt = _neutralised(
+        _with_converted(
+            session, accounts_query(target.filters, columns, sort=target.sort or [("name", False)])
+        )
     )
     connection = session.connection()
     compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
@@ -164,11 +181,11 @@ def write_rows(
 ) -> int:
     out.write(f"# {companion}\n")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow(neutralise_row(header))
     count = 0
     batch: list[list[Any]] = []
     for row in rows:
-        batch.append([_plain(v) for v in row])
+        batch.append([_plain(neutralise(v)) for v in row])
         if len(batch) >= BATCH:
             writer.writerows(batch)
             count += len(batch)

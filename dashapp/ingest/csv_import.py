@@ -20,10 +20,12 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from dashapp.csvsafe import neutralise_row
 from dashapp.ingest.csv_reader import CsvStream, FileProblem, normalise_encoding
 from dashapp.ingest.importers import ChunkImporter, ErrorRow
 from dashapp.ingest.mapping import build_mapping, convert, parse_overrides
 from dashapp.settings import Settings
+from models.audit import set_change_source
 from models.db import Database
 from models.ingest import DataImport, ImportRowError
 
@@ -162,6 +164,7 @@ def _import_rows(db, stream: CsvStream, mapping, options, book: _Book, size: int
         in_flight: Future | None = None
 
         def write(rows: list[tuple[Any, ...]]) -> tuple[dict[str, int], list[ErrorRow]]:
+            set_change_source(pg, "csv_import", f"data_import:{book.import_id}")
             result = importer.process(rows, key_column)
             if not options.dry_run:
                 pg.commit()
@@ -260,6 +263,6 @@ def error_report_lines(db: Database, import_id: int) -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         for row_id, row, column, value, reason in page:
-            writer.writerow([row, column, value, reason])
+            writer.writerow(neutralise_row([row, column, value, reason]))
             last_id = row_id
         yield buffer.getvalue()

@@ -3,8 +3,11 @@
 Each message becomes an `EventRow` (track/page/screen), an `Identify`, a `Group` or an `Alias`, or
 raises `MessageError` naming what is wrong; a batch keeps its good messages and reports the bad ones.
 
-- `messageId` is the idempotency key. A message without one gets a key derived from its content
-  (SHA-256 of its canonical JSON), so a replayed copy of it is still recognised.
+- `messageId` is the idempotency key. A message without one but with a `timestamp` (or
+  `originalTimestamp`) gets a key derived from its content (SHA-256 of its canonical JSON, the time
+  included), so a replayed copy of it is still recognised. A message with neither cannot be told apart
+  from a second, identical event: it gets a fresh random key (`gen:...`), so two such events are two
+  rows, never silently merged (the price: a replayed copy of it is stored again).
 - `timestamp` (or `originalTimestamp`, else the time received) is when the event happened; values
   without an offset are UTC.
 - The account of an event is `context.groupId` (Segment's B2B convention), else `properties.groupId`
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -113,6 +117,8 @@ def message_id(msg: dict[str, Any]) -> str:
     mid = _string(msg, "messageId")
     if mid is not None:
         return mid
+    if all(msg.get(key) in (None, "") for key in ("timestamp", "originalTimestamp")):
+        return "gen:" + uuid.uuid4().hex
     canonical = json.dumps(msg, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 

@@ -8,6 +8,11 @@ Responses: 200 `{"success": true, "accepted", "stored", "duplicates", "rejected"
 some bad messages stores the good ones and lists the bad ones as `{"index", "messageId", "reason"}`
 with status 200 (Segment clients only look at the status, and retrying would not make them valid).
 If every message of a request is bad: 400 problem details with the same `errors` list.
+
+The key is checked before anything else (a bad key costs one index read). Write keys ship inside browser
+JavaScript, so `group` traits change only the account fields the key allows (`write_keys.account_fields`);
+the others are dropped and listed in `ignored`. Every account change is recorded in `account_changes`
+with source `segment` and the key as actor.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from flask import Blueprint, Response, jsonify, request
 from dashapp.errors import problem
 from dashapp.extensions import db_session, runtime
 from dashapp.ingest import writekeys, writer
+from dashapp.ingest.bodyguard import MAX_DEPTH, too_deep
 from dashapp.ingest.payload import (
     MAX_BATCH_BYTES,
     MAX_MESSAGE_BYTES,
@@ -37,6 +43,8 @@ from dashapp.ingest.payload import (
     Operation,
     parse_message,
 )
+from models.audit import set_change_source
+from models.retry import retry_transient
 
 bp = Blueprint("segment", __name__, url_prefix="/v1")
 PREFIX = "/v1/"
@@ -79,27 +87,43 @@ def _parse_json(raw: bytes) -> Any:
     # double): the standard parser takes them, and any message the database then refuses is reported alone.
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise RequestProblem(400, f"the JSON is nested more than {MAX_DEPTH} levels deep") from None
     except UnicodeDecodeError:
         raise RequestProblem(400, "the request body is not UTF-8 encoded JSON") from None
     except ValueError as exc:
         raise RequestProblem(400, f"the request body is not valid JSON: {exc}") from None
 
 
-def _write_key(body: Any) -> str:
+def _header_key() -> str | None:
+    """The write key of an HTTP Basic Authorization header (None without one)."""
     header = request.headers.get("Authorization", "")
-    if header[:6].lower() == "basic ":
-        try:
-            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise RequestProblem(
-                401, "the Authorization header is not valid HTTP Basic credentials"
-            ) from None
-        return decoded.split(":", 1)[0]
+    if header[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise RequestProblem(401, "the Authorization header is not valid HTTP Basic credentials") from None
+    return decoded.split(":", 1)[0]
+
+
+def _body_key(body: Any) -> str:
     if isinstance(body, dict) and isinstance(body.get("writeKey"), str):
         return body["writeKey"]
     raise RequestProblem(
         401, "no write key: send it as the HTTP Basic user name (password empty) or as writeKey in the body"
     )
+
+
+def _authenticate(key: str) -> writekeys.AuthenticatedKey:
+    """The key's id, checked before any other work: a bad key reads one index entry, writes and locks nothing."""
+    session = db_session()
+    pg: psycopg.Connection = session.connection().connection.driver_connection
+    found = writekeys.authenticate_pg(pg, key)
+    if found is None:
+        session.rollback()
+        raise RequestProblem(401, "the write key is not valid or has been revoked")
+    return found
 
 
 def _problem(status: int, detail: str, **extra: Any) -> Response:
@@ -127,6 +151,8 @@ def _parse_all(
 ) -> tuple[list[tuple[int, Operation]], list[dict[str, Any]]]:
     measure = len(raw) > MAX_MESSAGE_BYTES  # no single message can be over the limit otherwise
     check_nul = b"\\u0000" in raw  # JSON can only carry a NUL as this escape
+    # Only a body with that many brackets can hold a message nested too deeply to store.
+    check_depth = raw.count(b"{") + raw.count(b"[") > MAX_DEPTH
     good: list[tuple[int, Operation]] = []
     bad: list[dict[str, Any]] = []
     for index, msg in enumerate(messages):
@@ -136,46 +162,63 @@ def _parse_all(
                 size = _size(msg)
                 if size > MAX_MESSAGE_BYTES:
                     raise MessageError(f"the message is {size:,} bytes; the limit is 32 KB")
+            if check_depth and too_deep(msg):
+                raise MessageError(f"the message is nested more than {MAX_DEPTH} levels deep")
             good.append((index, parse_message(msg, received_at, default_type, check_nul=check_nul)))
         except MessageError as exc:
             bad.append({"index": index, "messageId": mid, "reason": str(exc)})
     return good, bad
 
 
-def _store(key: str, ops: list[tuple[int, Operation]]) -> tuple[int, int, list[dict[str, Any]]]:
-    """Check the key and write everything in one transaction. Raises RequestProblem(401) for a bad key.
+def _restrict(key: writekeys.AuthenticatedKey, ops: list[tuple[int, Operation]]) -> list[dict[str, Any]]:
+    """Drop the group traits the key may not set; lists them per message (`ignored` in the answer)."""
+    ignored = []
+    for index, op in ops:
+        if isinstance(op, Group):
+            dropped = writekeys.restrict(op, key.account_fields)
+            if dropped:
+                ignored.append({"index": index, "messageId": op.message_id, "fields": dropped})
+    return ignored
 
-    Unless INGEST_SYNCHRONOUS_COMMIT is set, the commit does not wait for the WAL flush (see Settings).
-    The key check and the writes go out pipelined (one round trip). If the database refuses a value, the
-    transaction is redone message by message (savepoints) to keep the good ones and report the others.
+
+def _store(
+    key: writekeys.AuthenticatedKey, ops: list[tuple[int, Operation]]
+) -> tuple[int, int, list[dict[str, Any]]]:
+    """Write everything in one transaction, after `_authenticate` (in the same transaction).
+
+    Unless INGEST_SYNCHRONOUS_COMMIT is false (an opt-in), the commit waits for the WAL flush (see Settings). The writes
+    go out pipelined (one round trip). If the database refuses a value, the transaction is redone message
+    by message (savepoints) to keep the good ones and report the others.
     """
     session = db_session()
-    pg: psycopg.Connection = session.connection().connection.driver_connection
-    failed: list[dict[str, Any]] = []
-    try:
-        with pg.pipeline():
-            if not runtime().settings.ingest_synchronous_commit:
-                pg.execute("SET LOCAL synchronous_commit TO off")
-            key_id = writekeys.authenticate_pg(pg, key, fetch=False)
-            stored, pending = _write(pg, [op for _, op in ops])
-            authorised = key_id.fetchone() is not None
-    except (psycopg.DataError, psycopg.IntegrityError):
-        session.rollback()
-        pg = session.connection().connection.driver_connection
-        authorised = writekeys.authenticate_pg(pg, key) is not None
-        stored, pending = 0, 0
-        for index, op in ops if authorised else ():
-            try:
-                with pg.transaction():
-                    s, p = _write(pg, [op])
-                stored, pending = stored + s, pending + p
-            except (psycopg.DataError, psycopg.IntegrityError) as exc:
-                reason = f"the database refused a value: {str(exc).splitlines()[0]}"
-                failed.append({"index": index, "messageId": op.message_id, "reason": reason})
-    if not authorised:
-        session.rollback()
-        raise RequestProblem(401, "the write key is not valid or has been revoked")
-    session.commit()
+
+    def attempt() -> tuple[int, int, list[dict[str, Any]]]:
+        pg: psycopg.Connection = session.connection().connection.driver_connection
+        failed: list[dict[str, Any]] = []
+        try:
+            with pg.pipeline():
+                if not runtime().settings.ingest_synchronous_commit:
+                    pg.execute("SET LOCAL synchronous_commit TO off")
+                set_change_source(pg, "segment", key.actor)
+                stored, pending = _write(pg, [op for _, op in ops])
+        except (psycopg.DataError, psycopg.IntegrityError):
+            session.rollback()
+            pg = session.connection().connection.driver_connection
+            set_change_source(pg, "segment", key.actor)
+            stored, pending = 0, 0
+            for index, op in ops:
+                try:
+                    with pg.transaction():
+                        s, p = _write(pg, [op])
+                    stored, pending = stored + s, pending + p
+                except (psycopg.DataError, psycopg.IntegrityError) as exc:
+                    reason = f"the database refused a value: {str(exc).splitlines()[0]}"
+                    failed.append({"index": index, "messageId": op.message_id, "reason": reason})
+        session.commit()
+        return stored, pending, failed
+
+    # A deadlock or serialisation failure aborts the whole transaction: it is redone from the start.
+    stored, pending, failed = retry_transient(attempt, rollback=session.rollback)
     if pending:
         rt = runtime()
         from jobs.rollup import schedule
@@ -191,10 +234,11 @@ def _write(pg: psycopg.Connection, ops: list[Operation]) -> tuple[int, int]:
     stored = len(identifies)
     writer.upsert_identifies(pg, identifies)
     pending = 0
-    for op in ops:
-        if isinstance(op, Group):
-            pending += writer.apply_group(pg, op)[1]
-            stored += 1
+    # Accounts in a stable order (by external id; a stable sort keeps the batch order of one account's
+    # calls), so concurrent batches naming the same accounts lock them in the same order.
+    for op in sorted((op for op in ops if isinstance(op, Group)), key=lambda op: op.group_id):
+        pending += writer.apply_group(pg, op)[1]
+        stored += 1
     inserted, new_pending = writer.write_events(pg, events)
     return stored + inserted, pending + new_pending
 
@@ -203,9 +247,12 @@ def _handle(default_type: str | None) -> Response:
     received_at = datetime.now(UTC)
     limit = MAX_BATCH_BYTES if default_type is None else MAX_MESSAGE_BYTES
     try:
+        header_key = _header_key()
+        key = _authenticate(header_key) if header_key is not None else None
         raw = _read_body(limit)
         body = _parse_json(raw)
-        key = _write_key(body)
+        if key is None:
+            key = _authenticate(_body_key(body))
         if default_type is None:
             if not isinstance(body, dict) or not isinstance(body.get("batch"), list):
                 raise RequestProblem(
@@ -217,6 +264,7 @@ def _handle(default_type: str | None) -> Response:
                 raise RequestProblem(400, "the request body must be a JSON object (one message)")
             messages = [body]
         good, bad = _parse_all(messages, raw, received_at, default_type)
+        ignored = _restrict(key, good)
         stored, _pending, failed = _store(key, good)
     except RequestProblem as exc:
         return _unauthorised(exc)
@@ -235,6 +283,8 @@ def _handle(default_type: str | None) -> Response:
         # Messages whose messageId was already stored: a replay, acknowledged and not stored again.
         duplicates=max(0, writes - len(failed) - stored),
         rejected=sorted(bad, key=lambda b: b["index"]),
+        # Group traits this write key may not set (see the key's account fields): dropped, the rest stored.
+        ignored=ignored,
     )
 
 

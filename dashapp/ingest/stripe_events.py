@@ -20,6 +20,7 @@ from typing import Any
 
 import psycopg
 
+from dashapp.ingest import validators as v
 from dashapp.ingest.attach import attach_events_to_accounts
 
 ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
@@ -48,6 +49,14 @@ class Unmatched(Exception):
     def __init__(self, ref: str | None) -> None:
         super().__init__(f"no account for Stripe customer {ref}")
         self.ref = ref
+
+
+def _currency(value: Any, where: str) -> str:
+    """A 3-letter ISO currency code (default USD), or EventProblem naming the field."""
+    try:
+        return v.currency(value) or "USD"
+    except ValueError as exc:
+        raise EventProblem(f"{where}: {exc}") from None
 
 
 def _money(minor: Any, currency: str) -> Decimal:
@@ -145,7 +154,7 @@ def apply(pg: psycopg.Connection, event: dict[str, Any]) -> str:
 
 def _invoice(pg: psycopg.Connection, inv: dict[str, Any], status: str, created: datetime) -> str:
     invoice_id = _require(inv, "id", "the invoice")
-    currency = str(inv.get("currency") or "usd").upper()
+    currency = _currency(inv.get("currency"), "data.object.currency")
     metadatas = [
         inv.get("metadata"),
         _get(inv, "subscription_details", "metadata"),
@@ -206,7 +215,7 @@ def _payment(pg, invoice_pk, external_id, amount, currency, status, at, reason) 
 
 def _refund(pg: psycopg.Connection, charge: dict[str, Any]) -> str:
     charge_id = _require(charge, "id", "the charge")
-    currency = str(charge.get("currency") or "usd").upper()
+    currency = _currency(charge.get("currency"), "data.object.currency")
     invoice_ref = charge.get("invoice")
     if isinstance(invoice_ref, dict):
         invoice_ref = invoice_ref.get("id")
@@ -255,9 +264,9 @@ def _subscription(pg: psycopg.Connection, sub: dict[str, Any], *, deleted: bool,
     account_id = resolve_account(pg, sub.get("customer"), [sub.get("metadata")])
     status = "canceled" if deleted else str(sub.get("status") or "active")
     items = _get(sub, "items", "data") or []
-    currency = str(
-        sub.get("currency") or _get(items[0] if items else {}, "price", "currency") or "usd"
-    ).upper()
+    currency = _currency(
+        sub.get("currency") or _get(items[0] if items else {}, "price", "currency"), "data.object.currency"
+    )
     mrr = sum((monthly_amount(i) for i in items), Decimal("0.00")) if status in ACTIVE else Decimal("0.00")
     period_end = _ts(sub.get("current_period_end")) or _ts(
         _get(items[0] if items else {}, "current_period_end")

@@ -37,6 +37,8 @@ def convert(source: Path, target: Path, churned_on: date) -> int:
                 f"{source.name}: not the Telco churn file (no {', '.join(sorted(missing))} column)"
             )
         attributes = [c for c in header if c not in (ID_COLUMN, LABEL_COLUMN)]
+        # Not guarded like the CSV files people open (dashapp.csvsafe): this temporary file only feeds our
+        # own importer, which must read the values exactly as the source file had them.
         writer = csv.writer(out)
         writer.writerow(["external_id", "name", "churned_at", *(f"custom.{c}" for c in attributes)])
         for row in reader:

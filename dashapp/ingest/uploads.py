@@ -1,8 +1,10 @@
 """Uploaded CSV files for the admin page: saved under the data directory, previewed, imported by a job.
 
 The web process and the workers share `HEALTHDASH_DATA_DIR` (`<data dir>/uploads`); the import job
-deletes the file when it is done. Large files are better imported with `healthdash import` on a host
-that has them, since a browser upload travels in one request.
+deletes the file when it is done. Files never imported are removed once older than
+UPLOAD_RETENTION_HOURS, by the next upload and when a worker starts (`remove_abandoned_uploads`).
+Large files are better imported with `healthdash import` on a host that has them, since a browser
+upload travels in one request.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import time
 import uuid
 from itertools import islice
 from pathlib import Path
@@ -42,10 +45,25 @@ def save_upload(settings: Settings, filename: str, contents: str) -> Path:
         raise FileProblem("the upload could not be decoded; try again") from None
     if len(raw) > MAX_UPLOAD_BYTES:
         raise FileProblem("the file is over 45 MB; import it with `healthdash import` instead")
+    remove_abandoned_uploads(settings)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", filename)[-80:] or "upload.csv"
     path = upload_dir(settings) / f"{uuid.uuid4().hex}-{safe}"
     path.write_bytes(raw)
     return path
+
+
+def remove_abandoned_uploads(settings: Settings, now: float | None = None) -> int:
+    """Delete uploads older than `upload_retention_hours` (never imported); returns how many."""
+    cutoff = (time.time() if now is None else now) - settings.upload_retention_hours * 3600
+    removed = 0
+    for path in upload_dir(settings).iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile by its import or another sweep
+            continue
+    return removed
 
 
 def resolve_upload(settings: Settings, name: str) -> Path:

@@ -21,9 +21,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from dashapp.errors import problem
 from dashapp.extensions import db_session, runtime, settings
-from dashapp.ingest import stripe_events, support_events
+from dashapp.ingest import bodyguard, stripe_events, support_events
 from dashapp.ingest import validators as v
 from dashapp.ingest.webhook_store import apply_recorded
+from models.audit import set_change_source
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 PREFIX = "/webhooks/"
@@ -48,6 +49,7 @@ def record_and_apply(source: str, event_id: str, kind: str, payload: dict[str, A
     session = db_session()
     pg = _pg()
     with pg.transaction():
+        set_change_source(pg, source, f"webhook:{source}:{event_id}")
         row = pg.execute(
             """INSERT INTO webhook_events (source, event_id, type, status, payload)
                VALUES (%s, %s, %s, 'processed', %s::jsonb) ON CONFLICT (source, event_id) DO NOTHING
@@ -57,7 +59,17 @@ def record_and_apply(source: str, event_id: str, kind: str, payload: dict[str, A
         if row is None:
             outcome = {"status": "duplicate", "detail": f"event {event_id} was already received"}
         else:
-            outcome = apply_recorded(pg, row[0], apply)
+            try:
+                with pg.transaction():
+                    outcome = apply_recorded(pg, row[0], apply)
+            except psycopg.DataError:
+                # A value that passed the checks but not its column (e.g. an over-long reference): a 4xx,
+                # since a retried delivery would fail the same way. Nothing of the event is kept.
+                pg.execute("DELETE FROM webhook_events WHERE id = %s", (row[0],))
+                outcome = {
+                    "status": "invalid",
+                    "detail": "a value of the event is too long or out of range for the field it feeds",
+                }
     session.commit()
     if outcome["status"] == "processed":
         # Applying may have attached waiting events to an account: their days need rolling up.
@@ -85,21 +97,26 @@ def stripe_webhook() -> Response:
         return problem(400, "the Stripe-Signature header is missing")
     try:
         stripe.WebhookSignature.verify_header(body.decode("utf-8"), header, secret, TOLERANCE_SECONDS)
-        event = json.loads(body)
+        event = bodyguard.loads(body)
     except UnicodeDecodeError:
         return problem(400, "the body is not UTF-8 text")
     except stripe.SignatureVerificationError as exc:
         return problem(400, f"the Stripe signature is not valid: {exc.user_message or exc}")
-    except json.JSONDecodeError as exc:
-        return problem(400, f"the body is not valid JSON: {exc.msg}")
+    except bodyguard.BodyProblem as exc:
+        return problem(400, str(exc))
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         return problem(400, "the body is not a Stripe event (it needs an id and a type)")
+    try:
+        event_id = bodyguard.event_id(event["id"])
+        bodyguard.check(event)
+    except bodyguard.BodyProblem as exc:
+        return problem(400, str(exc), event_id=str(event["id"])[:255])
     kind = str(event["type"])
 
     def apply(pg: psycopg.Connection) -> str | None:
         return stripe_events.apply(pg, event) if kind in stripe_events.HANDLED else None
 
-    return record_and_apply("stripe", str(event["id"]), kind, event, apply)
+    return record_and_apply("stripe", event_id, kind, event, apply)
 
 
 def support_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -129,16 +146,15 @@ def support_webhook() -> Response:
     if abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
         return problem(400, f"the delivery is stale: its timestamp is more than {TOLERANCE_SECONDS} s old")
     try:
-        event = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return problem(400, "the body is not valid JSON")
-    if not isinstance(event, dict):
-        return problem(400, "the body must be a JSON object")
-    if event.get("type") not in support_events.TYPES:
-        return problem(400, f"type must be one of {', '.join(support_events.TYPES)}")
-    event_id = v.text(event.get("id")) if isinstance(event.get("id"), str | int) else None
-    if not event_id:
-        return problem(400, "id (a unique delivery id) is required")
+        event = bodyguard.loads(body)
+        if not isinstance(event, dict):
+            return problem(400, "the body must be a JSON object")
+        bodyguard.check(event)
+        if event.get("type") not in support_events.TYPES:
+            return problem(400, f"type must be one of {', '.join(support_events.TYPES)}")
+        event_id = bodyguard.event_id(event.get("id"))
+    except bodyguard.BodyProblem as exc:
+        return problem(400, str(exc))
     try:
         occurred = v.parse_datetime(event.get("occurred_at")) or datetime.now(UTC)
     except ValueError as exc:

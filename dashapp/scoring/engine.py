@@ -27,6 +27,7 @@ from dashapp.scoring.sqlutil import day_start
 from dashapp.scoring.stages import OFF, Stopwatch
 from dashapp.scoring.store import active_scorecards
 from models.db import Database
+from models.retry import retry_transient
 
 Progress = Callable[[float, str], None]
 
@@ -316,8 +317,13 @@ def recompute(
         cards = active_scorecards(session)
     result = RecomputeResult(scope=scope.describe())
     for i, day in enumerate(day_list):
-        with db.transaction() as session:
-            written, unscored = recompute_day(session, day, cards, scope, datetime.now(UTC), stopwatch)
+
+        def attempt(day: date = day) -> tuple[int, int]:
+            with db.transaction() as session:
+                return recompute_day(session, day, cards, scope, datetime.now(UTC), stopwatch)
+
+        # A day is replaced atomically, so a transaction aborted by a deadlock is simply redone.
+        written, unscored = retry_transient(attempt)
         result.days.append(day.isoformat())
         result.snapshots += written
         result.unscored += unscored

@@ -264,6 +264,7 @@ _UPSERT_CURRENT = """
            delta_7, delta_30, delta_90, explanation_text, now()
     FROM health_snapshots s
     WHERE {where}
+    ORDER BY account_id
     ON CONFLICT (account_id) DO UPDATE SET
         day = EXCLUDED.day, score = EXCLUDED.score, band = EXCLUDED.band,
         computed_score = EXCLUDED.computed_score, computed_band = EXCLUDED.computed_band,
@@ -275,7 +276,10 @@ _UPSERT_CURRENT = """
 
 def refresh_current(conn: psycopg.Connection, day: date, scope: np.ndarray | None) -> None:
     """Point `account_health` at the day's snapshots where that day is the latest; accounts whose current
-    row pointed at a snapshot of this day that no longer exists fall back to their latest remaining one."""
+    row pointed at a snapshot of this day that no longer exists fall back to their latest remaining one.
+
+    Rows are locked in account order, so two writers of overlapping accounts (a rerun beside the session
+    of a killed worker that PostgreSQL has not ended yet) wait for each other instead of deadlocking."""
     if scope is None:
         conn.execute(_UPSERT_CURRENT.format(where="s.day = %(day)s"), {"day": day})
         orphan_scope, params = "", {"day": day}
@@ -287,9 +291,12 @@ def refresh_current(conn: psycopg.Connection, day: date, scope: np.ndarray | Non
         )
         orphan_scope, params = "AND h.account_id = ANY(%(ids)s)", {"day": day, "ids": ids}
     orphans = conn.execute(
-        f"""DELETE FROM account_health h WHERE h.day = %(day)s {orphan_scope}
-            AND NOT EXISTS (SELECT 1 FROM health_snapshots s WHERE s.account_id = h.account_id AND s.day = h.day)
-            RETURNING h.account_id""",
+        f"""DELETE FROM account_health WHERE account_id IN (
+                SELECT h.account_id FROM account_health h WHERE h.day = %(day)s {orphan_scope}
+                AND NOT EXISTS (SELECT 1 FROM health_snapshots s
+                                WHERE s.account_id = h.account_id AND s.day = h.day)
+                ORDER BY h.account_id FOR UPDATE)
+            RETURNING account_id""",
         params,
     ).fetchall()
     if orphans:

@@ -1,7 +1,7 @@
 """users.session_generation: sessions and remember cookies are revoked by moving it
 
 Revision ID: 0014_session_revocation
-Revises: 0011_scorecards_ui
+Revises: 0013_notifications
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_session_revocation"
-down_revision: str | None = "0011_scorecards_ui"
+down_revision: str | None = "0013_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

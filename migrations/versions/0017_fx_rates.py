@@ -1,7 +1,7 @@
 """fx_rates: daily reference rates per currency (units per EUR) for converting money to the reporting currency
 
 Revision ID: 0017_fx_rates
-Revises: 0013_notifications
+Revises: 0015_ingest_hardening
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_fx_rates"
-down_revision: str | None = "0013_notifications"
+down_revision: str | None = "0015_ingest_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -118,3 +118,13 @@ def test_streams_refuse_a_cursor_and_bad_formats(api, token, scored) -> None:
     assert with_cursor.status_code == 400 and with_cursor.json["errors"][0]["name"] == "cursor"
     bad = api.get("/scores", secret, query_string={"format": "xlsx"})
     assert bad.status_code == 400 and bad.json["errors"][0]["name"] == "format"
+
+
+def test_csv_neutralises_formula_text_and_keeps_negative_numbers(api, token, session) -> None:
+    account = make_account(session, external_id="=evil", name="@SUM(1+1)*cmd|' /C calc'!A0", segment="smb")
+    make_health(session, account, 40.0, delta_7=-3.5)
+    _, secret = token()
+    response = api.get("/scores", secret, query_string={"format": "csv", "segment": "smb"})
+    (row,) = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert row["external_id"] == "'=evil" and row["name"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert row["change7"] == "-3.5"

@@ -42,7 +42,10 @@ def test_identify_group_track_land_as_rows_and_replay_adds_nothing(client, sessi
     assert response.status_code == 200, response.json
     assert response.json["rejected"] == [] and response.json["accepted"] == 4
     account = session.scalar(select(Account).where(Account.external_id == "acme"))
-    assert account.name == "Acme Ltd" and account.plan == "enterprise" and str(account.mrr) == "1200.50"
+    assert account.name == "Acme Ltd" and account.plan == "enterprise"
+    assert account.mrr == 0 and response.json["ignored"] == [
+        {"index": 1, "messageId": "m-2", "fields": ["mrr"]}
+    ]
     assert account.custom_attributes == {"employees": 40}
     contact = session.scalar(select(Contact).where(Contact.external_id == "u1"))
     assert (contact.email, contact.name, contact.title, contact.account_id) == (
@@ -194,21 +197,32 @@ def test_group_with_bad_traits_is_rejected_and_nothing_changes(client, session, 
     assert _count(session, Account) == 0
 
 
-def test_synchronous_commit_mode_stores_the_same(app, client, session, write_key) -> None:
+def test_acknowledged_events_are_durable_by_default(client, connection, session, write_key) -> None:
+    """The default commit waits for the WAL flush: the request's transaction never turns it off."""
+    assert (
+        client.post("/v1/batch", json={"batch": [_track("sync-1")]}, headers=basic(write_key)).status_code
+        == 200
+    )
+    assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+    assert list(session.scalars(select(UsageEvent.message_id))) == ["sync-1"]
+
+
+def test_the_asynchronous_commit_fast_path_is_an_explicit_opt_in(
+    app, client, connection, session, write_key
+) -> None:
     from dashapp.extensions import runtime
 
     with app.app_context():
         rt = runtime()
     original = rt.settings
-    rt.settings = original.with_overrides(ingest_synchronous_commit=True)
+    rt.settings = original.with_overrides(ingest_synchronous_commit=False)
     try:
-        assert (
-            client.post("/v1/batch", json={"batch": [_track("sync-1")]}, headers=basic(write_key)).status_code
-            == 200
-        )
+        response = client.post("/v1/batch", json={"batch": [_track("async-1")]}, headers=basic(write_key))
+        assert response.status_code == 200
     finally:
         rt.settings = original
-    assert list(session.scalars(select(UsageEvent.message_id))) == ["sync-1"]
+    assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+    assert list(session.scalars(select(UsageEvent.message_id))) == ["async-1"]
 
 
 def test_a_message_the_database_refuses_is_reported_alone(client, session, write_key) -> None:

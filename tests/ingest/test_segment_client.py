@@ -36,7 +36,11 @@ def _send(client: Client) -> None:
 
 
 def test_official_client_delivers_and_replay_adds_nothing(live_url, test_env, committed: Database) -> None:
-    key = _cli(test_env, "write-keys", "create", "segment-python").strip().splitlines()[-1]
+    key = (
+        _cli(test_env, "write-keys", "create", "segment-python", "--fields", "name,plan,mrr")
+        .strip()
+        .splitlines()[-1]
+    )
     errors: list[Exception] = []
     client = Client(key, host=live_url, sync_mode=True, on_error=lambda exc, _batch: errors.append(exc))
     _send(client)

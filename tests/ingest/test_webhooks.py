@@ -12,10 +12,11 @@ import stripe
 from sqlalchemy import func, select
 
 from dashapp.ingest.webhooks import support_signature
+from dashapp.ingest.writekeys import create_write_key
 from models.account import Account
 from models.activity import UsageEvent
 from models.billing import Invoice, Payment
-from models.ingest import Subscription, WebhookEvent
+from models.ingest import DEFAULT_WRITE_KEY_FIELDS, Subscription, WebhookEvent
 from models.support import SupportTicket
 from models.survey import SurveyResponse
 from tests.ingest.conftest import STRIPE_SECRET, SUPPORT_SECRET, basic
@@ -132,7 +133,20 @@ def test_unknown_customer_is_kept_and_applied_when_the_account_appears(client, s
     assert _count(session, Invoice) == 0
     group = {"type": "group", "messageId": "g", "groupId": "newco", "userId": "u",
              "traits": {"name": "NewCo", "stripe_customer_id": "cus_new"}}  # fmt: skip
-    assert client.post("/v1/group", json=group, headers=basic(write_key)).status_code == 200
+    # A billing link is not something a default (browser) write key may set ...
+    assert client.post("/v1/group", json=group, headers=basic(write_key)).json["ignored"][0]["fields"] == [
+        "custom.stripe_customer_id"
+    ]
+    assert _count(session, Invoice) == 0
+    # ... but a key an admin allowed it on may.
+    _row, billing_key = create_write_key(
+        session, "billing link", account_fields=[*DEFAULT_WRITE_KEY_FIELDS, "custom.stripe_customer_id"]
+    )
+    session.flush()
+    assert (
+        client.post("/v1/group", json={**group, "messageId": "g2"}, headers=basic(billing_key)).status_code
+        == 200
+    )
     invoice = session.scalar(select(Invoice))
     assert invoice.external_id == "in_1" and invoice.account_id is not None
     assert session.scalar(select(WebhookEvent.status)) == "processed"
