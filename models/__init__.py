@@ -2,6 +2,7 @@
 
 from models.account import Account, Contact
 from models.activity import AccountDailyMetric, UsageEvent
+from models.alert import Alert, AlertChange, AlertEvent, AlertRule
 from models.api_token import ApiToken
 from models.audit import AuditLog
 from models.billing import Invoice, Payment
@@ -24,6 +25,10 @@ __all__ = [
     "Account",
     "AccountDailyMetric",
     "AccountHealth",
+    "Alert",
+    "AlertChange",
+    "AlertEvent",
+    "AlertRule",
     "ApiToken",
     "AuditLog",
     "Base",

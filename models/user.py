@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Index, String, func, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db import Base, BigId, TimestampMixin
@@ -29,6 +29,10 @@ class User(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     theme: Mapped[str] = mapped_column(String(8), default="light", server_default="light")
     last_login_at: Mapped[datetime | None]
+    # Who this user reports to: "team=me" for a manager means the accounts of their direct reports (and their own).
+    manager_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
     # flask-login's protocol, kept here so the model needs no Flask import.
     @property

@@ -22,7 +22,9 @@ dash.register_page(__name__, path=PAGE, name="Accounts", title="Accounts · heal
 
 # The grid shows the band as the score badge's colour, not as a column of its own.
 COLUMN_LABELS = {k: v for k, v in ACCOUNT_COLUMN_LABELS.items() if k != "band"}
-DEFAULT_COLUMNS = ["name", "score", "trend", "change30", "segment", "plan", "arr", "renewal_date", "why"]
+DEFAULT_COLUMNS = [
+    "name", "score", "trend", "change30", "segment", "plan", "owner", "arr", "renewal_date", "why"
+]  # fmt: skip
 DEFAULT_SORT = [("score", False)]
 PAGE_KEYS = ("columns", "sort")
 

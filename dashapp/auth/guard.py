@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from dashapp.auth.permissions import can
 from dashapp.errors import problem
+from dashapp.filters.sql import VIEWER
 
 # Paths anyone may fetch. Static files hold no data; each other entry authenticates in its own way
 # (API tokens, write keys, webhook signatures, share-link tokens). An entry matches that exact path and
@@ -65,6 +66,7 @@ def install_guard(server: Flask) -> None:
     @server.before_request
     def require_login() -> Response | None:
         path = request.path
+        VIEWER.set(None)
         if _is_public(path):
             return None
         if not current_user.is_authenticated or not current_user.is_active:
@@ -72,6 +74,7 @@ def install_guard(server: Flask) -> None:
                 return problem(401, "Log in to use healthdash.", title="Unauthorized")
             query = urlencode({"next": request.full_path.rstrip("?")})
             return redirect(f"/login?{query}")
+        VIEWER.set(current_user.id)
         if path == "/_dash-update-component":
             return _check_callback_permission()
         return None

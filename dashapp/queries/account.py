@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dashapp.alerts.queries import alert_timeline
 from models.account import Account, Contact
 from models.activity import AccountDailyMetric
 from models.billing import Invoice, Payment
 from models.health import AccountHealth, HealthSnapshot
 from models.support import SupportTicket
 from models.survey import SurveyResponse
+from models.user import User
 
 TIMELINE_LIMIT = 60
 
@@ -24,6 +26,7 @@ class AccountView:
     account: Account
     health: AccountHealth | None
     latest: HealthSnapshot | None
+    owner_name: str | None = None
 
 
 def find_account(session: Session, external_id: str) -> AccountView | None:
@@ -39,7 +42,8 @@ def find_account(session: Session, external_id: str) -> AccountView | None:
         .order_by(HealthSnapshot.day.desc())
         .limit(1)
     )
-    return AccountView(account, health, latest)
+    owner = session.get(User, account.owner_id) if account.owner_id is not None else None
+    return AccountView(account, health, latest, owner.display_name if owner else None)
 
 
 def history(session: Session, account_id: int, start: date, end: date) -> list[dict[str, Any]]:
@@ -104,7 +108,7 @@ def annotations(session: Session, account_id: int, start: date, end: date) -> li
 
 
 def timeline(session: Session, account_id: int, limit: int = TIMELINE_LIMIT) -> list[dict[str, Any]]:
-    """Usage (weekly), tickets, invoices and survey answers, newest first."""
+    """Usage (weekly), tickets, invoices, survey answers and alerts, newest first."""
     events: list[dict[str, Any]] = []
     week = func.date_trunc("week", AccountDailyMetric.day)
     for start, users, logins, count in session.execute(
@@ -163,6 +167,8 @@ def timeline(session: Session, account_id: int, limit: int = TIMELINE_LIMIT) -> 
         events.append(
             {"at": s.responded_at, "kind": "survey", "text": f"{s.kind.upper()} {s.score}{comment}"}
         )
+
+    events.extend(alert_timeline(session, account_id, limit))
 
     def key(e: dict[str, Any]) -> datetime:
         at = e["at"]

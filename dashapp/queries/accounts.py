@@ -33,6 +33,7 @@ ACCOUNT_COLUMN_LABELS: dict[str, str] = {
     "region": "Region",
     "industry": "Industry",
     "stage": "Stage",
+    "owner": "Owner",
     "arr": "ARR (USD)",
     "mrr": "MRR (USD)",
     "renewal_date": "Renewal",
