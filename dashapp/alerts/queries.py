@@ -120,7 +120,9 @@ def one_alert(session: Session, alert_id: int) -> AlertRow | None:
 
 def unread_count(session: Session, user_id: int) -> int:
     """Open alerts routed to the user that nobody has acknowledged yet: the bell's number."""
-    stmt = select(func.count()).where(Alert.state == "open", literal(user_id, BigInteger) == any_(Alert.recipient_ids))
+    stmt = select(func.count()).where(
+        Alert.state == "open", literal(user_id, BigInteger) == any_(Alert.recipient_ids)
+    )
     return session.scalar(stmt) or 0
 
 
