@@ -17,6 +17,7 @@ def cli() -> None:
 
 def _register() -> None:
     from dashapp.cli import (
+        alerts,
         churn,
         db,
         demo,
@@ -44,6 +45,7 @@ def _register() -> None:
         tokens,
         forecasts,
         churn,
+        alerts,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)
