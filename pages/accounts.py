@@ -14,6 +14,7 @@ from components.format import format_count
 from dashapp.extensions import db_session
 from dashapp.filters import Filters, describe, parse_sort, to_sort
 from dashapp.queries.accounts import ACCOUNT_COLUMN_LABELS, account_block
+from dashapp.ui.assign import make_assign_bar
 from dashapp.ui.page import filter_section, from_url, page_header, query_string, read_controls
 
 PAGE = "/accounts"
@@ -100,6 +101,7 @@ def layout(**query: Any) -> html.Div:
             "rowBuffer": 10,
             "rowHeight": 40,
             "tooltipShowDelay": 300,
+            "rowSelection": {"mode": "multiRow"},
         },
         getRowId="String(params.data.id)",
         columnSize="autoSize",
@@ -125,6 +127,7 @@ def layout(**query: Any) -> html.Div:
                 ],
                 className="g-2 mb-2 align-items-center",
             ),
+            make_assign_bar(),
             dcc.Loading(grid, type="dot", delay_show=400),
             html.Div(id="accounts-purge", hidden=True),
         ]

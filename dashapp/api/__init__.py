@@ -32,6 +32,7 @@ def load_resources() -> None:
         jobs,
         meta,
         overrides,
+        ownership,
         recompute,
         scores,
         tokens,
