@@ -54,5 +54,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.exports.web import init_exports
 
     init_exports(server)
+    from dashapp.ui.alert_stream import bp as alert_stream_bp
+
+    server.register_blueprint(alert_stream_bp)
     create_dash(server)
     return server
