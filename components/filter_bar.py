@@ -193,6 +193,7 @@ def make_filter_bar(
     `cluster_names` the behaviour segments of the newest segmentation run."""
     v = control_values(filters)
     owners = _options(options.get("owner", ()), {k: n for k, n in (owner_names or {}).items()})
+    owners.insert(0, {"label": "Me", "value": "me"})
     owners.append({"label": "No owner", "value": "none"})
     clusters = [{"label": f"#{c} {n}", "value": str(c)} for c, n in sorted((cluster_names or {}).items())]
     advanced = any(

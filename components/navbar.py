@@ -40,7 +40,30 @@ def make_logout_form(csrf_token: str) -> html.Form:
     )
 
 
-def make_navbar(pages: list[dict], user: object, theme: str, csrf_token: str = "") -> dbc.Navbar:
+def make_alert_bell(unread: int) -> html.A:
+    """The bell: a link to the Alerts page with the unread count (kept live by assets/alert_bell.js)."""
+    return html.A(
+        [
+            html.Span("\U0001f514", **{"aria-hidden": "true"}),
+            html.Span("Alerts", className="visually-hidden"),
+            dbc.Badge(
+                str(unread),
+                id="alert-bell-count",
+                color="danger",
+                pill=True,
+                className="ms-1" + (" d-none" if unread == 0 else ""),
+            ),
+        ],
+        href="/alerts",
+        id="alert-bell",
+        className="nav-link text-white position-relative me-2",
+        title="Alerts",
+    )
+
+
+def make_navbar(
+    pages: list[dict], user: object, theme: str, csrf_token: str = "", unread: int = 0
+) -> dbc.Navbar:
     links = nav_links(pages)
     name = getattr(user, "display_name", "") if getattr(user, "is_authenticated", False) else ""
     role = getattr(user, "role", "")
@@ -74,7 +97,10 @@ def make_navbar(pages: list[dict], user: object, theme: str, csrf_token: str = "
                 ),
                 dbc.NavbarToggler(id="navbar-toggler"),
                 dbc.Collapse(
-                    [dbc.Nav(links, navbar=True, className="me-auto"), dbc.Nav([user_menu], navbar=True)],
+                    [
+                        dbc.Nav(links, navbar=True, className="me-auto"),
+                        dbc.Nav([make_alert_bell(unread), user_menu], navbar=True),
+                    ],
                     id="navbar-collapse",
                     navbar=True,
                     is_open=False,

@@ -60,6 +60,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp.exports.web import init_exports
 
     init_exports(server)
+    from dashapp.ui.alert_stream import bp as alert_stream_bp
+
+    server.register_blueprint(alert_stream_bp)
     dash_app = create_dash(server)
     install_security_headers(server, dash_app)
     return server

@@ -28,6 +28,14 @@ def visible_pages(user: object) -> list[dict]:
     return sorted(pages, key=lambda p: p["nav_order"])
 
 
+def _unread(user: object) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    from dashapp.alerts.queries import unread_count
+
+    return unread_count(db_session(), int(user.id))  # type: ignore[attr-defined]
+
+
 def serve_layout() -> html.Div:
     user = current_user
     theme = getattr(user, "theme", "light") if user and user.is_authenticated else "light"
@@ -36,7 +44,9 @@ def serve_layout() -> html.Div:
             dcc.Store(id="theme-store", data=theme),
             dcc.Store(id="popstate-store"),
             html.Div(id="url-sync", hidden=True),
-            make_navbar(visible_pages(user), user, theme, csrf_token() if has_request_context() else ""),
+            make_navbar(
+                visible_pages(user), user, theme, csrf_token() if has_request_context() else "", _unread(user)
+            ),
             dbc.Container(
                 dbc.Alert(
                     id=CALLBACK_ERROR_ID, color="danger", is_open=False, dismissable=True, className="mt-2"

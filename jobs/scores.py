@@ -6,7 +6,7 @@ returns a JSON-able summary (stored in `job_runs.result`). The work is in `dasha
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rq import Retry
@@ -14,7 +14,7 @@ from rq import Retry
 from dashapp.scoring import engine, service
 from dashapp.settings import Settings
 from jobs.queues import enqueue, make_job_id
-from jobs.runtime import job_database, set_progress, tracked
+from jobs.runtime import job_database, job_settings, set_progress, tracked
 from models.db import Database
 from models.job import JobRun
 
@@ -45,7 +45,12 @@ def recompute(
     result = engine.recompute(
         job_database(), as_of=_date(as_of), days=days, scope=scope, progress=set_progress
     )
-    return result.as_dict()
+    # Alerts follow every recompute: the rules run over the whole book on the scores just committed.
+    from jobs.alerts import run_evaluation
+
+    set_progress(0.99, "evaluating alert rules")
+    alerts = run_evaluation(job_settings(), job_database(), datetime.now(UTC))
+    return {**result.as_dict(), "alerts": alerts}
 
 
 @tracked

@@ -2,6 +2,7 @@
 
 from models.account import Account, Contact
 from models.activity import AccountDailyMetric, UsageEvent
+from models.alert import Alert, AlertChange, AlertEvent, AlertRule
 from models.api_token import ApiToken
 from models.audit import AccountChange, AuditLog
 from models.billing import Invoice, Payment
@@ -35,6 +36,10 @@ __all__ = [
     "AccountChange",
     "AccountDailyMetric",
     "AccountHealth",
+    "Alert",
+    "AlertChange",
+    "AlertEvent",
+    "AlertRule",
     "ApiToken",
     "AuditLog",
     "Base",

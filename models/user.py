@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, func, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db import Base, BigId, TimestampMixin
@@ -33,6 +33,10 @@ class User(TimestampMixin, Base):
     # Moves when every session of this user must end (logout, password or role change, deactivation):
     # session and remember cookies carry the value they were issued under.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Who this user reports to: "team=me" for a manager means the accounts of their direct reports (and their own).
+    manager_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
     # flask-login's protocol, kept here so the model needs no Flask import.
     @property

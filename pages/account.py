@@ -48,7 +48,9 @@ EXPLORE = declare(
 )
 
 NONE = "\u2013"
-KIND_COLORS = {"usage": "info", "ticket": "warning", "invoice": "secondary", "survey": "primary"}
+KIND_COLORS = {
+    "usage": "info", "ticket": "warning", "invoice": "secondary", "survey": "primary", "alert": "danger"
+}  # fmt: skip
 
 
 def _arr(view: q.AccountView) -> str:
@@ -69,6 +71,7 @@ def _facts(view: q.AccountView) -> html.Div:
         ("Plan", a.plan or NONE),
         ("Region", a.region or NONE),
         ("Stage", a.lifecycle_stage or NONE),
+        ("Owner", view.owner_name or "unassigned"),
         ("ARR", _arr(view)),
         ("Renewal", f"{a.renewal_date:%d %b %Y}" if a.renewal_date else NONE),
         ("Status", f"churned {a.churned_at:%d %b %Y}" if a.churned_at else "active"),

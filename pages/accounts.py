@@ -18,6 +18,7 @@ from dashapp.extensions import db_session
 from dashapp.filters import Filters, describe, parse_sort, to_sort
 from dashapp.queries.accounts import ACCOUNT_COLUMN_LABELS, account_block
 from dashapp.share.render import account_list_sections
+from dashapp.ui.assign import make_assign_bar
 from dashapp.ui.page import filter_section, from_url, page_header, query_string, read_controls
 
 PAGE = "/accounts"
@@ -27,17 +28,8 @@ dash.register_page(__name__, path=PAGE, name="Accounts", title="Accounts · heal
 # The grid shows the band as the score badge's colour, not as a column of its own.
 COLUMN_LABELS = {k: v for k, v in ACCOUNT_COLUMN_LABELS.items() if k != "band"}
 DEFAULT_COLUMNS = [
-    "name",
-    "score",
-    "trend",
-    "change30",
-    "segment",
-    "plan",
-    "arr",
-    "currency",
-    "renewal_date",
-    "why",
-]
+    "name", "score", "trend", "change30", "segment", "plan", "owner", "arr", "currency", "renewal_date", "why"
+]  # fmt: skip
 DEFAULT_SORT = [("score", False)]
 PAGE_KEYS = ("columns", "sort")
 
@@ -136,6 +128,7 @@ def layout(**query: Any) -> html.Div:
             "rowBuffer": 10,
             "rowHeight": 40,
             "tooltipShowDelay": 300,
+            "rowSelection": {"mode": "multiRow"},
         },
         getRowId="String(params.data.id)",
         columnSize="autoSize",
@@ -161,6 +154,7 @@ def layout(**query: Any) -> html.Div:
                 ],
                 className="g-2 mb-2 align-items-center",
             ),
+            make_assign_bar(),
             dcc.Loading(grid, type="dot", delay_show=400),
             html.Div(id="accounts-purge", hidden=True),
         ]

@@ -21,6 +21,8 @@ def load_resources() -> None:
     """Import the resource modules: each declares its operations on the blueprint as it is imported."""
     from dashapp.api import (  # noqa: F401
         accounts,
+        alert_rules,
+        alerts,
         analytics,
         churn,
         docs,
@@ -32,6 +34,7 @@ def load_resources() -> None:
         money,
         notification_preferences,
         overrides,
+        ownership,
         recompute,
         scores,
         tokens,

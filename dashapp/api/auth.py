@@ -16,6 +16,7 @@ from dashapp.api.http import ApiError
 from dashapp.api.token_cache import lookup
 from dashapp.auth.permissions import PERMISSIONS, can
 from dashapp.extensions import db_session
+from dashapp.filters.sql import VIEWER
 from dashapp.tokens import Authenticated
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="healthdash"'}
@@ -67,6 +68,7 @@ def caller() -> Authenticated:
             headers=CHALLENGE,
         )
     g.api_caller = who
+    VIEWER.set(who.user.id)
     return who
 
 

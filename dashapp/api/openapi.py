@@ -53,7 +53,9 @@ def _filter_schema(key: str, field: str, prop: dict[str, Any]) -> dict[str, Any]
         if items.get("type") == "string" and "enum" not in items:
             items = {**items, "maxLength": MAX_TEXT, "pattern": r"\S"}
         if key == "owner":
-            items = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 10**18 - 1}, {"enum": ["none"]}]}
+            items = {
+                "anyOf": [{"type": "integer", "minimum": 0, "maximum": 10**18 - 1}, {"enum": ["none", "me"]}]
+            }
         return {"type": "array", "items": items, "maxItems": MAX_VALUES}
     if field in ("arr_min", "arr_max"):
         return {"type": "number", "minimum": 0, "exclusiveMaximum": 10**14}

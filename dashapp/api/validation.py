@@ -7,6 +7,7 @@ THE filter model (`dashapp.filters.parse`). Unknown parameters and body fields a
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from flask import request
@@ -22,6 +23,9 @@ MAX_JSON_DEPTH = 32
 FREE_TEXT = {"segment", "plan", "region", "industry", "q"}
 
 
+_FIELD_FIRST = re.compile(r"^([A-Za-z_][\w]*(?:\.[\w]+)*): (.+)$", re.DOTALL)
+
+
 def _printable(value: str) -> str:
     return "".join(ch for ch in value if ch.isprintable()).strip()
 
@@ -35,6 +39,10 @@ def pydantic_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, st
     for err in exc.errors(include_url=False, include_input=False):
         name = prefix + _loc(err["loc"]) if err["loc"] else prefix.rstrip(".") or "query"
         message = err["msg"].removeprefix("Value error, ")
+        # A check across fields names the field it is about first ("params.points: ..."): use that name.
+        named = _FIELD_FIRST.match(message) if not err["loc"] else None
+        if named:
+            name, message = prefix + named.group(1), named.group(2)
         if err["type"] == "extra_forbidden":
             message = "is not a field of this request"
         out.append({"name": name, "message": message})

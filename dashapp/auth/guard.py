@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from dashapp.auth.permissions import PERMISSIONS, can
 from dashapp.errors import problem
+from dashapp.filters.sql import VIEWER
 
 # Paths anyone may fetch. Static files hold no data; each other entry authenticates in its own way
 # (API tokens, write keys, webhook signatures, share-link tokens). An entry matches that exact path and
@@ -68,6 +69,7 @@ def install_guard(server: Flask) -> None:
     @server.before_request
     def require_login() -> Response | None:
         path = request.path
+        VIEWER.set(None)
         if path.startswith(API_ONLY_PREFIXES) and (
             request.url_rule is None or request.url_rule.rule in _DASH_CATCH_ALL
         ):
@@ -79,6 +81,7 @@ def install_guard(server: Flask) -> None:
                 return problem(401, "Log in to use healthdash.", title="Unauthorized")
             query = urlencode({"next": request.full_path.rstrip("?")})
             return redirect(f"/login?{query}")
+        VIEWER.set(current_user.id)
         if path == "/_dash-update-component":
             return _check_callback_permission()
         return None

@@ -17,6 +17,7 @@ def cli() -> None:
 
 def _register() -> None:
     from dashapp.cli import (
+        alerts,
         backup,
         churn,
         db,
@@ -50,6 +51,7 @@ def _register() -> None:
         notify,
         backup,
         fx,
+        alerts,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -15,18 +15,31 @@ from dashapp.users import create_user, find_by_email
 
 if TYPE_CHECKING:
     from dashapp.demo.plan import BookPlan
+DEMO_CSM_LOGIN = "csm@healthdash.local"
 
 
 def ensure_owners(ctx: CliContext, owners: tuple[tuple[str, str], ...]) -> list[int]:
-    """The CSM users who own demo accounts (created with a random password nobody knows)."""
+    """The CSM users who own demo accounts (created with a random password nobody knows), each reporting to
+    the first manager. When the demo CSM login exists it takes the first book of accounts, so logging in
+    as a CSM shows "my accounts"."""
+    from sqlalchemy import select
+
+    from models.user import User
+
     ids = []
     with ctx.db.transaction() as session:
-        for email, name in owners:
-            user = find_by_email(session, email)
+        manager_id = session.scalar(
+            select(User.id).where(User.role == "manager", User.is_active).order_by(User.id).limit(1)
+        )
+        login = find_by_email(session, DEMO_CSM_LOGIN)
+        for position, (email, name) in enumerate(owners):
+            user = login if position == 0 and login is not None else find_by_email(session, email)
             if user is None:
                 user = create_user(
                     session, email=email, password=secrets.token_urlsafe(32), role="csm", name=name
                 )
+            if user.manager_id is None and manager_id is not None:
+                user.manager_id = manager_id
             ids.append(user.id)
     return ids
 

@@ -241,10 +241,12 @@ def _owners(n: int) -> tuple[tuple[str, str], ...]:
 
 
 def _assign_owners(rng, segment, n_owners) -> np.ndarray:
-    """Enterprise and mid-market accounts have a named CSM; most SMB accounts are served without one (-1)."""
+    """Every account has a CSM: enterprise and mid-market spread over all of them, SMB pooled on the
+    second half (a pooled "digital" book) so books differ in size."""
     owner = rng.integers(0, n_owners, len(segment))
-    owned = (segment < 2) | (rng.random(len(segment)) < 0.3)
-    return np.where(owned, owner, -1)
+    pooled = n_owners // 2 + owner % max(1, n_owners - n_owners // 2)
+    rng.random(len(segment))  # still drawn, so the rest of a seed's book stays as it was
+    return np.where(segment < 2, owner, pooled)
 
 
 def _lifecycle(accounts: pd.DataFrame, term: np.ndarray, window: Window) -> pd.Categorical:

@@ -53,7 +53,8 @@ class Filters(BaseModel):
     plan: TextList = ()
     region: TextList = ()
     industry: TextList = ()
-    owner: tuple[int | Literal["none"], ...] = ()
+    owner: tuple[int | Literal["none", "me"], ...] = ()
+    team: Literal["me"] | None = Field(default=None, title="me: the accounts of my team (my reports and me)")
     stage: tuple[Literal["onboarding", "adopting", "mature", "renewing", "churned"], ...] = ()
     band: tuple[Literal["red", "yellow", "green", "unscored"], ...] = ()
     cluster: tuple[Annotated[int, Field(ge=1, le=MAX_CLUSTERS)], ...] = Field(
@@ -122,6 +123,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {"stage": LIFECYCLE_STAGES, "band": BAND_CH
 _NUMBERS = ("score_min", "score_max", *_CHANGE_FIELDS)
 _SCALAR_KEYS: dict[str, str] = {  # query key -> field
     **{f: f for f in _NUMBERS},
+    "team": "team",
     "status": "status",
     "arr_min": "arr_min",
     "arr_max": "arr_max",

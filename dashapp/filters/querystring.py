@@ -58,12 +58,12 @@ def _parse_list(key: str, values: list[str], errors: list[str]) -> tuple:
                 errors.append(f"{key}: {_show(text)} is not one of {', '.join(_ENUMS[key])}")
                 continue
         elif key == "owner":
-            if text.lower() == "none":
-                text = "none"
+            if text.lower() in ("none", "me"):
+                text = text.lower()
             elif text.isascii() and text.isdigit() and len(text) < 19:
                 text = int(text)  # type: ignore[assignment]
             else:
-                errors.append(f"owner: {_show(text)} is not a user id (or 'none')")
+                errors.append(f"owner: {_show(text)} is not a user id (or 'me' or 'none')")
                 continue
         elif key == "cluster":
             if not (text.isascii() and text.isdigit() and 1 <= int(text[:6]) <= MAX_CLUSTERS):
@@ -129,6 +129,11 @@ def _parse_scalar(key: str, field: str, text: str, errors: list[str]) -> Any:
             errors.append(f"status: {_show(text)} is not one of {', '.join(STATUSES)}")
             return None
         return status
+    if field == "team":
+        if text.lower() != "me":
+            errors.append(f"team: {_show(text)} is not 'me'")
+            return None
+        return "me"
     if field == "q":
         if len(text) > MAX_TEXT:
             errors.append(f"q: the search is longer than {MAX_TEXT} characters; it was cut")

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Numeric, Select, and_, case, cast, false, func, literal, or_, select
 
 from dashapp.filters.model import _NUMBER, AttrCondition, Filters, _show, _to_decimal
 from models.account import Account
 from models.health import AccountHealth
 from models.segments import SegmentAssignment, SegmentRun
+from models.user import User
+
+# Who "me" is in `owner=me` and `team=me`: the web app sets it per request to the logged-in user (or the
+# token's owner); jobs that evaluate a saved expression pass `me=` explicitly. Unset, "me" matches nothing.
+VIEWER: ContextVar[int | None] = ContextVar("filters_viewer", default=None)
 
 _CHANGE_COLUMNS = {7: AccountHealth.delta_7, 30: AccountHealth.delta_30, 90: AccountHealth.delta_90}
 
@@ -54,7 +60,7 @@ def _cluster_condition(clusters: Sequence[int]) -> ColumnElement[bool]:
 
 def _in_or_null(column: Any, values: Sequence[Any], null_token: str) -> ColumnElement[bool]:
     real = [v for v in values if v != null_token]
-    parts = []
+    parts: list[ColumnElement[bool]] = [false()]
     if real:
         parts.append(column.in_(real))
     if len(real) != len(values):
@@ -62,9 +68,26 @@ def _in_or_null(column: Any, values: Sequence[Any], null_token: str) -> ColumnEl
     return or_(*parts)
 
 
-def conditions(filters: Filters, today: date | None = None) -> list[ColumnElement[bool]]:
-    """WHERE clauses over `accounts` (and `account_health`, joined LEFT by the caller)."""
+def _owner_condition(owners: Sequence[int | str], me: int | None) -> ColumnElement[bool]:
+    values = [me if v == "me" else v for v in owners if v != "me" or me is not None]
+    return _in_or_null(Account.owner_id, values, "none")
+
+
+def _team_condition(me: int | None) -> ColumnElement[bool]:
+    """Accounts owned by `me` or by someone who reports to `me`."""
+    if me is None:
+        return false()
+    reports = select(User.id).where(User.manager_id == me)
+    return or_(Account.owner_id == me, Account.owner_id.in_(reports))
+
+
+def conditions(
+    filters: Filters, today: date | None = None, me: int | None = None
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses over `accounts` (and `account_health`, joined LEFT by the caller). `me` is the user
+    that `owner=me` and `team=me` mean (default: `VIEWER`)."""
     today = today or date.today()
+    me = me if me is not None else VIEWER.get()
     where: list[ColumnElement[bool]] = []
     if filters.status == "active":
         where.append(Account.churned_at.is_(None))
@@ -76,7 +99,9 @@ def conditions(filters: Filters, today: date | None = None) -> list[ColumnElemen
             column = Account.lifecycle_stage if key == "stage" else getattr(Account, key)
             where.append(column.in_(values))
     if filters.owner:
-        where.append(_in_or_null(Account.owner_id, filters.owner, "none"))
+        where.append(_owner_condition(filters.owner, me))
+    if filters.team:
+        where.append(_team_condition(me))
     if filters.band:
         where.append(_in_or_null(AccountHealth.band, filters.band, "unscored"))
     if filters.cluster:
@@ -125,6 +150,10 @@ def apply(stmt: Select, filters: Filters, today: date | None = None) -> Select:
     return stmt.where(and_(*where)) if where else stmt
 
 
+def _owner_column(expression: Any) -> Any:
+    return select(expression).where(User.id == Account.owner_id).scalar_subquery()
+
+
 # Columns a list of accounts can show and sort by (the API and exports use the same names).
 COLUMNS: dict[str, Any] = {
     "id": Account.id,
@@ -136,6 +165,8 @@ COLUMNS: dict[str, Any] = {
     "region": Account.region,
     "industry": Account.industry,
     "owner_id": Account.owner_id,
+    "owner": _owner_column(func.coalesce(func.nullif(User.name, ""), User.email)),
+    "owner_email": _owner_column(User.email),
     "stage": Account.lifecycle_stage,
     "mrr": Account.mrr,
     "arr": Account.arr,

@@ -46,10 +46,12 @@ def describe(
     if filters.owner:
         names = owner_names or {}
         shown = [
-            "no owner" if v == "none" else names.get(v, f"user #{v}")  # type: ignore[arg-type]
+            "no owner" if v == "none" else "me" if v == "me" else names.get(v, f"user #{v}")  # type: ignore[arg-type]
             for v in filters.owner
         ]
         parts.append(f"Owner: {' or '.join(shown)}")
+    if filters.team:
+        parts.append("Team: mine")
     if filters.band:
         parts.append(f"Band: {' or '.join(filters.band)}")
     if filters.cluster:

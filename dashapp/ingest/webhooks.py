@@ -77,9 +77,26 @@ def record_and_apply(source: str, event_id: str, kind: str, payload: dict[str, A
 
         rt = runtime()
         schedule(rt.settings, rt.db, rt.redis)
+        alerting = _alerting_event(source, kind, payload)
+        if alerting:
+            # Alerts on a failed payment or an urgent ticket open within seconds, through a job.
+            from jobs.alerts import enqueue_event_evaluation
+
+            enqueue_event_evaluation(rt.settings, rt.db, alerting)
     if outcome["status"] == "invalid":
         return problem(400, outcome["detail"], event_id=event_id)
     return jsonify(received=True, event_id=event_id, **outcome)
+
+
+def _alerting_event(source: str, kind: str, payload: dict[str, Any]) -> str | None:
+    """Which alert-rule family an applied event can trigger at once: "payment", "ticket" or None."""
+    if source == "stripe" and kind in ("invoice.payment_failed", "invoice.paid", "invoice.payment_succeeded"):
+        return "payment"
+    if source == "support" and kind.startswith("ticket."):
+        ticket = payload.get("ticket")
+        if kind == "ticket.solved" or (isinstance(ticket, dict) and ticket.get("priority") == "urgent"):
+            return "ticket"
+    return None
 
 
 @bp.post("/stripe")

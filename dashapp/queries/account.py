@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dashapp.alerts.queries import alert_timeline
 from dashapp.money import Money
 from models.account import Account, Contact
 from models.activity import AccountDailyMetric
@@ -17,6 +18,7 @@ from models.billing import Invoice, Payment
 from models.health import AccountHealth, HealthSnapshot
 from models.support import SupportTicket
 from models.survey import SurveyResponse
+from models.user import User
 
 TIMELINE_LIMIT = 60
 
@@ -30,6 +32,7 @@ class AccountView:
     arr_reporting: Decimal | None = None
     reporting_currency: str = "USD"
     fx_warnings: tuple[str, ...] = ()
+    owner_name: str | None = None
 
 
 def find_account(session: Session, external_id: str, today: date | None = None) -> AccountView | None:
@@ -47,7 +50,16 @@ def find_account(session: Session, external_id: str, today: date | None = None) 
     )
     money = Money.of(session)
     arr = money.to_reporting(account.arr, account.currency, today or date.today())
-    return AccountView(account, health, latest, arr, money.currency, tuple(money.warnings))
+    owner = session.get(User, account.owner_id) if account.owner_id is not None else None
+    return AccountView(
+        account,
+        health,
+        latest,
+        arr,
+        money.currency,
+        tuple(money.warnings),
+        owner.display_name if owner else None,
+    )
 
 
 def history(session: Session, account_id: int, start: date, end: date) -> list[dict[str, Any]]:
@@ -112,7 +124,7 @@ def annotations(session: Session, account_id: int, start: date, end: date) -> li
 
 
 def timeline(session: Session, account_id: int, limit: int = TIMELINE_LIMIT) -> list[dict[str, Any]]:
-    """Usage (weekly), tickets, invoices and survey answers, newest first."""
+    """Usage (weekly), tickets, invoices, survey answers and alerts, newest first."""
     events: list[dict[str, Any]] = []
     week = func.date_trunc("week", AccountDailyMetric.day)
     for start, users, logins, count in session.execute(
@@ -171,6 +183,8 @@ def timeline(session: Session, account_id: int, limit: int = TIMELINE_LIMIT) -> 
         events.append(
             {"at": s.responded_at, "kind": "survey", "text": f"{s.kind.upper()} {s.score}{comment}"}
         )
+
+    events.extend(alert_timeline(session, account_id, limit))
 
     def key(e: dict[str, Any]) -> datetime:
         at = e["at"]

@@ -33,6 +33,7 @@ ACCOUNT_COLUMN_LABELS: dict[str, str] = {
     "region": "Region",
     "industry": "Industry",
     "stage": "Stage",
+    "owner": "Owner",
     "arr": "ARR (as billed)",
     "mrr": "MRR (as billed)",
     "currency": "Currency",

@@ -54,11 +54,14 @@ class PageState:
 
 def from_url(query: Mapping[str, Any], extra_keys: Sequence[str] = (), page: str | None = None) -> PageState:
     """Filters (and the page's own keys) from `layout(**query)`; bad values become visible errors.
-    With no query at all, the user's default view for `page` (if any) is opened."""
+    With no query at all, the user's default view for `page` (if any) is opened; a CSM without one sees
+    their own accounts."""
     if not query and page:
         view = default_view(db_session(), current_user, page)
         if view is not None:
             query = parse_qs(state_of(view).query_string())
+        elif getattr(current_user, "role", None) == "csm":
+            query = {"owner": ["me"]}
     filters, errors = parse(query, extra_keys=extra_keys)
     extras = {
         k: (v[-1] if isinstance(v, list) and k != "set" else v) for k, v in query.items() if k in extra_keys

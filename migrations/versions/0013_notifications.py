@@ -1,7 +1,7 @@
 """Notifications: preferences, deliveries, digests, outbound webhook endpoints, deliveries and attempts, escalation steps
 
 Revision ID: 0013_notifications
-Revises: 0011_scorecards_ui
+Revises: 0012_ownership_and_alerts
 
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0013_notifications"
-down_revision: str | None = "0011_scorecards_ui"
+down_revision: str | None = "0012_ownership_and_alerts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,7 +19,12 @@ _seq = itertools.count(1)
 
 def make_user(session: Session, role: str = "admin", email: str | None = None, **kw: Any) -> User:
     n = next(_seq)
-    return create_user(session, email=email or f"{role}{n}@example.com", password=PASSWORD, role=role, **kw)
+    manager_id = kw.pop("manager_id", None)
+    user = create_user(session, email=email or f"{role}{n}@example.com", password=PASSWORD, role=role, **kw)
+    if manager_id is not None:
+        user.manager_id = manager_id
+        session.flush()
+    return user
 
 
 def make_account(session: Session, **kw: Any) -> Account:

@@ -65,7 +65,7 @@ def test_mapping_with_lists_like_dash_pages() -> None:
         ({"band": "purple"}, "band: 'purple' is not one of red, yellow, green, unscored"),
         ({"stage": "zombie"}, "stage: 'zombie' is not one of"),
         ({"status": "gone"}, "status: 'gone' is not one of active, churned, all"),
-        ({"owner": "bob"}, "owner: 'bob' is not a user id (or 'none')"),
+        ({"owner": "bob"}, "owner: 'bob' is not a user id (or 'me' or 'none')"),
         ({"owner": "99999999999999999999999"}, "is not a user id"),
         ({"arr_min": "-5"}, "arr_min: '-5' is not an amount"),
         ({"renewal_from": "2026-02-30"}, "renewal_from: '2026-02-30' is not a date (YYYY-MM-DD)"),
@@ -218,3 +218,12 @@ def test_parse_sort() -> None:
     assert fm.parse_sort(["arr", "x;drop"]) == ([("arr", False)], ["sort: 'x;drop' is not a column"])
     assert fm.to_sort([("score", True), ("name", False)]) == "-score,name"
     assert fm.parse_sort(None) == ([], [])
+
+
+def test_owner_me_and_team_me_parse_and_round_trip() -> None:
+    f, errors = parse({"owner": ["me", "7", "none"], "team": "ME"})
+    assert errors == []
+    assert f.owner == (7, "me", "none") and f.team == "me"
+    assert parse(to_query(f))[0] == f
+    _bad, errors = parse({"team": "others"})
+    assert errors == ["team: 'others' is not 'me'"]

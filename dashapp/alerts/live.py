@@ -1,0 +1,30 @@
+"""The live alert count: evaluation publishes on Redis pub/sub which users got new alerts; the web app's
+event stream (one per open browser tab) listens and sends that user their new unread count."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import redis
+
+
+def channel(namespace: str) -> str:
+    return f"{namespace}healthdash:alerts"
+
+
+def publish(conn: redis.Redis, namespace: str, user_ids: Iterable[int]) -> int:
+    """Tell listeners these users' alerts changed; returns how many listeners heard it."""
+    ids = sorted({int(u) for u in user_ids})
+    if not ids:
+        return 0
+    return int(conn.publish(channel(namespace), json.dumps({"user_ids": ids})))
+
+
+def concerns(message: object, user_id: int) -> bool:
+    """True when a pub/sub message names `user_id` (malformed messages concern nobody)."""
+    try:
+        data = json.loads(message)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return isinstance(data, dict) and user_id in (data.get("user_ids") or [])

@@ -1,0 +1,92 @@
+"""`healthdash alerts ...`: evaluate the rules now (or as of `--now`), list alerts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import click
+
+from dashapp.cli.context import CliContext, CliError, pass_ctx
+
+
+def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"--now: {value!r} is not a time like 2026-03-31T09:00:00Z") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@click.group("alerts")
+def alerts_group() -> None:
+    """Alert rules and the alerts they open."""
+
+
+@alerts_group.command("evaluate")
+@click.option(
+    "--now",
+    callback=_parse_now,
+    default=None,
+    metavar="TIME",
+    help="Evaluate as of this time [default: now].",
+)
+@pass_ctx
+def evaluate(ctx: CliContext, now: datetime) -> None:
+    """Run every enabled rule over the whole book: open, keep or resolve alerts (reruns change nothing)."""
+    ctx.require_migrated()
+    from jobs.alerts import run_evaluation
+
+    result = run_evaluation(ctx.settings, ctx.db, now, dispatch=bool(ctx.settings.redis_url))
+    click.echo(
+        f"Evaluated {len(result['rules'])} rule(s) at {now.isoformat()}: {result['opened']} opened, "
+        f"{result['resolved']} resolved, {result['reopened']} reopened after a snooze."
+    )
+    for rule_id, why in result["skipped"].items():
+        click.echo(f"Rule {rule_id} was skipped: {why}", err=True)
+
+
+@alerts_group.command("list")
+@click.option(
+    "--state",
+    type=click.Choice(["open", "acknowledged", "snoozed", "resolved"]),
+    default=None,
+    help="Only alerts in this state.",
+)
+@click.option("--severity", type=click.Choice(["info", "warning", "critical"]), default=None)
+@click.option("--account", default=None, metavar="EXTERNAL_ID", help="Only this account's alerts.")
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_ctx
+def list_alerts(
+    ctx: CliContext, state: str | None, severity: str | None, account: str | None, limit: int, as_json: bool
+) -> None:
+    """The newest alerts: id, state, severity, rule and account."""
+    ctx.require_migrated()
+    from dashapp.alerts.queries import AlertQuery
+    from dashapp.alerts.queries import list_alerts as query_alerts
+
+    query = AlertQuery(
+        state=(state,) if state else (),  # type: ignore[arg-type]
+        severity=(severity,) if severity else (),  # type: ignore[arg-type]
+        account=account,
+        limit=limit,
+    )
+    with ctx.db.transaction() as session:
+        rows, total = query_alerts(session, query, None)
+        for row in rows:
+            if as_json:
+                click.echo(json.dumps(row.as_dict(), default=str))
+            else:
+                a = row.alert
+                click.echo(
+                    f"{a.id}\t{a.state}\t{a.severity}\t{a.opened_at:%Y-%m-%d %H:%M}\t{row.rule_name}\t"
+                    f"{row.account_external_id} ({row.account_name})"
+                )
+    if not as_json:
+        click.echo(f"{len(rows)} of {total} alert(s).", err=True)
+
+
+COMMANDS = [alerts_group]

@@ -1,0 +1,118 @@
+"""Alert jobs: evaluate the rules (after each recompute, and at once for ingested events that matter),
+and dispatch the alert-event outbox. Thin shells around `dashapp.alerts`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rq import Retry
+from sqlalchemy import select
+
+from dashapp.alerts import live, outbox
+from dashapp.alerts.evaluate import evaluate as evaluate_rules
+from dashapp.alerts.rules import EVENT_KINDS
+from dashapp.settings import Settings
+from jobs.queues import enqueue, make_job_id, redis_connection
+from jobs.runtime import job_database, job_settings, set_progress, tracked
+from models.alert import Alert
+from models.db import Database
+from models.job import JobRun
+
+RETRY = Retry(max=3, interval=[1, 10, 60])
+
+
+def _now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def run_evaluation(
+    settings: Settings,
+    db: Database,
+    now: datetime,
+    *,
+    kinds: Sequence[str] | None = None,
+    account_ids: Sequence[int] | None = None,
+    dispatch: bool = True,
+) -> dict[str, Any]:
+    """Evaluate and commit; then tell the live listeners and queue the outbox dispatch."""
+    with db.transaction() as session:
+        outcome = evaluate_rules(session, now, kinds=kinds, account_ids=account_ids)
+        told = (
+            session.scalars(
+                select(Alert.recipient_ids).where(Alert.id.in_(outcome.opened + outcome.reopened))
+            ).all()
+            if outcome.opened or outcome.reopened
+            else []
+        )
+    if settings.redis_url and told:
+        live.publish(
+            redis_connection(settings.redis_url), settings.redis_namespace, [u for ids in told for u in ids]
+        )
+    if dispatch and outcome.changed and settings.redis_url:
+        enqueue_dispatch(settings, db)
+    return outcome.as_dict()
+
+
+@tracked
+def evaluate(
+    now: str | None = None, kinds: list[str] | None = None, account_ids: list[int] | None = None
+) -> dict[str, Any]:
+    set_progress(0.0, "evaluating alert rules")
+    return run_evaluation(job_settings(), job_database(), _now(now), kinds=kinds, account_ids=account_ids)
+
+
+@tracked
+def dispatch_alert_events(now: str | None = None) -> dict[str, Any]:
+    """Group the unprocessed alert events per recipient, hand them to the delivery hooks, mark them done."""
+    with job_database().transaction() as session:
+        return outbox.dispatch(session, _now(now)).as_dict()
+
+
+def enqueue_evaluation(
+    settings: Settings,
+    db: Database,
+    *,
+    reason: str = "recompute",
+    kinds: Sequence[str] | None = None,
+    now: datetime | None = None,
+    requested_by_id: int | None = None,
+) -> JobRun:
+    """Queue an evaluation; a second request for the same work while one waits returns the waiting run."""
+    what = "-".join(sorted(kinds)) if kinds else "all"
+    return enqueue(
+        settings,
+        db,
+        evaluate,
+        kind="alerts.evaluate",
+        queue="default",
+        title=f"Evaluate alert rules ({reason})",
+        job_id=make_job_id("alerts", "evaluate", what),
+        requested_by_id=requested_by_id,
+        retry=RETRY,
+        params={"reason": reason, "kinds": list(kinds) if kinds else None},
+        now=now.isoformat() if now else None,
+        kinds=list(kinds) if kinds else None,
+    )
+
+
+def enqueue_event_evaluation(settings: Settings, db: Database, event: str) -> JobRun:
+    """An ingested payment or ticket event: evaluate only the rules it can trigger."""
+    return enqueue_evaluation(settings, db, reason=f"{event} ingested", kinds=EVENT_KINDS[event])
+
+
+def enqueue_dispatch(settings: Settings, db: Database) -> JobRun:
+    return enqueue(
+        settings,
+        db,
+        dispatch_alert_events,
+        kind="alerts.dispatch",
+        queue="default",
+        title="Dispatch alert notifications",
+        job_id=make_job_id("alerts", "dispatch"),
+        retry=RETRY,
+    )

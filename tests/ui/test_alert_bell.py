@@ -1,0 +1,92 @@
+"""The navbar bell in headless Chromium: a signed failed-payment webhook for a CSM's account makes their
+unread count rise without a reload (server-sent events fed by Redis pub/sub), and the alert links to the
+account."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import stripe
+
+from models.db import Database
+from tests.alerts.support import make_rule
+from tests.support.factories import make_account, make_user
+from tests.support.live_server import LiveServer
+from tests.ui.conftest import ARTIFACTS, ui_login
+
+STRIPE_SECRET = "whsec_bell_test_secret"
+
+
+@pytest.fixture(scope="module")
+def live_server(test_env: dict[str, str], browser: Any) -> Iterator[LiveServer]:
+    """The app with Stripe webhooks configured, and one RQ worker (as `healthdash worker` runs it)."""
+    env = {**test_env, "STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = (ARTIFACTS / "alert-bell-worker.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "dashapp.cli.entry", "worker", "--queue", "default"],
+        env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        with LiveServer(env, log_path=ARTIFACTS / "alert-bell-server.log", workers=1) as server:
+            yield server
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()
+
+
+def _post_failed_payment(url: str) -> dict:
+    event = {
+        "id": "evt_bell_1", "object": "event", "type": "invoice.payment_failed", "created": int(time.time()),
+        "data": {"object": {"id": "in_bell_1", "object": "invoice", "customer": "cus_bell", "currency": "usd",
+                            "total": 9900, "attempt_count": 1, "metadata": {"account_external_id": "acct-bell"}}},
+    }  # fmt: skip
+    payload = json.dumps(event)
+    header = stripe.WebhookSignature.generate_signature_header(payload, STRIPE_SECRET)
+    request = urllib.request.Request(
+        f"{url}/webhooks/stripe",
+        data=payload.encode(),
+        headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_failed_payment_webhook_raises_the_bell_without_a_reload(
+    page: Any, live_server: LiveServer, live_db: Database
+) -> None:
+    with live_db.transaction() as session:
+        csm = make_user(session, role="csm")
+        make_account(session, external_id="acct-bell", name="Bell Industries", owner_id=csm.id)
+        make_rule(session, "payment_failed", {"within_days": 7}, name="Card declined")
+        email = csm.email
+    ui_login(page, email)
+    badge = page.locator("#alert-bell-count")
+    # The stream has said hello (count 0) before the payment fails.
+    page.wait_for_function("document.getElementById('alert-bell-count')?.dataset.count === '0'")
+    page.evaluate("window.__noReload = true")
+    assert _post_failed_payment(live_server.url)["status"] == "processed"
+    page.wait_for_function(
+        "document.getElementById('alert-bell-count')?.dataset.count === '1'", timeout=5_000
+    )
+    assert badge.inner_text() == "1"
+    assert page.evaluate("window.__noReload") is True  # the same page: no reload happened
+    page.locator("#alert-bell").click()
+    link = page.locator("#alerts-table a.alert-account")
+    link.wait_for()
+    assert link.inner_text() == "Bell Industries"
+    link.click()
+    page.wait_for_url("**/accounts/acct-bell")
