@@ -17,6 +17,7 @@ from rq.job import JobStatus
 from sqlalchemy import select
 
 from dashapp.ingest import rollup as core
+from dashapp.scoring.start_dates import fill_from_first_activity
 from dashapp.settings import Settings
 from jobs.queues import enqueue, get_queue, redis_connection
 from jobs.runtime import job_database, job_settings, set_progress, tracked
@@ -86,6 +87,9 @@ def drain(db: Database) -> dict[str, int]:
             for key in totals:
                 totals[key] += result[key]
             set_progress(0.5, f"{totals['account_days']:,} account-days rolled up")
+        if totals["account_days"]:
+            with pg.transaction():
+                fill_from_first_activity(pg)  # accounts imported without a start date start now
         conn.commit()
     return totals
 

@@ -59,6 +59,7 @@ def backtest(
     horizon_days: int = 90,
     as_of: list[str] | None = None,
     actor_id: int | None = None,
+    label: str = "churned",
 ) -> dict[str, Any]:
     """Backtest a scorecard's current version and store the result."""
     set_progress(0.0, "backtesting")
@@ -70,6 +71,7 @@ def backtest(
             as_of_dates=[date.fromisoformat(d) for d in as_of] if as_of else None,
             requested_by_id=actor_id,
             progress=set_progress,
+            label=label,
         )
         return {"backtest_id": stored.id, "mean_auc": stored.mean_auc, "results": stored.results}
 
@@ -148,6 +150,7 @@ def enqueue_backtest(
     horizon_days: int = 90,
     as_of: list[date] | None = None,
     requested_by_id: int | None = None,
+    label: str = "churned",
 ) -> JobRun:
     return enqueue(
         settings,
@@ -157,11 +160,12 @@ def enqueue_backtest(
         queue="scores",
         title=f"Backtest scorecard {scorecard_id or 'default'} ({horizon_days}-day horizon)",
         requested_by_id=requested_by_id,
-        params={"scorecard_id": scorecard_id, "horizon_days": horizon_days},
+        params={"scorecard_id": scorecard_id, "horizon_days": horizon_days, "label": label},
         scorecard_id=scorecard_id,
         horizon_days=horizon_days,
         as_of=[d.isoformat() for d in as_of] if as_of else None,
         actor_id=requested_by_id,
+        label=label,
     )
 
 

@@ -12,6 +12,7 @@ from components.filter_bar import PERIODS, fid, make_page_query_store
 from components.forecasts import make_account_forecast
 from components.format import format_money
 from components.health_charts import contribution_waterfall, score_history
+from components.measure_changes import make_measure_changes_table
 from components.messages import make_empty_state
 from components.tables import make_score_badge
 from dashapp.explore.registry import ExplorePage, declare
@@ -156,6 +157,7 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
     )
     measures = view.latest.measures if view.latest else []
     waterfall = contribution_waterfall(measures, view.latest.score if view.latest else None, theme_name)
+    changes = q.measure_changes(session, view.latest)
     return [
         html.Div(
             [
@@ -191,6 +193,14 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
                 ),
             ],
             className="g-3 mb-3",
+        ),
+        html.Div(
+            card(
+                "Why it moved, measure by measure",
+                make_measure_changes_table(changes["rows"], changes["since"]),
+                note="cited effect: the points of the score's change put down to the measures the sentence names",
+            ),
+            className="mb-3",
         ),
         dbc.Row(
             [

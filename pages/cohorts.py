@@ -8,11 +8,13 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import html
 
 from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap
 from components.messages import make_empty_state, make_fx_warnings
+from dashapp.analytics.activity_cohorts import activity_cohorts
 from dashapp.analytics.cohorts import cohort_tables, weighted_curve
 from dashapp.explore.registry import ExplorePage, UrlKey, declare
 from dashapp.exports.csvfile import cohort_rows, rows_writer
@@ -66,6 +68,11 @@ DEFINITIONS = (
     "day rate. GRR: sum of min(MRR, starting MRR) over starting MRR (expansion not counted). NRR: MRR over "
     "starting MRR (expansion counted). Only elapsed months are shown."
 )
+ACTIVITY_DEFINITION = (
+    "Cohort: the month of the first activity (first purchase or first event). Retention in month k: share of the "
+    "cohort with any purchase or event in the k-th month after it. The window ends with the data's last complete "
+    "month ({last:%b %Y}); a month the data only partly covers is left out. Row labels give each cohort's size."
+)
 
 
 def _since(today: date) -> date:
@@ -79,24 +86,27 @@ def content(filters: Filters, date_field: str, split: str, theme_name: str | Non
     today = date.today()
     rows = q.cohort_rows(session, filters, date_field=date_field, split=split, since=_since(today))
     tables = cohort_tables(rows["sizes"], rows["churns"], rows["revenue"], today=today, max_months=MAX_MONTHS)
-    if tables.logos.empty:
+    active_rows, last_day = q.activity_rows(session, filters, split=split)
+    activity = activity_cohorts(pd.DataFrame(active_rows), last_day, max_months=MAX_MONTHS)
+    if tables.logos.empty and activity.retention.empty:
         return [
             make_empty_state(
                 "No cohorts to show",
                 f"No account matching these filters has a {q.DATE_FIELDS[date_field].lower()} date in the last "
-                f"{MAX_MONTHS} months. Widen the filters or pick another date.",
+                f"{MAX_MONTHS} months, or any activity. Widen the filters or pick another date.",
                 id="cohorts-empty",
             )
         ]
 
-    def labels(matrix: Any) -> list[str]:
-        return [f"{s} · {c}" if split else c for s, c in matrix.index]
+    def labels(matrix: Any, sizes: Any) -> list[str]:
+        named = [f"{s} · {c}" if split else c for s, c in matrix.index]
+        return [f"{name} ({int(n):,})" for name, n in zip(named, sizes.reindex(matrix.index), strict=True)]
 
-    def heat(matrix: Any, name: str, gid: str) -> Any:
+    def heat(matrix: Any, name: str, gid: str, sizes: Any = tables.sizes) -> Any:
         return graph(
             heatmap(
                 matrix.to_numpy().tolist(),
-                labels(matrix),
+                labels(matrix, sizes),
                 list(matrix.columns),
                 theme_name,
                 value_label=name,
@@ -105,10 +115,9 @@ def content(filters: Filters, date_field: str, split: str, theme_name: str | Non
             gid,
         )
 
-    months = list(tables.logos.columns)
-
-    def curve(matrix: Any, name: str, gid: str) -> Any:
-        series = {str(k): (months, v) for k, v in weighted_curve(matrix, tables.sizes).items()}
+    def curve(matrix: Any, name: str, gid: str, sizes: Any = tables.sizes) -> Any:
+        months = list(matrix.columns)
+        series = {str(k): (months, v) for k, v in weighted_curve(matrix, sizes).items()}
         return graph(
             curves(
                 series, theme_name, x_label="Months since start", y_label=f"{name} (%)", hover_format=".1f"
@@ -125,8 +134,36 @@ def content(filters: Filters, date_field: str, split: str, theme_name: str | Non
         ]
         for s in dict.fromkeys(a["split"] for a in ages)
     }
-    tabs = dbc.Tabs(
-        [
+    active_tab = []
+    if not activity.retention.empty:
+        active_tab = [
+            dbc.Tab(
+                [
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                heat(activity.retention, "Active", "cohort-active-heat", activity.sizes), lg=7
+                            ),
+                            dbc.Col(
+                                curve(activity.retention, "Active", "cohort-active-curve", activity.sizes),
+                                lg=5,
+                            ),
+                        ]
+                    ),
+                    html.P(
+                        ACTIVITY_DEFINITION.format(last=activity.last_month),
+                        className="small text-body-secondary mb-0",
+                        id="cohort-active-definition",
+                    ),
+                ],
+                label="Active in month k (by first activity)",
+                tab_id="active",
+            )
+        ]
+    contract_tabs = (
+        []
+        if tables.logos.empty
+        else [
             dbc.Tab(
                 dbc.Row(
                     [
@@ -157,9 +194,10 @@ def content(filters: Filters, date_field: str, split: str, theme_name: str | Non
                 label="Net revenue retention",
                 tab_id="nrr",
             ),
-        ],
-        id="cohort-tabs",
-        active_tab="logo",
+        ]
+    )
+    tabs = dbc.Tabs(
+        contract_tabs + active_tab, id="cohort-tabs", active_tab="logo" if contract_tabs else "active"
     )
     return [
         make_fx_warnings(rows["fx_warnings"], id="cohorts-fx-warnings"),

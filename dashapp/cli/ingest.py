@@ -108,6 +108,8 @@ def _make_import(kind: str) -> click.Command:
     @click.option("--encoding", default="utf-8", show_default=True, help="utf-8, latin-1 or cp1252.")
     @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="Where to write the error report [default: FILE.errors.csv].")  # fmt: skip
+    @click.option("--churned-on", default=None, metavar="DATE",
+                  help="Accounts: the day a 'yes' in a churn flag column churned on [default: today].")  # fmt: skip
     @pass_ctx
     def command(
         ctx: CliContext,
@@ -116,12 +118,21 @@ def _make_import(kind: str) -> click.Command:
         dry_run: bool,
         encoding: str,
         errors_path: Path | None,
+        churned_on: str | None,
     ) -> None:
         from dashapp.ingest.csv_import import ImportOptions, error_report_lines, run_import
 
         ctx.require_migrated()
         try:
-            options = ImportOptions.from_cli(kind, maps, dry_run=dry_run, encoding=encoding)
+            reference = date.fromisoformat(churned_on) if churned_on else None
+        except ValueError:
+            raise CliError(f"--churned-on: {churned_on!r} is not a date like 2026-03-31") from None
+        if reference is not None and kind != "accounts":
+            raise CliError("--churned-on applies to accounts only")
+        try:
+            options = ImportOptions.from_cli(
+                kind, maps, dry_run=dry_run, encoding=encoding, churned_on=reference
+            )
         except FileProblem as exc:
             raise CliError(str(exc)) from None
         with click.progressbar(length=1000, label=f"Importing {kind}", file=sys.stderr) as bar:

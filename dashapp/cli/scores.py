@@ -13,6 +13,7 @@ import click
 from sqlalchemy import select
 
 from dashapp.cli.context import CliContext, CliError, pass_ctx
+from dashapp.scoring.definition import ScorecardError
 from models.account import Account
 from models.user import User
 
@@ -124,6 +125,9 @@ def recompute(
         result = engine.recompute(ctx.db, as_of=as_of, days=backfill, scope=scope, progress=progress)
     days = result.days
     span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
+    if result.snapshots == 0 and not result.unscored:
+        click.echo(f"Nothing to score for {span}: no account had started and not churned then.")
+        return
     click.echo(f"Wrote {result.snapshots:,} snapshots for {span}.")
     if result.unscored:
         click.echo(f"{result.unscored} account-day(s) had no data for any measure and were not scored.")
@@ -133,12 +137,25 @@ def recompute(
 @click.option("--scorecard", default=None, help="Scorecard name or id [default: the default scorecard].")
 @click.option("--horizon-days", type=click.IntRange(1, 730), default=90, show_default=True)
 @click.option("--as-of", "as_of", multiple=True, help="As-of date (repeatable) [default: six monthly dates].")
+@click.option(
+    "--label",
+    type=click.Choice(["churned", "inactive"]),
+    default="churned",
+    show_default=True,
+    help="churned: churned_at within the horizon; inactive: no activity within it (a purchase business).",
+)
 @click.option("--enqueue", is_flag=True, help="Queue it for the workers instead of running it here.")
 @pass_ctx
 def backtest(
-    ctx: CliContext, scorecard: str | None, horizon_days: int, as_of: tuple[str, ...], enqueue: bool
+    ctx: CliContext,
+    scorecard: str | None,
+    horizon_days: int,
+    as_of: tuple[str, ...],
+    label: str,
+    enqueue: bool,
 ) -> None:
-    """How well the score ranked the accounts that churned within the horizon (ROC AUC, churn per band)."""
+    """How well the score ranked the accounts that churned (or lapsed) within the horizon (ROC AUC, rate
+    per band)."""
     from dashapp.scoring import backtest as bt
     from dashapp.scoring import service, store
 
@@ -150,7 +167,7 @@ def backtest(
         from jobs.scores import enqueue_backtest
 
         run = enqueue_backtest(
-            ctx.settings, ctx.db, scorecard_id=card_id, horizon_days=horizon_days, as_of=dates
+            ctx.settings, ctx.db, scorecard_id=card_id, horizon_days=horizon_days, as_of=dates, label=label
         )
         click.echo(f"Queued run {run.id} ({run.title}).")
         return
@@ -163,14 +180,23 @@ def backtest(
                 bar.update(round(fraction * 100) - done)
                 done = round(fraction * 100)
 
-            stored = service.run_backtest(
-                session, scorecard_id=card_id, horizon_days=horizon_days, as_of_dates=dates, progress=progress
-            )
+            try:
+                stored = service.run_backtest(
+                    session,
+                    scorecard_id=card_id,
+                    horizon_days=horizon_days,
+                    as_of_dates=dates,
+                    progress=progress,
+                    label=label,
+                )
+            except ScorecardError as exc:
+                raise CliError(str(exc)) from None
         card = store.get_scorecard(session, stored.scorecard_id)
         bands = store.definitions(session, [stored.scorecard_version_id])[
             stored.scorecard_version_id
         ].band_names()
-        click.echo(f"Scorecard {card.name!r}, churn within {horizon_days} days of each as-of date:")
+        outcome = "churn" if label == "churned" else "no activity"
+        click.echo(f"Scorecard {card.name!r}, {outcome} within {horizon_days} days of each as-of date:")
         click.echo(bt.format_table(stored.results, bands))
 
 

@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ class ImportOptions:
     encoding: str = "utf-8"
     filename: str = ""
     requested_by_id: int | None = None
+    churned_on: date | None = None  # accounts: the day a yes in a churn flag column churned on
 
     @classmethod
     def from_cli(cls, kind: str, maps: tuple[str, ...], **kw: Any) -> ImportOptions:
@@ -56,7 +57,11 @@ def start_import(db: Database, options: ImportOptions) -> int:
             filename=options.filename[:500],
             dry_run=options.dry_run,
             requested_by_id=options.requested_by_id,
-            options={"mapping": options.mapping, "encoding": options.encoding},
+            options={
+                "mapping": options.mapping,
+                "encoding": options.encoding,
+                **({"churned_on": options.churned_on.isoformat()} if options.churned_on else {}),
+            },
         )
         session.add(row)
         session.flush()
@@ -124,7 +129,9 @@ def run_import(
         size = max(1, path.stat().st_size)
         with path.open("rb", buffering=1024 * 1024) as binary:
             stream = CsvStream(binary, encoding)
-            mapping = build_mapping(options.kind, stream.header, options.mapping)
+            mapping = build_mapping(
+                options.kind, stream.header, options.mapping, churned_on=options.churned_on
+            )
             pending = _import_rows(db, stream, mapping, options, book, size, progress)
     except FileProblem as exc:
         book.error(1, "", "", str(exc))

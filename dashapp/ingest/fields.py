@@ -46,6 +46,7 @@ _ACCOUNT_REF = ("account", "account_id", "account_external_id", "company_id", "g
 
 ACCOUNT_FIELDS = (
     Field("external_id", _ext, True, ("id", "account_id", "account_external_id", "group_id", "company_id")),
+    # Required in a file with a name column; a file without one names each account by its id.
     Field("name", v.text, True, ("account_name", "company", "company_name")),
     Field("domain", v.domain, aliases=("website", "url")),
     Field("parent", _ext, aliases=("parent_id", "parent_external_id", "parent_account"), ref="ref:accounts"),
@@ -59,7 +60,9 @@ ACCOUNT_FIELDS = (
     Field("currency", v.currency),
     Field("contract_start", v.parse_date, aliases=("contract_start_date", "start_date", "customer_since")),
     Field("renewal_date", v.parse_date, aliases=("renewal", "renews_at", "renewal_at")),
-    Field("churned_at", v.parse_datetime, aliases=("churn_date", "churned", "churned_on")),
+    Field("churned_at", v.parse_datetime, aliases=("churn_date", "churned_on")),
+    # A churn flag (yes/no, 1/0) or date: a flagged account churned on the import's reference date.
+    Field("churned", v.churn_flag, aliases=("churn", "is_churned", "churn_flag", "churn_label")),
     Field("churn_reason", v.long_text, aliases=("reason", "churn_reasons")),
 )
 
@@ -143,6 +146,15 @@ def field_named(kind: str, name: str) -> Field | None:
         if f.name == name:
             return f
     return None
+
+
+def field_for(kind: str, name: str) -> Field | None:
+    """The field called `name`, or else the one `name` is an alias of (as a header would be read)."""
+    found = field_named(kind, name)
+    if found is not None:
+        return found
+    key = normalise_name(name)
+    return next((f for f in FIELDS[kind] if key == f.name or key in f.aliases), None)
 
 
 def guess_field(kind: str, header: str, taken: set[str]) -> str | None:

@@ -4,16 +4,22 @@ Defaults: a column whose normalised header is a field's name or alias maps to th
 map to nothing go to the record's JSON attributes (accounts: custom_attributes, contacts: traits,
 events: properties) under their header name, or are ignored for kinds without one. A header
 `custom.<name>` always goes to the JSON attributes as `<name>`. Overrides (`--map COLUMN=FIELD`) win;
-`COLUMN=` ignores a column, `COLUMN=custom.<name>` sends it to the JSON attributes.
+`COLUMN=` ignores a column, `COLUMN=custom.<name>` sends it to the JSON attributes. A FIELD may be named
+by any of its aliases (`--map customerID=id`).
+
+Accounts: a churn flag column (`churned`: yes/no, 1/0 or a date) sets `churned_at`, to the mapping's
+`churned_on` reference date for a yes (today when none is given); an account without a name is named by
+its id.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from dashapp.ingest.csv_reader import FileProblem
-from dashapp.ingest.fields import EXTRA_TARGET, FIELDS, Field, field_named, guess_field
+from dashapp.ingest.fields import EXTRA_TARGET, FIELDS, Field, field_for, field_named, guess_field
 
 EXTRA_PREFIXES = ("custom.", "traits.", "properties.")
 
@@ -27,6 +33,8 @@ class Mapping:
     # column index -> key in the JSON attributes
     extras: dict[int, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    # The day a flagged account churned on (accounts with a yes/no churn column).
+    churned_on: date | None = None
 
     @property
     def mapped(self) -> set[str]:
@@ -55,10 +63,12 @@ def parse_overrides(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def build_mapping(kind: str, header: list[str], overrides: dict[str, str] | None = None) -> Mapping:
+def build_mapping(
+    kind: str, header: list[str], overrides: dict[str, str] | None = None, *, churned_on: date | None = None
+) -> Mapping:
     """Default mapping plus overrides; refuses unknown columns/fields and missing required fields."""
     overrides = dict(overrides or {})
-    mapping = Mapping(kind, header)
+    mapping = Mapping(kind, header, churned_on=churned_on)
     lookup = {name.lower(): index for index, name in enumerate(header)}
     extra_target = EXTRA_TARGET[kind]
     taken: set[str] = set()
@@ -76,16 +86,16 @@ def build_mapping(kind: str, header: list[str], overrides: dict[str, str] | None
                 raise FileProblem(f"{kind} have no custom attributes; column {column!r} cannot be kept")
             mapping.extras[index] = target.split(".", 1)[1] or header[index]
             continue
-        spec = field_named(kind, target)
+        spec = field_for(kind, target)
         if spec is None:
             names = ", ".join(f.name for f in FIELDS[kind])
             raise FileProblem(
                 f"--map {column}={target}: {kind} have no field {target!r}; fields are: {names}"
             )
-        if target in taken:
-            raise FileProblem(f"two columns are mapped to {target!r}")
+        if spec.name in taken:
+            raise FileProblem(f"two columns are mapped to {spec.name!r}")
         mapping.fields[index] = spec
-        taken.add(target)
+        taken.add(spec.name)
     handled = set(mapping.fields) | set(mapping.extras) | {lookup[c.lower()] for c in overrides}
     for index, name in enumerate(header):
         if index in handled:
@@ -101,7 +111,8 @@ def build_mapping(kind: str, header: list[str], overrides: dict[str, str] | None
             mapping.extras[index] = name
         else:
             mapping.ignored.append(name)
-    missing = [f for f in FIELDS[kind] if f.required and f.name not in taken]
+    defaulted = {"name"} if kind == "accounts" else set()  # an account is named by its id
+    missing = [f for f in FIELDS[kind] if f.required and f.name not in taken and f.name not in defaulted]
     if missing:
         hints = "; ".join(
             f"{f.name} (a column named {' or '.join([f.name, *f.aliases[:3]])}, or --map COLUMN={f.name})"
@@ -131,9 +142,23 @@ def convert(mapping: Mapping, cells: list[str]) -> RowValues:
         if value is None and spec.required:
             errors.append((mapping.header[index], raw, f"{spec.name} is required"))
         values[spec.name] = value
+    if mapping.kind == "accounts":
+        _account_defaults(mapping, values)
     extras = {}
     for index, key in mapping.extras.items():
         raw = cells[index].strip() if index < len(cells) else ""
         if raw:
             extras[key] = raw
     return RowValues(values, extras, errors)
+
+
+def _account_defaults(mapping: Mapping, values: dict[str, Any]) -> None:
+    flag = values.pop("churned", None)
+    if flag is not None and values.get("churned_at") is None:
+        if flag is True:
+            day = mapping.churned_on or datetime.now(UTC).date()
+            values["churned_at"] = datetime.combine(day, time(), UTC)
+        else:
+            values["churned_at"] = flag
+    if "name" not in mapping.mapped and values.get("external_id"):
+        values["name"] = values["external_id"]

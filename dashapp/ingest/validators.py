@@ -128,6 +128,26 @@ def parse_date(value: Any) -> date | None:
     return result
 
 
+CHURN_YES = frozenset({"1", "yes", "y", "true", "t", "churned"})
+CHURN_NO = frozenset({"0", "no", "n", "false", "f", "active"})
+
+
+def churn_flag(value: Any) -> datetime | bool | None:
+    """A churn column as a per-customer table has it: yes/no, 1/0, true/false (True when churned, None
+    when not), or the date it churned."""
+    if blank(value):
+        return None
+    raw = str(value).strip().lower()
+    if raw in CHURN_YES:
+        return True
+    if raw in CHURN_NO:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise ValueError(f"{str(value)[:40]!r} is not yes/no, 1/0, true/false or a date") from None
+
+
 def date_as_datetime(value: Any) -> datetime | None:
     """A date-time column that also accepts plain dates (midnight UTC)."""
     parsed = parse_datetime(value)

@@ -204,3 +204,31 @@ def contacts(session: Session, account_id: int) -> list[Contact]:
             .limit(100)
         )
     )
+
+
+def measure_changes(session: Session, latest: HealthSnapshot | None) -> dict[str, Any]:
+    """Each measure of the latest snapshot beside the snapshot its explanation compares with (a month
+    back, else the previous one): value and contribution before and after, and its cited effect."""
+    if latest is None:
+        return {"since": None, "rows": []}
+    explanation = latest.explanation or {}
+    which = "month" if explanation.get("month_day") else "previous"
+    since = explanation.get(f"{which}_day")
+    earlier = session.get(HealthSnapshot, (latest.account_id, date.fromisoformat(since))) if since else None
+    before = {m.get("key"): m for m in (earlier.measures if earlier else [])}
+    cited = {m["key"]: m.get("delta") for m in explanation.get(which, [])}
+    rows = []
+    for m in latest.measures or []:
+        then = before.get(m.get("key"), {})
+        rows.append(
+            {
+                "key": m.get("key"),
+                "label": m.get("label") or m.get("key"),
+                "before": then.get("raw"),
+                "after": m.get("raw"),
+                "contribution_before": then.get("contribution"),
+                "contribution_after": m.get("contribution"),
+                "effect": cited.get(m.get("key")),
+            }
+        )
+    return {"since": date.fromisoformat(since) if since else None, "rows": rows}

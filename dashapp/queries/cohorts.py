@@ -167,3 +167,42 @@ def health_by_age(
             buckets.items(), key=lambda kv: (kv[0][0], [b[2] for b in AGE_BUCKETS].index(kv[0][1]))
         )
     ]
+
+
+def activity_rows(
+    session: Session, filters: Filters, *, split: str, today: date | None = None
+) -> tuple[list[dict[str, Any]], date | None]:
+    """(one row per filtered account and month with any activity: a usage day with events, or a paid or
+    refunded invoice; the last day of activity in the whole book). Cohorts keep their lapsed accounts, so
+    `status=active` is ignored, as in `cohort_rows`."""
+    from models.activity import AccountDailyMetric
+
+    split_col = (
+        func.coalesce(getattr(Account, split), "unassigned") if split in SPLITS and split else literal("All")
+    )
+    accounts = apply(
+        select(Account.id.label("id"), split_col.label("split")).select_from(health_join()),
+        filters.model_copy(update={"status": "all"}) if filters.status == "active" else filters,
+        today,
+    ).cte("acc")
+    usage_month = cast(func.date_trunc("month", AccountDailyMetric.day), Date)
+    invoice_month = cast(func.date_trunc("month", func.timezone("UTC", Invoice.issued_at)), Date)
+    months = (
+        select(AccountDailyMetric.account_id.label("account_id"), usage_month.label("month"))
+        .where(AccountDailyMetric.events > 0)
+        .union(
+            select(Invoice.account_id, invoice_month).where(
+                Invoice.account_id.is_not(None), Invoice.status.in_(("paid", "refunded"))
+            )
+        )
+        .subquery("months")
+    )
+    rows = session.execute(
+        select(months.c.account_id, months.c.month, accounts.c.split).join(
+            accounts, accounts.c.id == months.c.account_id
+        )
+    ).all()
+    last_usage = session.scalar(select(func.max(AccountDailyMetric.day)))
+    last_invoice = session.scalar(select(func.max(cast(func.timezone("UTC", Invoice.issued_at), Date))))
+    last = max((d for d in (last_usage, last_invoice) if d is not None), default=None)
+    return [r._asdict() for r in rows], last

@@ -9,7 +9,26 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
+import psycopg
 from sklearn.metrics import roc_auc_score
+
+LABELS = ("churned", "inactive")
+
+
+def activity_around(conn: psycopg.Connection, as_of: date, horizon_days: int) -> tuple[set[int], set[int]]:
+    """(accounts with activity in the year up to `as_of`, accounts with activity in the horizon after it).
+    Activity: a usage day with events, or an invoice."""
+    query = """
+        SELECT account_id FROM account_daily_metrics WHERE day > %(lo)s AND day <= %(hi)s AND events > 0
+        UNION
+        SELECT account_id FROM invoices WHERE issued_at >= %(lo_ts)s AND issued_at < %(hi_ts)s
+    """
+
+    def accounts(lo: date, hi: date) -> set[int]:
+        params = {"lo": lo, "hi": hi, "lo_ts": lo + timedelta(days=1), "hi_ts": hi + timedelta(days=1)}
+        return {r[0] for r in conn.execute(query, params).fetchall()}
+
+    return accounts(as_of - timedelta(days=365), as_of), accounts(as_of, as_of + timedelta(days=horizon_days))
 
 
 def evaluate(

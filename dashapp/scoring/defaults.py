@@ -5,6 +5,8 @@ among segment peers) and fixed thresholds where the meaning is universal (urgent
 days overdue, NPS). Weighted towards what predicts churn best: usage trends and sentiment. Account fields
 such as days to renewal are left out on purpose: their stored value is today's, so a backtest would read
 the future from them.
+Windows are whole weeks (28, 42, 56, 91, 182 days): a window with a part week in it makes the score move
+with the day of the week.
 Feature breadth (distinct features used) is available to any scorecard but left out of this one: it has to
 expand every day's feature object, which at 100,000 accounts costs more than all other usage measures
 together.
@@ -18,7 +20,7 @@ DEFAULT_NAME = "Default"
 
 
 def _m(key: str, label: str, metric: str, aggregation: str, normalisation: dict[str, Any], weight: float, *,
-       window: int = 30, direction: str = "higher_is_better") -> dict[str, Any]:  # fmt: skip
+       window: int = 28, direction: str = "higher_is_better") -> dict[str, Any]:  # fmt: skip
     return {
         "key": key,
         "label": label,
@@ -49,8 +51,8 @@ DEFAULT_DEFINITION: dict[str, Any] = {
             "label": "Usage",
             "weight": 30,
             "measures": [
-                _m("active_users_trend", "Active users trend", "active_users", "avg", TREND, 40, window=45),
-                _m("events_trend", "Product activity trend", "events", "sum", TREND, 30, window=45),
+                _m("active_users_trend", "Active users trend", "active_users", "avg", TREND, 40, window=42),
+                _m("events_trend", "Product activity trend", "events", "sum", TREND, 30, window=42),
                 _m("active_users_vs_peers", "Active users vs. segment", "active_users", "avg", PEERS, 15),
                 _m(
                     "active_days",
@@ -67,8 +69,8 @@ DEFAULT_DEFINITION: dict[str, Any] = {
             "label": "Engagement",
             "weight": 15,
             "measures": [
-                _m("logins_trend", "Logins trend", "logins", "sum", TREND, 50, window=45),
-                _m("sessions_trend", "Sessions trend", "sessions", "sum", TREND, 50, window=45),
+                _m("logins_trend", "Logins trend", "logins", "sum", TREND, 50, window=42),
+                _m("sessions_trend", "Sessions trend", "sessions", "sum", TREND, 50, window=42),
             ],
         },
         {
@@ -84,7 +86,7 @@ DEFAULT_DEFINITION: dict[str, Any] = {
                     "count",
                     PEERS,
                     25,
-                    window=60,
+                    window=56,
                     direction=LOWER,
                 ),
                 _m(
@@ -103,7 +105,7 @@ DEFAULT_DEFINITION: dict[str, Any] = {
                     "avg",
                     {"type": "linear", "low": 2, "high": 5},
                     35,
-                    window=90,
+                    window=91,
                 ),
             ],
         },
@@ -119,7 +121,7 @@ DEFAULT_DEFINITION: dict[str, Any] = {
                     "count",
                     {"type": "thresholds", "breaks": [1, 2, 3], "scores": [100, 40, 15, 0]},
                     60,
-                    window=90,
+                    window=91,
                     direction=LOWER,
                 ),
                 _m(
@@ -145,7 +147,7 @@ DEFAULT_DEFINITION: dict[str, Any] = {
                     "avg",
                     {"type": "thresholds", "breaks": [5, 7, 9], "scores": [0, 30, 70, 100]},
                     70,
-                    window=180,
+                    window=182,
                 ),
                 _m(
                     "survey_csat",
@@ -154,7 +156,7 @@ DEFAULT_DEFINITION: dict[str, Any] = {
                     "avg",
                     {"type": "linear", "low": 2, "high": 5},
                     30,
-                    window=180,
+                    window=182,
                 ),
             ],
         },

@@ -25,6 +25,7 @@ from dashapp.scoring.inputs import Inputs, definition_requests
 from dashapp.scoring.loader import load_inputs, load_population
 from dashapp.scoring.sqlutil import day_start
 from dashapp.scoring.stages import OFF, Stopwatch
+from dashapp.scoring.start_dates import fill_from_first_activity
 from dashapp.scoring.store import active_scorecards
 from models.db import Database
 from models.retry import retry_transient
@@ -181,8 +182,11 @@ def _score(
         order.append(rows)
     definitions = {c.version_id: c.definition for c in cards}
     if not frames:
+        # Nobody to score that day (before the book's first customer, say): an empty frame, not a lookup
+        # of inputs that were never loaded.
         nobody = np.zeros(0, dtype=np.int64)
-        empty = score_accounts(cards[0].definition, cards[0].version_id, inputs.take(nobody), segments[:0])
+        none = Inputs(nobody, {r: np.zeros(0) for r in definition_requests(cards[0].definition)})
+        empty = score_accounts(cards[0].definition, cards[0].version_id, none, segments[:0])
         return Scored(
             day, finalise(empty, definitions), definitions, population.iloc[:0], write_ids=write_ids
         )
@@ -314,6 +318,7 @@ def recompute(
     last = as_of or today()
     day_list = [last - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
     with db.transaction() as session:
+        fill_from_first_activity(driver(session))
         cards = active_scorecards(session)
     result = RecomputeResult(scope=scope.describe())
     for i, day in enumerate(day_list):

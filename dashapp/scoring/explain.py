@@ -8,8 +8,10 @@ The explanation JSON of a snapshot:
     {"previous": [mover, ...], "previous_day": "2026-03-30", "previous_delta": -0.4,
      "month": [mover, ...], "month_day": "2026-03-01", "month_delta": -14.0,
      "rollup": {"rule": "arr_weighted", "children": 3}}          (parents only)
-where a mover is {"key", "label", "delta" (contribution points), "before", "after" (raw values)}, biggest
-first; the sentence words the month's movers (else the previous snapshot's).
+where a mover is {"key", "label", "delta" (its effect on the score in points, see `attribution`), "before",
+"after" (raw values)}: only measures whose contribution changed, whose value visibly changed and whose effect
+points the way the score moved, biggest first. The sentence words the month's movers (else the previous
+snapshot's); a steady score names none.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dashapp.scoring import metrics
+from dashapp.scoring import attribution, metrics
 from dashapp.scoring.compute import MeasureInfo, ScoreFrame
 
 TOP_MOVERS = 3
@@ -163,66 +165,81 @@ def _movers_json(
     return out
 
 
+def _cited(frame: ScoreFrame, earlier: Earlier, has: np.ndarray, moved: np.ndarray) -> tuple:
+    """(effect, contribution change, columns cited in order, mask of the cited slots) per account.
+
+    A measure is cited only when its contribution changed, its effect on the score is at least MIN_MOVE
+    and points the way the score moved, and its value changed in words; biggest effect first, one measure
+    per metric, at most TOP_MOVERS."""
+    n, k = len(frame), len(frame.keys)
+    effect, change = attribution.effects(frame, earlier.raw, earlier.contribution)
+    effect[~has] = 0.0
+    candidate = (
+        has[:, None]
+        & (moved != 0)[:, None]
+        & (np.abs(effect) >= MIN_MOVE)
+        & (np.abs(change) >= attribution.CONTRIBUTION_EPS)
+        & (np.sign(effect) == np.sign(moved)[:, None])
+    )
+    for col, key in enumerate(frame.keys):
+        rows = np.flatnonzero(candidate[:, col])
+        if len(rows):
+            shown = attribution.visibly_changed(frame.info[key], earlier.raw[rows, col], frame.raw[rows, col])
+            candidate[rows, col] = shown
+    order = np.argsort(np.where(candidate, -np.abs(effect), np.inf), axis=1, kind="stable")
+    metric_ids: dict[str, int] = {}
+    metric_of = np.array(
+        [metric_ids.setdefault(frame.info[key].metric, len(metric_ids)) for key in frame.keys]
+    )
+    slots = min(TOP_MOVERS, k)
+    top = np.zeros((n, slots), dtype=np.int64)
+    valid = np.zeros((n, slots), dtype=bool)
+    cited_metric = np.full((n, slots), -1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    rows_all = np.arange(n)
+    for rank in range(k):
+        col = order[:, rank]
+        metric = metric_of[col]
+        ok = candidate[rows_all, col] & (count < slots) & ~(cited_metric == metric[:, None]).any(axis=1)
+        rows = np.flatnonzero(ok)
+        top[rows, count[rows]] = col[rows]
+        valid[rows, count[rows]] = True
+        cited_metric[rows, count[rows]] = metric[rows]
+        count[rows] += 1
+    return effect, change, top, valid
+
+
 def _compare(frame: ScoreFrame, earlier: Earlier, when: np.ndarray, worded: np.ndarray) -> _Comparison:
     """Movers against `earlier`; the sentence only for the `worded` accounts (empty for the others)."""
-    n, k = len(frame), len(frame.keys)
+    n = len(frame)
     has = ~np.isnan(earlier.score)
     change = frame.score - earlier.score
-    delta = np.where(
-        frame.applicable, np.nan_to_num(frame.contribution) - np.nan_to_num(earlier.contribution), 0.0
-    )
-    delta[~has] = 0.0
-    slots = min(TOP_MOVERS, k)
-    top = np.argsort(-np.abs(delta), axis=1, kind="stable")[:, :slots]
-    top_delta = np.take_along_axis(delta, top, axis=1)
-    valid = (np.abs(top_delta) >= MIN_MOVE) & has[:, None]
+    moved = np.round(np.nan_to_num(change)).astype(np.int64)
+    moved[np.abs(np.nan_to_num(change)) < STEADY] = 0
+    effect, _contribution_change, top, valid = _cited(frame, earlier, has, moved)
+    slots = top.shape[1]
+    top_effect = np.take_along_axis(effect, top, axis=1)
     before = np.take_along_axis(earlier.raw, top, axis=1)
     after = np.take_along_axis(frame.raw, top, axis=1)
     phrase = np.full((n, slots), "", dtype=S)
-    metric_id = np.full((n, slots), -1, dtype=np.int64)
-    metric_ids: dict[str, int] = {}
     for col, key in enumerate(frame.keys):
         where = (top == col) & valid & worded[:, None]
         if where.any():
-            info = frame.info[key]
-            phrase[where] = phrases(info, before[where], after[where])
-            metric_id[where] = metric_ids.setdefault(info.metric, len(metric_ids))
-    movers = _movers_json(frame, top, valid, top_delta, before, after)
-    return _Comparison(has, change, movers, _sentences(change, when, phrase, valid, top_delta, metric_id))
+            phrase[where] = phrases(frame.info[key], before[where], after[where])
+    movers = _movers_json(frame, top, valid, top_effect, before, after)
+    return _Comparison(has, change, movers, _sentences(moved, when, phrase, valid))
 
 
-def _sentences(
-    change: np.ndarray,
-    when: np.ndarray,
-    phrase: np.ndarray,
-    valid: np.ndarray,
-    delta: np.ndarray,
-    metric_id: np.ndarray,
-) -> np.ndarray:
-    moved = np.round(np.nan_to_num(change)).astype(np.int64)
-    steady = (np.abs(np.nan_to_num(change)) < STEADY) | (moved == 0)
+def _sentences(moved: np.ndarray, when: np.ndarray, phrase: np.ndarray, valid: np.ndarray) -> np.ndarray:
     head = np.where(
-        steady,
+        moved == 0,
         _cat("Steady ", when),
         _cat(np.where(moved > 0, _s("Up "), _s("Down ")), np.abs(moved).astype(S), " ", when),
     )
-    slots = phrase.shape[1]
-    # Steady: the two biggest movers. Moving: movers that pushed the same way (else all), one per metric.
-    same_way = valid & ((delta > 0) == (moved > 0)[:, None])
-    chosen = np.where(same_way.any(axis=1)[:, None], same_way, valid)
-    include = np.zeros_like(valid)
-    for slot in range(slots):
-        clash = np.zeros(len(change), dtype=bool)
-        for earlier in range(slot):
-            clash |= include[:, earlier] & (metric_id[:, earlier] == metric_id[:, slot])
-        include[:, slot] = chosen[:, slot] & ~clash
-    steady_include = valid.copy()
-    steady_include[:, 2:] = False
-    include = np.where(steady[:, None], steady_include, include)
-    reasons = np.full(len(change), "", dtype=S)
-    for slot in range(slots):
+    reasons = np.full(len(moved), "", dtype=S)
+    for slot in range(phrase.shape[1]):
         joined = np.where(reasons == "", phrase[:, slot], _cat(reasons, ", ", phrase[:, slot]))
-        reasons = np.where(include[:, slot], joined, reasons)
+        reasons = np.where(valid[:, slot], joined, reasons)
     return np.where(reasons == "", head, _cat(head, ": ", reasons))
 
 

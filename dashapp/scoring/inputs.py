@@ -34,10 +34,23 @@ class Request:
         return end - self.window_days, end
 
 
+WEEK = 7
+
+
+def whole_weeks(days: int) -> int:
+    """A window of `days` days as the nearest whole number of weeks (at least one).
+
+    Usage, tickets and surveys follow the week: a 30-day window holds four or five of some weekdays
+    depending on the day it ends, so a book that does the same every week would score differently on a
+    Monday than on a Friday. Whole weeks hold every weekday equally often."""
+    return max(WEEK, int(days / WEEK + 0.5) * WEEK)
+
+
 def measure_requests(measure: Measure) -> tuple[Request, Request | None]:
-    """The request for the measure's value, and for a trend the one for the window before it."""
+    """The request for the measure's value, and for a trend the one for the window before it. Windows are
+    whole weeks (see `whole_weeks`)."""
     metric = measure.metric_info
-    window = measure.window_days if metric.windowed else 0
+    window = whole_weeks(measure.window_days) if metric.windowed else 0
     current = Request(measure.metric, measure.aggregation, window)
     if isinstance(measure.normalisation, Trend):
         return current, Request(measure.metric, measure.aggregation, window, offset_days=window)

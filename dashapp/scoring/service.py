@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from dashapp.scoring import backtest as bt
 from dashapp.scoring import engine, overrides
 from dashapp.scoring.assignment import ActiveScorecard
+from dashapp.scoring.backtest_run import backtest_card, default_dates
 from dashapp.scoring.definition import ScorecardDefinition, ScorecardError, parse_definition
 from dashapp.scoring.engine import Progress, Scope, driver
 from dashapp.scoring.store import active_scorecards, definitions, ensure_default_scorecard
@@ -262,52 +263,6 @@ def _target(cards: list[ActiveScorecard], scorecard_id: int | None) -> ActiveSco
     raise ScorecardError(f"scorecard {scorecard_id} does not exist or is archived")
 
 
-def _as_of_dates(session: Session, horizon_days: int, cards: list[ActiveScorecard]) -> list[date]:
-    first, last = session.execute(text("SELECT min(day), max(day) FROM account_daily_metrics")).one()
-    if last is None:
-        return []
-    lookback = engine.lookback(cards)
-    return bt.default_as_of_dates(last, horizon_days, earliest=first + timedelta(days=lookback))
-
-
-def backtest_card(
-    session: Session,
-    cards: list[ActiveScorecard],
-    card: ActiveScorecard,
-    horizon_days: int,
-    as_of_dates: list[date],
-    progress: Progress | None = None,
-    targets: np.ndarray | None = None,
-) -> list[dict[str, Any]]:
-    """For each as-of date: score the card's accounts (or those of `targets`) as of then, and compare with
-    who churned after."""
-    if horizon_days < 1 or horizon_days > 730:
-        raise ScorecardError("horizon_days: must be between 1 and 730")
-    conn = driver(session)
-    engine.tune(conn)
-    churn = dict(conn.execute("SELECT id, churned_at FROM accounts WHERE churned_at IS NOT NULL").fetchall())
-    results = []
-    for i, as_of in enumerate(sorted(as_of_dates)):
-        scored = engine.score_day(
-            conn,
-            as_of,
-            cards,
-            targets,
-            only_version=card.version_id,
-            peers_within_targets=targets is not None,
-        )
-        frame = scored.frame
-        start = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-        end = start + timedelta(days=horizon_days)
-        churned = np.array(
-            [start <= churn[a] < end if a in churn else False for a in frame.account_ids.tolist()]
-        )
-        results.append(bt.evaluate(as_of, frame.score, frame.band, churned, card.definition.band_names()))
-        if progress is not None:
-            progress((i + 1) / len(as_of_dates), f"as of {as_of.isoformat()}")
-    return results
-
-
 def run_backtest(
     session: Session,
     *,
@@ -316,14 +271,19 @@ def run_backtest(
     as_of_dates: list[date] | None = None,
     requested_by_id: int | None = None,
     progress: Progress | None = None,
+    label: str = "churned",
 ) -> ScoreBacktest:
     """Backtest the current version of a scorecard (default: the default scorecard) and store it."""
     cards = active_scorecards(session)
     card = _target(cards, scorecard_id)
-    dates = as_of_dates or _as_of_dates(session, horizon_days, cards)
+    dates = as_of_dates or default_dates(session, horizon_days, cards)
     if not dates:
         raise ScorecardError("no usage data to backtest against yet")
-    results = backtest_card(session, cards, card, horizon_days, dates, progress)
+    results = backtest_card(session, cards, card, horizon_days, dates, progress, label=label)
+    if not any(r["accounts"] for r in results):
+        raise ScorecardError("nothing to score on those dates: no account had started and had data then")
+    for r in results:
+        r["label"] = label
     stored = ScoreBacktest(
         scorecard_id=card.scorecard_id,
         scorecard_version_id=card.version_id,
@@ -390,7 +350,7 @@ def preview_scorecard(
     now_proposed = engine.score_day(
         conn, day, trial, targets, only_version=PREVIEW_VERSION, peers_within_targets=sampled
     ).frame
-    dates = as_of_dates or _as_of_dates(session, horizon_days, cards)
+    dates = as_of_dates or default_dates(session, horizon_days, cards)
     out: dict[str, Any] = {
         "scorecard_id": current.scorecard_id,
         "as_of": day.isoformat(),

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
 
 from dashapp.analytics.churn import card, service
 from dashapp.ingest.online_retail import import_files
@@ -26,25 +25,11 @@ FILE_2011 = shared_data() / "online_retail_2010-12_2011-12.csv.gz"
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not FILE_2011.exists(), reason=f"{FILE_2011} is not here")]
 
 
-def customers_since_first_purchase(db: Database) -> None:
-    """The importer leaves `contract_start` empty; a shop's customer starts with their first purchase (the
-    scorecards only score accounts that had started on the day they score)."""
-    with db.transaction() as session:
-        session.execute(
-            text(
-                "UPDATE accounts a SET contract_start = f.first FROM (SELECT account_id, min(day) AS first"
-                " FROM account_daily_metrics GROUP BY account_id) f"
-                " WHERE f.account_id = a.id AND a.contract_start IS NULL"
-            )
-        )
-
-
 @pytest.fixture
 def retail(db: Database) -> Iterator[Database]:
     truncate_all(db.engine)
     import_files(db, [FILE_2011])
-    drain(db)
-    customers_since_first_purchase(db)
+    drain(db)  # also starts each customer on their first purchase (no contract dates in a shop's log)
     yield db
     truncate_all(db.engine)
 

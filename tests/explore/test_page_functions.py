@@ -127,6 +127,7 @@ def test_cohorts_content_and_callback(book, as_user, page) -> None:
         shown = text_of(page("cohorts").layout(split="segment"))
         content, state, _errors = page("cohorts").update(values, "light", ids)
     assert "Logo retention" in shown and "enterprise" in shown
+    assert "Active in month k (by first activity)" in shown and "first purchase or first event" in shown
     assert state["q"] == "status=all&split=segment"
     assert "Health by cohort age" in text_of(content)
 

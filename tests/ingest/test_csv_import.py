@@ -269,3 +269,58 @@ def test_the_reader_streams_instead_of_loading_the_file(tmp_path) -> None:
         first = next(iter(stream))
         assert first.cells == ["id-0", "Name 0"]
         assert binary.tell() < 200 * 1024 < path.stat().st_size // 10
+
+
+def test_a_per_customer_churn_table_imports_as_it_is(committed, tmp_path) -> None:
+    """The Telco table: ids under `customerID`, no names, a Yes/No `Churn` column."""
+    from tests.support.shared_data import shared_data
+
+    telco = shared_data() / "telco_churn.csv"
+    if not telco.exists():
+        import pytest
+
+        pytest.skip(f"{telco} is not here")
+    with telco.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    expected_churned = {r["customerID"] for r in rows if r["Churn"] == "Yes"}
+    result = _run(
+        committed,
+        telco,
+        "accounts",
+        mapping={"customerID": "id", "Churn": "churned"},
+        churned_on=datetime(2024, 6, 30).date(),
+    )
+    assert result["status"] != "failed", result["message"]
+    assert (result["inserted"], result["failed"]) == (len(rows), 0)
+    with committed.transaction() as session:
+        churned = dict(
+            session.execute(
+                select(Account.external_id, Account.churned_at).where(Account.churned_at.is_not(None))
+            ).all()
+        )
+        assert set(churned) == expected_churned and len(churned) == 1869
+        assert set(churned.values()) == {datetime(2024, 6, 30, tzinfo=UTC)}
+        first = session.scalar(select(Account).where(Account.external_id == rows[0]["customerID"]))
+        assert first.name == rows[0]["customerID"]
+        assert first.custom_attributes["Contract"] == rows[0]["Contract"]
+
+
+def test_churn_flags_yes_no_one_zero_or_dates(committed, tmp_path) -> None:
+    text = (
+        "id,name,state\nf-1,One,yes\nf-2,Two,0\nf-3,Three,1\nf-4,Four,2024-01-15\nf-5,Five,maybe\nf-6,Six,\n"
+    )
+    result = _run(committed, _write(tmp_path, "flags.csv", text), "accounts", mapping={"state": "churned"},
+                  churned_on=datetime(2024, 3, 1).date())  # fmt: skip
+    errors = _errors(committed, result)
+    assert [(e["row"], e["column"]) for e in errors] == [("6", "state")]
+    assert "yes/no" in errors[0]["reason"]
+    with committed.transaction() as session:
+        got = dict(session.execute(select(Account.external_id, Account.churned_at)).all())
+    march = datetime(2024, 3, 1, tzinfo=UTC)
+    assert got == {
+        "f-1": march,
+        "f-2": None,
+        "f-3": march,
+        "f-4": datetime(2024, 1, 15, tzinfo=UTC),
+        "f-6": None,
+    }

@@ -197,3 +197,21 @@ def test_scheduler_once_enqueues_what_is_due_once(env: dict[str, str]) -> None:
     assert "Nightly health recompute" in first.stdout and "Hourly health recompute" in first.stdout
     again = healthdash(env, "scheduler", "--once")
     assert again.stdout.strip() == "Enqueued 0 job(s)"
+
+
+def test_as_of_before_any_data_says_so_in_one_line(env: dict[str, str], cli_book: Book) -> None:
+    result = healthdash(env, "scores", "recompute", "--as-of", "2001-02-03")
+    assert result.returncode == 0, result.stderr
+    assert "Nothing to score for 2001-02-03" in result.stdout and "Traceback" not in result.stderr
+    backtest = healthdash(env, "scores", "backtest", "--as-of", "2001-02-03", "--label", "inactive")
+    assert backtest.returncode != 0 and "Traceback" not in backtest.stderr
+    assert "nothing to score" in one_line_error(backtest)
+
+
+def test_backtest_with_inactivity_as_the_outcome(env: dict[str, str], cli_book: Book) -> None:
+    day = (cli_book.today - timedelta(days=120)).isoformat()
+    result = healthdash(
+        env, "scores", "backtest", "--horizon-days", "60", "--as-of", day, "--label", "inactive"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Scorecard 'Default', no activity within 60 days of each as-of date:" in result.stdout

@@ -77,9 +77,9 @@ def _inputs(users: list[float], days: list[float], nps: list[float]) -> Inputs:
     return Inputs(
         ids,
         {
-            Request("active_users", "avg", 30): np.array(users, dtype=float),
-            Request("active_days", "count", 30): np.array(days, dtype=float),
-            Request("nps", "avg", 180): np.array(nps, dtype=float),
+            Request("active_users", "avg", 28): np.array(users, dtype=float),
+            Request("active_days", "count", 28): np.array(days, dtype=float),
+            Request("nps", "avg", 182): np.array(nps, dtype=float),
         },
     )
 

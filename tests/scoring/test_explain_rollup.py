@@ -41,10 +41,10 @@ def _frame(users, days, nps, urgent):
     inputs = Inputs(
         np.arange(1, len(users) + 1),
         {
-            Request("active_users", "avg", 30): np.array(users, dtype=float),
-            Request("active_days", "count", 30): np.array(days, dtype=float),
-            Request("nps", "avg", 180): np.array(nps, dtype=float),
-            Request("urgent_tickets", "count", 30): np.array(urgent, dtype=float),
+            Request("active_users", "avg", 28): np.array(users, dtype=float),
+            Request("active_days", "count", 28): np.array(days, dtype=float),
+            Request("nps", "avg", 182): np.array(nps, dtype=float),
+            Request("urgent_tickets", "count", 28): np.array(urgent, dtype=float),
         },
     )
     return definition, finalise(
@@ -131,10 +131,10 @@ def test_parent_follows_its_rollup_rule_and_contributions_still_add_up(rule, exp
     inputs = Inputs(
         np.array([10, 11, 12, 13]),
         {
-            Request("active_users", "avg", 30): np.array([100, 20, 60, 90.0]),
-            Request("active_days", "count", 30): np.array([30, 5, 20, 28.0]),
-            Request("nps", "avg", 180): np.array([10, 2, np.nan, 9.0]),
-            Request("urgent_tickets", "count", 30): np.array([0, 5, 1, 0.0]),
+            Request("active_users", "avg", 28): np.array([100, 20, 60, 90.0]),
+            Request("active_days", "count", 28): np.array([30, 5, 20, 28.0]),
+            Request("nps", "avg", 182): np.array([10, 2, np.nan, 9.0]),
+            Request("urgent_tickets", "count", 28): np.array([0, 5, 1, 0.0]),
         },
     )
     frame = score_accounts(definition, 1, inputs, np.array(["x"] * 4))
@@ -155,10 +155,10 @@ def test_grandparent_rolls_up_the_rolled_up_parent() -> None:
     inputs = Inputs(
         np.array([1, 2, 3, 4]),
         {
-            Request("active_users", "avg", 30): np.array([0, 0, 100, 0.0]),
-            Request("active_days", "count", 30): np.array([0, 0, 30, 0.0]),
-            Request("nps", "avg", 180): np.array([0, 0, 10, 0.0]),
-            Request("urgent_tickets", "count", 30): np.array([9, 9, 0, 9.0]),
+            Request("active_users", "avg", 28): np.array([0, 0, 100, 0.0]),
+            Request("active_days", "count", 28): np.array([0, 0, 30, 0.0]),
+            Request("nps", "avg", 182): np.array([0, 0, 10, 0.0]),
+            Request("urgent_tickets", "count", 28): np.array([9, 9, 0, 9.0]),
         },
     )
     frame = score_accounts(definition, 1, inputs, np.array(["x"] * 4))

@@ -48,13 +48,19 @@ def accounts(conn: Connection) -> pd.DataFrame:
 
 
 def history_span(conn: Connection) -> tuple[date | None, date | None]:
-    """First and last day with activity or a health snapshot."""
+    """First and last day of activity (usage days and invoices); a book with none falls back to its health
+    snapshots. Activity comes first: one `scores recompute` writes a snapshot for today, and a span ending
+    today on a historical book would put every training date after its data ends."""
     row = conn.execute(
         text(
-            "SELECT least((SELECT min(day) FROM account_daily_metrics), (SELECT min(day) FROM health_snapshots)),"
-            " greatest((SELECT max(day) FROM account_daily_metrics), (SELECT max(day) FROM health_snapshots))"
+            "SELECT least((SELECT min(day) FROM account_daily_metrics),"
+            "             (SELECT min(issued_at)::date FROM invoices)),"
+            " greatest((SELECT max(day) FROM account_daily_metrics),"
+            "          (SELECT max(issued_at)::date FROM invoices))"
         )
     ).one()
+    if row[1] is None:
+        row = conn.execute(text("SELECT min(day), max(day) FROM health_snapshots")).one()
     return row[0], row[1]
 
 
