@@ -54,7 +54,7 @@ def make_navbar(pages: list[dict], user: object, theme: str) -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand(
-                    [html.Img(src="/assets/logo.svg", height="28", className="me-2"), "healthdash"],
+                    [html.Img(src="/assets/logo.svg", height="28", alt="", className="me-2"), "healthdash"],
                     href="/",
                     className="d-flex align-items-center",
                 ),

@@ -15,6 +15,25 @@ from dashapp.extensions import db_session
 from dashapp.ui import export, filterbar, views
 from dashapp.users import set_theme
 
+# Dash's own page skeleton, with the document's language (screen readers pick their voice from it).
+INDEX_HTML = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
 
 def visible_pages(user: object) -> list[dict]:
     """Pages for the navbar: those with a `nav_order`, that the user may open, in order."""
@@ -32,7 +51,7 @@ def serve_layout() -> html.Div:
             dcc.Store(id="popstate-store"),
             html.Div(id="url-sync", hidden=True),
             make_navbar(visible_pages(user), user, theme),
-            dbc.Container(dash.page_container, fluid="xxl", className="py-3", id="page-body"),
+            html.Main(dbc.Container(dash.page_container, fluid="xxl", className="py-3", id="page-body")),
         ],
         id="app-shell",
     )
@@ -51,6 +70,7 @@ def create_dash(server: Flask) -> Dash:
         serve_locally=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    app.index_string = INDEX_HTML
     app.layout = serve_layout
     _register_shell_callbacks(app)
     filterbar.register(app)
