@@ -91,7 +91,7 @@ def make_navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand(
-                    [html.Img(src="/assets/logo.svg", height="28", className="me-2"), "healthdash"],
+                    [html.Img(src="/assets/logo.svg", height="28", alt="", className="me-2"), "healthdash"],
                     href="/",
                     className="d-flex align-items-center",
                 ),

@@ -20,6 +20,25 @@ from dashapp.extensions import db_session
 from dashapp.ui import export, filterbar, views
 from dashapp.users import set_theme
 
+# Dash's own page skeleton, with the document's language (screen readers pick their voice from it).
+INDEX_HTML = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
 
 def visible_pages(user: object) -> list[dict]:
     """Pages for the navbar: those with a `nav_order`, that the user may open, in order."""
@@ -53,7 +72,7 @@ def serve_layout() -> html.Div:
                 ),
                 fluid="xxl",
             ),
-            dbc.Container(dash.page_container, fluid="xxl", className="py-3", id="page-body"),
+            html.Main(dbc.Container(dash.page_container, fluid="xxl", className="py-3", id="page-body")),
         ],
         id="app-shell",
     )
@@ -91,6 +110,7 @@ def create_dash(server: Flask) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         on_error=on_callback_error,
     )
+    app.index_string = INDEX_HTML
     app.layout = serve_layout
     registry.check([p["path_template"] or p["path"] for p in dash.page_registry.values()])
     _register_shell_callbacks(app)

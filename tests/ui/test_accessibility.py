@@ -1,0 +1,99 @@
+"""Every page, light and dark, desktop and phone width, checked by axe-core (vendored, offline).
+
+The page list comes from Dash's page registry, so a new page is checked without an edit here. A serious or
+critical violation of WCAG 2.x A/AA fails the test and names the rule, the page and the elements.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import dash
+import pytest
+from flask import Flask
+
+from tests.ui.conftest import ARTIFACTS, DESKTOP, ui_login
+from tests.ui.test_explore import settle, ui_book  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.ui
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+REPORT = ARTIFACTS / "axe-violations.txt"
+PHONE = {"width": 390, "height": 844}
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING = ("serious", "critical")
+# Values for path variables, from the `ui_book` fixture.
+PATH_VALUES = {"external_id": "ui-03"}
+
+
+def page_paths(app: Flask) -> list[str]:
+    """Every registered page an admin can open, path variables filled from `PATH_VALUES`."""
+    assert app is not None  # the app fixture fills dash.page_registry
+    paths = []
+    for entry in dash.page_registry.values():
+        template = entry.get("path_template")
+        path = template or entry["path"]
+        for name, value in PATH_VALUES.items():
+            path = path.replace(f"<{name}>", value)
+        paths.append(path)
+    return sorted(set(paths))
+
+
+def axe_violations(tab: Any) -> list[dict]:
+    """Run axe-core on the page as it is now; the serious and critical violations."""
+    if not tab.evaluate("() => typeof window.axe !== 'undefined'"):
+        tab.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = tab.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+        TAGS,
+    )
+    return [v for v in result if v.get("impact") in BLOCKING]
+
+
+def describe(path: str, theme: str, width: int, violations: list[dict]) -> list[str]:
+    lines = []
+    for v in violations:
+        targets = [", ".join(map(str, n["target"])) for n in v["nodes"][:4]]
+        lines.append(f"{path} [{theme}, {width}px] {v['id']} ({v['impact']}, {len(v['nodes'])}x): {targets}")
+    return lines
+
+
+def _set_theme(tab: Any, theme: str) -> None:
+    current = tab.evaluate("document.documentElement.getAttribute('data-bs-theme')")
+    if current != theme:
+        tab.click("#user-menu")
+        tab.click("#theme-switch")
+        tab.wait_for_function(f"() => document.documentElement.getAttribute('data-bs-theme') === '{theme}'")
+        tab.keyboard.press("Escape")
+
+
+@pytest.mark.slow
+def test_every_page_passes_axe_in_both_themes_and_at_phone_width(
+    page: Any,
+    app: Flask,
+    ui_book: dict[str, str],  # noqa: F811  (the fixture imported above)
+) -> None:
+    ui_login(page, ui_book["admin"])
+    found: list[str] = []
+    paths = page_paths(app)
+    assert len(paths) >= 10, paths
+    for theme in ("light", "dark"):
+        page.set_viewport_size(DESKTOP)  # the user menu (theme switch) is folded away at phone width
+        _set_theme(page, theme)
+        for viewport in (DESKTOP, PHONE):
+            page.set_viewport_size(viewport)
+            for path in paths:
+                page.goto(path)
+                settle(page)
+                found += describe(path, theme, viewport["width"], axe_violations(page))
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text("\n".join(found) + "\n", encoding="utf-8")
+    assert not found, "axe-core found serious or critical violations:\n" + "\n".join(found)
+
+
+def test_the_login_page_passes_axe(page: Any) -> None:
+    page.goto("/login")
+    found = describe("/login", "light", DESKTOP["width"], axe_violations(page))
+    assert not found, json.dumps(found, indent=1)
