@@ -185,16 +185,14 @@ def load(folder: Path | None = None) -> None:
 
 
 def _import_quietly(name: str, file: Path) -> None:
-    """Run a page module for its declaration only: Dash's page registration is skipped and the callbacks it
-    defines are dropped again (the Dash app imports the module itself and registers them once)."""
+    """Run a page module for its declaration only: Dash's page registration is skipped and the callbacks the
+    page module itself defines are dropped again (the Dash app imports the module and registers them once).
+    Callbacks of shared modules it imports for the first time (e.g. `dashapp.ui.override`) are kept."""
     from dash import _callback
     from dash.testing import ignore_register_page
 
-    saved = (
-        list(_callback.GLOBAL_CALLBACK_LIST),
-        dict(_callback.GLOBAL_CALLBACK_MAP),
-        list(_callback.GLOBAL_INLINE_SCRIPTS),
-    )
+    known = set(_callback.GLOBAL_CALLBACK_MAP)
+    scripts = len(_callback.GLOBAL_INLINE_SCRIPTS)
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:
         return
@@ -204,10 +202,17 @@ def _import_quietly(name: str, file: Path) -> None:
             spec.loader.exec_module(module)
         sys.modules[name] = module
     finally:
-        _callback.GLOBAL_CALLBACK_LIST[:] = saved[0]
-        _callback.GLOBAL_CALLBACK_MAP.clear()
-        _callback.GLOBAL_CALLBACK_MAP.update(saved[1])
-        _callback.GLOBAL_INLINE_SCRIPTS[:] = saved[2]
+        ours = set()
+        for key, entry in list(_callback.GLOBAL_CALLBACK_MAP.items()):
+            func = entry.get("callback")
+            # Clientside callbacks have no Python function; shared modules define none at import time.
+            if key not in known and (func is None or getattr(func, "__module__", None) == name):
+                ours.add(key)
+                del _callback.GLOBAL_CALLBACK_MAP[key]
+        _callback.GLOBAL_CALLBACK_LIST[:] = [
+            c for c in _callback.GLOBAL_CALLBACK_LIST if c.get("output") not in ours
+        ]
+        del _callback.GLOBAL_INLINE_SCRIPTS[scripts:]
 
 
 def all_pages() -> list[ExplorePage]:

@@ -77,14 +77,17 @@ def filtered_page(page: str, content_id: str, render: Render) -> Callable[..., t
     """Register the page's update callback: on any filter, key or theme change, read the controls, write the
     URL, show the problems and render `content_id` with `render(state, theme)`."""
 
-    @dash.callback(
-        *filter_outputs(page, content_id),
-        *filter_inputs(page),
-        filter_ids(page),
-        prevent_initial_call=True,
-    )
     def update(values: list, theme_name: str | None, ids: list[dict]) -> tuple:
         state = controls_state(page, values, ids)
         return render(state, theme_name), state.url_data(), make_filter_errors(state.errors)
 
-    return update
+    # The callback belongs to the page module that renders (the explore registry tells a page's callbacks
+    # from those of shared modules by their module).
+    update.__module__ = render.__module__
+    update.__qualname__ = update.__name__ = "update"
+    return dash.callback(
+        *filter_outputs(page, content_id),
+        *filter_inputs(page),
+        filter_ids(page),
+        prevent_initial_call=True,
+    )(update)

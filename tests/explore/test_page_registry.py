@@ -166,3 +166,43 @@ def test_url_keys_read_and_write_their_values() -> None:
     assert key.write("30") == [] and key.write("90") == ["90"]
     multi = UrlKey("set", lambda v: (v, None), multi=True)
     assert multi.read("segment=smb") == (["segment=smb"], None)
+
+
+def test_loading_declarations_leaves_no_page_callback_behind(tmp_path: Path) -> None:
+    """Workers load declarations without a Dash app: the page's own callbacks must not be left registered
+    (the app registers them itself), or the browser would see every callback twice."""
+    from dash import _callback
+
+    folder = tmp_path / "quiet_pages"
+    folder.mkdir()
+    (folder / "quiet.py").write_text(
+        textwrap.dedent(
+            """
+            import dash
+            from dash import Input, Output
+
+            from dashapp.explore.registry import ExplorePage, declare
+
+            dash.register_page(__name__, path="/quiet-example")
+            EXPLORE = declare(ExplorePage("/quiet-example", "Quiet"))
+
+
+            @dash.callback(Output("quiet-out", "children"), Input("quiet-in", "value"))
+            def echo(value):
+                return value
+
+
+            def layout():
+                return "quiet"
+            """
+        ),
+        encoding="utf-8",
+    )
+    before = len(_callback.GLOBAL_CALLBACK_LIST)
+    try:
+        registry.load(folder)
+        assert registry.find("/quiet-example") is not None
+        assert "quiet-out.children" not in _callback.GLOBAL_CALLBACK_MAP
+        assert len(_callback.GLOBAL_CALLBACK_LIST) == before
+    finally:
+        registry.forget("/quiet-example")
