@@ -45,7 +45,7 @@ class LiveServer:
         log_path: Path,
         workers: int = 1,
         cwd: Path | None = None,
-        startup_timeout: float = 90.0,
+        startup_timeout: float = 300.0,  # generous: a busy machine may take minutes to import and fork
     ) -> None:
         self.env = env
         self.log_path = per_worker(log_path)
