@@ -23,6 +23,7 @@ def load_resources() -> None:
         accounts,
         analytics,
         churn,
+        cohorts,
         docs,
         exports,
         forecasts,

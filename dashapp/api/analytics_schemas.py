@@ -112,3 +112,25 @@ class RevenueImpact(BaseModel):
     book: ImpactGroup | None
     bands: list[ImpactGroup]
     deciles: list[ImpactGroup]
+
+
+class CohortQuery(Strict):
+    split: Literal["", "segment", "plan", "region"] = Field(
+        "", description="Split the cohorts by this account field (empty: one set of cohorts)."
+    )
+
+
+class CohortRow(BaseModel):
+    split: str
+    cohort: str = Field(description="Month of the cohort's first activity, YYYY-MM.")
+    accounts: int = Field(description="Cohort size.")
+    retention: list[float | None] = Field(
+        description="Percent of the cohort active in month k (k = 0, 1, ...); null for months not complete yet."
+    )
+
+
+class Cohorts(BaseModel):
+    basis: Literal["first_activity"]
+    last_month: date | None = Field(description="The last complete month of activity counted.")
+    definition: str
+    data: list[CohortRow]
