@@ -25,6 +25,7 @@ def load_resources() -> None:
         alerts,
         analytics,
         churn,
+        cohorts,
         docs,
         exports,
         forecasts,

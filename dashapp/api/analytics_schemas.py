@@ -114,3 +114,25 @@ class RevenueImpact(BaseModel):
     deciles: list[ImpactGroup]
     currency: str = Field(description="The reporting currency every ARR figure is in.")
     fx_warnings: list[str] = Field(description="Missing exchange rates (those invoices are left out).")
+
+
+class CohortQuery(Strict):
+    split: Literal["", "segment", "plan", "region"] = Field(
+        "", description="Split the cohorts by this account field (empty: one set of cohorts)."
+    )
+
+
+class CohortRow(BaseModel):
+    split: str
+    cohort: str = Field(description="Month of the cohort's first activity, YYYY-MM.")
+    accounts: int = Field(description="Cohort size.")
+    retention: list[float | None] = Field(
+        description="Percent of the cohort active in month k (k = 0, 1, ...); null for months not complete yet."
+    )
+
+
+class Cohorts(BaseModel):
+    basis: Literal["first_activity"]
+    last_month: date | None = Field(description="The last complete month of activity counted.")
+    definition: str
+    data: list[CohortRow]

@@ -19,7 +19,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
 
 

@@ -16,7 +16,7 @@ def healthdash(
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         cwd=cwd,
     )
 
