@@ -35,7 +35,8 @@ PUBLIC_PREFIXES: list[str] = [
 ]
 JSON_PREFIXES = ("/_dash-", "/_reload-hash", "/api/")
 # Paths only machines call: an unknown one is a JSON 404, never the app shell (Dash answers every other path).
-API_ONLY_PREFIXES = ("/api/", "/v1/")
+# (/api/ has its own error handler in dashapp.api, which also answers 405s with their Allow header.)
+API_ONLY_PREFIXES = ("/v1/",)
 _DASH_CATCH_ALL = ("/", "/<path:path>")
 
 # component id -> permission needed for a callback that writes to it
