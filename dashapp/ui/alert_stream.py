@@ -19,8 +19,8 @@ from dashapp.alerts.queries import unread_count
 from dashapp.extensions import runtime
 
 bp = Blueprint("alert_stream", __name__)
-HEARTBEAT_SECONDS = 10.0
-MAX_SECONDS = 300.0
+HEARTBEAT_SECONDS = 2.0  # how soon a closed tab frees its server thread
+MAX_SECONDS = 120.0
 
 
 def _event(count: int) -> str:

@@ -252,8 +252,19 @@ def test_owner_me_in_a_scope_means_the_rule_author(session: Session) -> None:
     assert [session.get(Alert, i).account_id for i in opened] == [mine.id]  # type: ignore[union-attr]
 
 
-def test_default_rules_ship_enabled(session: Session) -> None:
+def test_default_rules_ship_enabled(server_settings) -> None:
+    """A freshly migrated database (other tests here empty the shared one) has the default rule set on."""
     from models.alert import AlertRule
+    from models.db import Database
+    from tests.support.jobs import committed_database
 
-    kinds = session.scalars(select(AlertRule.kind).where(AlertRule.is_default, AlertRule.enabled)).all()
+    with committed_database(server_settings, "hd_alerts_defaults") as url:
+        fresh = Database(url)
+        try:
+            with fresh.transaction() as session:
+                kinds = session.scalars(
+                    select(AlertRule.kind).where(AlertRule.is_default, AlertRule.enabled)
+                ).all()
+        finally:
+            fresh.engine.dispose()
     assert sorted(kinds) == ["band_changed", "payment_failed", "renewal_not_green", "score_drop"]
