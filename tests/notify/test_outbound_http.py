@@ -76,3 +76,42 @@ def test_redact_keeps_no_secret() -> None:
 def test_policy_from_settings(settings) -> None:
     policy = OutboundPolicy.from_settings(settings.with_overrides(outbound_allow_loopback=True))
     assert policy.allow_loopback and not policy.allow_private
+
+
+def test_a_receiver_that_never_answers_times_out() -> None:
+    import socket
+    import threading
+
+    import urllib3
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    accepted: list[socket.socket] = []
+    thread = threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
+    try:
+        with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+            send("POST", url, policy=OutboundPolicy(allow_loopback=True, timeout=0.5), body=b"{}")
+    finally:
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
+def test_logs_name_the_host_only(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="dashapp.notify.http")
+    with recording_server() as server:
+        secret_url = (
+            server.url.replace("http://", "http://user:hunter2@") + "/services/T0/B0/XSECRET?token=abc"
+        )
+        send("POST", secret_url, policy=LOOPBACK, body=b"{}")
+    assert server.requests[0].headers["Authorization"].startswith("Basic ")
+    logged = caplog.text
+    assert (
+        "127.0.0.1" in logged
+        and "XSECRET" not in logged
+        and "hunter2" not in logged
+        and "token" not in logged
+    )
