@@ -189,6 +189,9 @@ def send(
                 **all_headers,
                 "Authorization": basic_auth(parts.username or "", parts.password or ""),
             }
+        elif urlsplit(previous).netloc != parts.netloc:
+            # Credentials are for the host they were given for, never for where it redirects to.
+            all_headers = {k: v for k, v in all_headers.items() if k.lower() != "authorization"}
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query

@@ -115,3 +115,21 @@ def test_logs_name_the_host_only(caplog: pytest.LogCaptureFixture) -> None:
         and "hunter2" not in logged
         and "token" not in logged
     )
+
+
+def test_credentials_do_not_follow_a_redirect_to_another_host() -> None:
+    with recording_server() as final:
+        # 127.0.0.1 and localhost are different hosts to the client (both loopback, both allowed here).
+        target = final.url.replace("127.0.0.1", "localhost") + "/landing"
+        recorder = Recorder(answer=lambda r: Answer(307, b"", {"Location": target}))
+        with recording_server(recorder) as first:
+            send(
+                "POST",
+                first.url + "/start",
+                policy=LOOPBACK,
+                body=b"{}",
+                headers={"Authorization": "Bearer t"},
+                max_redirects=1,
+            )
+    assert first.requests[0].headers["Authorization"] == "Bearer t"
+    assert final.requests[0].path == "/landing" and "Authorization" not in final.requests[0].headers
