@@ -133,3 +133,23 @@ def test_credentials_do_not_follow_a_redirect_to_another_host() -> None:
             )
     assert first.requests[0].headers["Authorization"] == "Bearer t"
     assert final.requests[0].path == "/landing" and "Authorization" not in final.requests[0].headers
+
+
+def test_outbound_and_twilio_settings() -> None:
+    from dashapp.settings import Settings, SettingsError
+
+    production = Settings.from_env({"HEALTHDASH_ENV": "production", "SECRET_KEY": "x" * 32})
+    assert not production.outbound_allow_loopback and not production.outbound_allow_private
+    assert production.twilio_api_base == "https://api.twilio.com"
+    development = Settings.from_env({"HEALTHDASH_ENV": "development", "SECRET_KEY": "x" * 32})
+    assert development.outbound_allow_loopback
+    custom = Settings.from_env(
+        {
+            "SECRET_KEY": "x" * 32,
+            "TWILIO_API_BASE": "http://127.0.0.1:9999/",
+            "HEALTHDASH_OUTBOUND_ALLOW_LOOPBACK": "0",
+        }
+    )
+    assert custom.twilio_api_base == "http://127.0.0.1:9999" and not custom.outbound_allow_loopback
+    with pytest.raises(SettingsError, match="TWILIO_API_BASE"):
+        Settings.from_env({"SECRET_KEY": "x" * 32, "TWILIO_API_BASE": "ftp://twilio"})
