@@ -188,8 +188,9 @@ class Settings:
     # JSON API rate limits (e.g. 600/minute, 10 per second), per token (or logged-in user) and per client IP.
     api_rate_limit: str = "600/minute"
     api_ip_rate_limit: str = "1200/minute"
-    # Outbound requests (webhooks, Slack, SMS) refuse loopback and private addresses unless allowed here
-    # (tests and the demo allow loopback). Link-local (cloud metadata) and multicast are always refused.
+    # Outbound requests (webhooks, Slack, SMS) refuse loopback and private addresses unless allowed here;
+    # loopback is allowed by default outside production (tests, the demo). Link-local (cloud metadata) and
+    # multicast addresses are always refused.
     outbound_allow_loopback: bool = False
     outbound_allow_private: bool = False
     outbound_timeout_seconds: int = 10
@@ -321,7 +322,7 @@ class Settings:
             else None,
             api_rate_limit=_rate("API_RATE_LIMIT", env.get("API_RATE_LIMIT"), "600/minute"),
             api_ip_rate_limit=_rate("API_IP_RATE_LIMIT", env.get("API_IP_RATE_LIMIT"), "1200/minute"),
-            outbound_allow_loopback=_bool(env, "HEALTHDASH_OUTBOUND_ALLOW_LOOPBACK", False),
+            outbound_allow_loopback=_bool(env, "HEALTHDASH_OUTBOUND_ALLOW_LOOPBACK", mode != "production"),
             outbound_allow_private=_bool(env, "HEALTHDASH_OUTBOUND_ALLOW_PRIVATE", False),
             outbound_timeout_seconds=_int(
                 env, "HEALTHDASH_OUTBOUND_TIMEOUT_SECONDS", 10, minimum=1, maximum=120

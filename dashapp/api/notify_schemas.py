@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from dashapp.notify.endpoints import EVENT_TYPES, MAX_URL
 
@@ -17,6 +17,17 @@ TimeZone = Literal[tuple(sorted(available_timezones()))]  # type: ignore[valid-t
 EventType = Literal["alert.opened", "alert.resolved", "account.band_changed", "task.created"]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 Channel = Literal["email", "slack", "sms"]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON has one number type: 3.0 is the integer 3 (JSON Schema agrees); 3.5, true and "3" are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Cap = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_whole_number)]
+Hour = Annotated[int, Field(ge=0, le=23), BeforeValidator(_whole_number)]
 
 
 class _Strict(BaseModel):
@@ -97,11 +108,9 @@ class PreferencesChange(_Strict):
     channels: SeverityChannels | None = None
     timezone: TimeZone | None = Field(None, description="IANA time zone, e.g. Europe/Paris.")
     quiet_hours: QuietHours | None = Field(None, description="Notifications wait until they end; null: none.")
-    daily_cap: int | None = Field(
-        None, ge=1, le=1000, description="Notifications a day; the rest go to the digest."
-    )
+    daily_cap: Cap | None = Field(None, description="Notifications a day; the rest go to the digest.")
     digest_enabled: bool | None = None
-    digest_hour: int | None = Field(None, ge=0, le=23, description="Local hour the daily digest is sent.")
+    digest_hour: Hour | None = Field(None, description="Local hour the daily digest is sent.")
     phone: str | None = Field(
         None,
         pattern=r"^(\+[1-9][0-9]{6,14})?$",

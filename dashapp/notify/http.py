@@ -180,14 +180,18 @@ def send(
     """Send one request and return the answer (any status). Raises `OutboundRefused` for a refused
     address or URL and `OSError`/urllib3 errors for network failures (timeouts included)."""
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    previous = url
     for _hop in range(max_redirects + 1):
         check_url(url)
         parts = urlsplit(url)
         if parts.username or parts.password:
-            credentials = urllib3.util.make_headers(
-                basic_auth=f"{parts.username or ''}:{parts.password or ''}"
-            )
-            all_headers = {**all_headers, **credentials}
+            all_headers = {
+                **all_headers,
+                "Authorization": basic_auth(parts.username or "", parts.password or ""),
+            }
+        elif urlsplit(previous).netloc != parts.netloc:
+            # Credentials are for the host they were given for, never for where it redirects to.
+            all_headers = {k: v for k, v in all_headers.items() if k.lower() != "authorization"}
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
@@ -213,7 +217,7 @@ def send(
         log.info("outbound %s %s -> %s", method, redact(url), response.status)
         location = response.headers.get("Location")
         if 300 <= response.status < 400 and location and _hop < max_redirects:
-            url = urljoin(url, location)
+            previous, url = url, urljoin(url, location)
             if response.status == 303:
                 method, body = "GET", None
             continue

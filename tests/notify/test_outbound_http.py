@@ -76,3 +76,80 @@ def test_redact_keeps_no_secret() -> None:
 def test_policy_from_settings(settings) -> None:
     policy = OutboundPolicy.from_settings(settings.with_overrides(outbound_allow_loopback=True))
     assert policy.allow_loopback and not policy.allow_private
+
+
+def test_a_receiver_that_never_answers_times_out() -> None:
+    import socket
+    import threading
+
+    import urllib3
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    accepted: list[socket.socket] = []
+    thread = threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
+    try:
+        with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+            send("POST", url, policy=OutboundPolicy(allow_loopback=True, timeout=0.5), body=b"{}")
+    finally:
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
+def test_logs_name_the_host_only(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="dashapp.notify.http")
+    with recording_server() as server:
+        secret_url = (
+            server.url.replace("http://", "http://user:hunter2@") + "/services/T0/B0/XSECRET?token=abc"
+        )
+        send("POST", secret_url, policy=LOOPBACK, body=b"{}")
+    assert server.requests[0].headers["Authorization"].startswith("Basic ")
+    logged = caplog.text
+    assert (
+        "127.0.0.1" in logged
+        and "XSECRET" not in logged
+        and "hunter2" not in logged
+        and "token" not in logged
+    )
+
+
+def test_credentials_do_not_follow_a_redirect_to_another_host() -> None:
+    with recording_server() as final:
+        # 127.0.0.1 and localhost are different hosts to the client (both loopback, both allowed here).
+        target = final.url.replace("127.0.0.1", "localhost") + "/landing"
+        recorder = Recorder(answer=lambda r: Answer(307, b"", {"Location": target}))
+        with recording_server(recorder) as first:
+            send(
+                "POST",
+                first.url + "/start",
+                policy=LOOPBACK,
+                body=b"{}",
+                headers={"Authorization": "Bearer t"},
+                max_redirects=1,
+            )
+    assert first.requests[0].headers["Authorization"] == "Bearer t"
+    assert final.requests[0].path == "/landing" and "Authorization" not in final.requests[0].headers
+
+
+def test_outbound_and_twilio_settings() -> None:
+    from dashapp.settings import Settings, SettingsError
+
+    production = Settings.from_env({"HEALTHDASH_ENV": "production", "SECRET_KEY": "x" * 32})
+    assert not production.outbound_allow_loopback and not production.outbound_allow_private
+    assert production.twilio_api_base == "https://api.twilio.com"
+    development = Settings.from_env({"HEALTHDASH_ENV": "development", "SECRET_KEY": "x" * 32})
+    assert development.outbound_allow_loopback
+    custom = Settings.from_env(
+        {
+            "SECRET_KEY": "x" * 32,
+            "TWILIO_API_BASE": "http://127.0.0.1:9999/",
+            "HEALTHDASH_OUTBOUND_ALLOW_LOOPBACK": "0",
+        }
+    )
+    assert custom.twilio_api_base == "http://127.0.0.1:9999" and not custom.outbound_allow_loopback
+    with pytest.raises(SettingsError, match="TWILIO_API_BASE"):
+        Settings.from_env({"SECRET_KEY": "x" * 32, "TWILIO_API_BASE": "ftp://twilio"})
