@@ -20,6 +20,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from dashapp.alerts.rules import KINDS
 from dashapp.api import openapi_document
 from dashapp.tokens import hash_token
 from models.api_token import ApiToken
@@ -78,6 +79,23 @@ def test_the_api_keeps_its_own_contract(case, api_server, seeded: str) -> None:
     case.call_and_validate(base_url=f"{api_server.url}/api/v1", headers={"Authorization": f"Bearer {seeded}"})
 
 
+# Valid parameters for every alert-rule kind.
+RULE_PARAMS = {
+    "score_below": {"threshold": 40},
+    "band_changed": {"to": "red"},
+    "score_drop": {"points": 15},
+    "churn_probability": {"probability": 0.5},
+    "payment_failed": {},
+    "invoice_overdue": {},
+    "urgent_ticket": {},
+    "ticket_volume": {"count": 3},
+    "usage_drop": {"percent": 30},
+    "nps_detractor": {},
+    "renewal_not_green": {},
+    "no_login": {},
+    "enters_view": {"query": "band=red"},
+}
+assert set(RULE_PARAMS) == set(KINDS), "every alert-rule kind needs valid parameters here"
 RANGES = [(f"{name}_min", f"{name}_max") for name in ("score", "change7", "change30", "change90", "arr")]
 RANGES += [("renewal_from", "renewal_to"), ("from", "to")]
 
@@ -93,6 +111,10 @@ def map_case(context, case):
         return case
     if isinstance(case.body, dict) and case.body.get("accounts"):
         case.body["accounts"] = ["st-0", "st-1"][: len(case.body["accounts"])]  # ids that exist
+    if isinstance(case.body, dict) and case.body.get("kind") in RULE_PARAMS:
+        # An alert rule: its parameters depend on its kind, its scope is a filter expression and the users
+        # it routes to must exist. tests/alerts/test_api.py covers the refusals.
+        case.body.update(params=RULE_PARAMS[case.body["kind"]], scope="", routing=[{"to": "owner"}])
     if not case.query:
         return case
     case.query.pop("cursor", None)
