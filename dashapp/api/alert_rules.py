@@ -10,18 +10,13 @@ from sqlalchemy import func, select
 from dashapp.alerts.rules import RuleSpec
 from dashapp.api.alert_schemas import AlertRuleList, AlertRuleOut
 from dashapp.api.blueprint import bp
-from dashapp.api.http import ApiError, json_response
+from dashapp.api.http import ApiError, id_param, json_response, path_id
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session
 from models.alert import AlertRule
 from models.user import User
 
-RULE_ID = {
-    "rule_id": {
-        "description": "The alert rule's id.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-    }
-}
+RULE_ID = id_param("rule_id", "The alert rule's id.")
 
 
 def rule_body(rule: AlertRule) -> dict[str, Any]:
@@ -44,7 +39,7 @@ def rule_body(rule: AlertRule) -> dict[str, Any]:
 
 
 def _rule(rule_id: str) -> AlertRule:
-    rule = db_session().get(AlertRule, int(rule_id))
+    rule = db_session().get(AlertRule, path_id(rule_id, "alert rule"))
     if rule is None:
         raise ApiError(404, f"There is no alert rule {rule_id}.")
     return rule

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field
 
 from dashapp.alerts.lifecycle import MAX_BULK, MAX_REASON
 from dashapp.alerts.queries import MAX_LIMIT
 from dashapp.alerts.rules import Route
+from dashapp.api.http import MAX_ID
 from dashapp.api.schemas import Strict
 
 State = Literal["open", "acknowledged", "snoozed", "resolved"]
@@ -40,7 +41,7 @@ class AlertRuleList(Strict):
 class AlertListQuery(Strict):
     state: State | None = Field(None, description="Only alerts in this state.")
     severity: Severity | None = None
-    rule_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    rule_id: int | None = Field(None, ge=1, le=MAX_ID)
     account: str | None = Field(None, min_length=1, max_length=255, description="Account external id.")
     mine: bool = Field(False, description="Routed to me, or on an account I own.")
     team: bool = Field(False, description="On an account my team owns (my reports and me).")
@@ -99,7 +100,7 @@ class AlertAction(Strict):
     """Acknowledge, snooze or resolve alerts: all of them, or none when one cannot be."""
 
     action: Literal["acknowledge", "snooze", "resolve"]
-    ids: list[int] = Field(min_length=1, max_length=MAX_BULK)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=MAX_BULK)
     until: AwareDatetime | None = Field(None, description="When a snooze ends (with a time zone).")
     reason: str = Field("", max_length=MAX_REASON)
 

@@ -22,16 +22,11 @@ from dashapp.api.alert_schemas import (
     SnoozeBody,
 )
 from dashapp.api.blueprint import bp
-from dashapp.api.http import ApiError, json_response
+from dashapp.api.http import ApiError, id_param, json_response, path_id
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session
 
-ALERT_ID = {
-    "alert_id": {
-        "description": "The alert's id.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-    }
-}
+ALERT_ID = id_param("alert_id", "The alert's id.")
 
 
 def _now() -> datetime:
@@ -79,7 +74,7 @@ def list_alerts_api(caller: Any, query: AlertListQuery) -> Response:
 def get_alert(caller: Any, alert_id: str) -> Response:
     """An alert and every change to it: who (or the system) and when, with the reason."""
     session = db_session()
-    row = one_alert(session, int(alert_id))
+    row = one_alert(session, path_id(alert_id, "alert"))
     if row is None:
         raise ApiError(404, f"There is no alert {alert_id}.")
     return json_response({**row.as_dict(), "changes": changes(session, row.alert.id)})
@@ -123,7 +118,7 @@ def act_on_alerts(caller: Any, body: AlertAction) -> Response:
 )  # fmt: skip
 def acknowledge_alert(caller: Any, alert_id: str) -> Response:
     """Mark the alert seen and in hand; it stays until resolved (by someone, or by itself)."""
-    return _act(caller, "acknowledge", [int(alert_id)], None, "")
+    return _act(caller, "acknowledge", [path_id(alert_id, "alert")], None, "")
 
 
 @operation(
@@ -132,7 +127,7 @@ def acknowledge_alert(caller: Any, alert_id: str) -> Response:
 )  # fmt: skip
 def snooze_alert(caller: Any, alert_id: str, body: SnoozeBody) -> Response:
     """Quiet until `until`, with a reason; it opens again then if its condition still holds."""
-    return _act(caller, "snooze", [int(alert_id)], body.until, body.reason)
+    return _act(caller, "snooze", [path_id(alert_id, "alert")], body.until, body.reason)
 
 
 @operation(
@@ -141,4 +136,4 @@ def snooze_alert(caller: Any, alert_id: str, body: SnoozeBody) -> Response:
 )  # fmt: skip
 def resolve_alert(caller: Any, alert_id: str, body: ReasonBody) -> Response:
     """Close the alert with an optional reason; the rule may open a new one after its cooldown."""
-    return _act(caller, "resolve", [int(alert_id)], None, body.reason)
+    return _act(caller, "resolve", [path_id(alert_id, "alert")], None, body.reason)

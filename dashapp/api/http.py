@@ -52,6 +52,23 @@ class ApiError(Exception):
         return response
 
 
+MAX_ID = 2**63 - 1  # PostgreSQL's BIGINT
+
+
+def id_param(name: str, description: str) -> dict[str, dict[str, Any]]:
+    """A numeric id in the path, as the OpenAPI document states it."""
+    return {
+        name: {"description": description, "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+    }
+
+
+def path_id(value: str, what: str) -> int:
+    """A numeric id from the path; 404 naming `what` when it is no id we could have issued."""
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
+        return int(value)
+    raise ApiError(404, f"There is no {what} {value[:40]}.")
+
+
 def invalid(status: int, errors: list[dict[str, str]], what: str = "request") -> ApiError:
     """400/422 naming each bad value: `errors` is [{"name": ..., "message": ...}]."""
     names = ", ".join(dict.fromkeys(e["name"] for e in errors))

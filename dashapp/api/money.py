@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Response
@@ -31,7 +32,7 @@ def get_kpis(caller: Any, filters: Filters) -> Response:
     """Accounts, ARR (in the reporting currency, converted at today's ECB reference rates), ARR per band and
     the average score of the accounts matching the filters: the figures of the Overview page."""
     k = overview_q.kpis(db_session(), filters)
-    risk = k.arr_by_band.get("red", 0) + k.arr_by_band.get("yellow", 0)
+    risk = k.arr_by_band.get("red", Decimal(0)) + k.arr_by_band.get("yellow", Decimal(0))
     return json_response(
         {
             "accounts": k.accounts,

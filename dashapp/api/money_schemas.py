@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from dashapp.api.schemas import _DAY, Strict
+from dashapp.api.schemas import _DAY, IsoDay, Strict
 
 CURRENCY_CODE = r"^[A-Z]{3}$"
 
@@ -29,7 +29,12 @@ class Kpis(BaseModel):
 class FxRateIn(Strict):
     day: date = Field(description="The day the rate is for.", **_DAY)
     currency: str = Field(pattern=CURRENCY_CODE, description="ISO 4217 code, not EUR (the base).")
-    rate: Decimal = Field(gt=0, lt=10**9, allow_inf_nan=False, description="Units of `currency` per 1 EUR.")
+    rate: Decimal = Field(
+        ge=Decimal("0.00000001"),  # the column keeps 8 decimal places: anything smaller would store 0
+        lt=10**9,
+        allow_inf_nan=False,
+        description="Units of `currency` per 1 EUR.",
+    )
 
 
 class FxRatesIn(Strict):
@@ -52,8 +57,8 @@ class FxRateList(BaseModel):
 
 class FxRatesQuery(Strict):
     currency: str | None = Field(None, pattern=CURRENCY_CODE, description="Only this currency.")
-    start: date | None = Field(None, description="First day.", **_DAY)
-    end: date | None = Field(None, description="Last day.", **_DAY)
+    start: IsoDay | None = Field(None, description="First day.", **_DAY)
+    end: IsoDay | None = Field(None, description="Last day.", **_DAY)
     limit: int = Field(1000, ge=1, le=10_000, description="At most this many rates, newest day first.")
 
 

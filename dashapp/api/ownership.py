@@ -1,4 +1,5 @@
-"""`/accounts/owner`: assign (or clear) the owner of one or many accounts, by external id."""
+"""`/account-owners`: assign (or clear) the owner of one or many accounts, by external id (its own path, so an
+account whose external id is `owner` keeps its `/accounts/{external_id}`)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class OwnerAssigned(Strict):
 @operation(
     bp,
     "PUT",
-    "/accounts/owner",
+    "/account-owners",
     summary="Assign accounts to an owner",
     tag="Accounts",
     body=OwnerAssignment,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -51,6 +52,16 @@ _DAY = {
     "le": date(2200, 12, 31),
     "json_schema_extra": {"pattern": r"^(19\d\d|2[01]\d\d)-"},
 }
+
+
+def _iso_day(value: Any) -> Any:
+    """Days in query strings are written YYYY-MM-DD (pydantic would also read `0` as a timestamp)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class HistoryQuery(Strict):

@@ -47,7 +47,7 @@ def test_assign_owner_over_the_api_all_or_nothing(api, token, session: Session) 
     a, b = make_account(session, external_id="own-a"), make_account(session, external_id="own-b")
     _m, secret = token("manager", "write")
     done = api.request(
-        "PUT", "/accounts/owner", secret, json={"external_ids": ["own-a", "own-b"], "owner_id": csm.id}
+        "PUT", "/account-owners", secret, json={"external_ids": ["own-a", "own-b"], "owner_id": csm.id}
     )
     assert done.status_code == 200 and done.get_json()["changed"] == 2
     bad = [
@@ -57,7 +57,7 @@ def test_assign_owner_over_the_api_all_or_nothing(api, token, session: Session) 
         ({"external_ids": [], "owner_id": None}, "body.external_ids"),
     ]
     for payload, field in bad:
-        response = api.request("PUT", "/accounts/owner", secret, json=payload)
+        response = api.request("PUT", "/account-owners", secret, json=payload)
         assert response.status_code == 422, response.get_json()
         assert response.get_json()["errors"][0]["name"] == field
     session.expire_all()
@@ -65,7 +65,7 @@ def test_assign_owner_over_the_api_all_or_nothing(api, token, session: Session) 
     _c, csm_secret = token("csm", "write")
     assert (
         api.request(
-            "PUT", "/accounts/owner", csm_secret, json={"external_ids": ["own-a"], "owner_id": None}
+            "PUT", "/account-owners", csm_secret, json={"external_ids": ["own-a"], "owner_id": None}
         ).status_code
         == 403
     )
