@@ -1,0 +1,69 @@
+/* Accessibility repairs for markup that Dash and dash-bootstrap-components render without a way to set it from
+ * Python. Applied to every element as it appears (pages render client side), so every page is covered at once.
+ *
+ * - dcc.Dropdown's hidden focus target (`aria-hidden`, read-only) must not be reachable by Tab.
+ * - A scrolling table wrapper (`.table-responsive`) must be reachable by keyboard and say what it holds.
+ * - A progress bar and a file input need an accessible name.
+ */
+(function () {
+  "use strict";
+
+  function words(id) {
+    return (id || "").replace(/[-_]+/g, " ").trim();
+  }
+
+  function tableName(wrapper) {
+    var table = wrapper.querySelector("table");
+    if (!table) return "Table";
+    var caption = table.querySelector("caption");
+    if (caption && caption.textContent.trim()) return caption.textContent.trim();
+    if (table.getAttribute("aria-label")) return table.getAttribute("aria-label");
+    var card = wrapper.closest(".card");
+    var header = card && card.querySelector(".card-header");
+    if (header && header.textContent.trim()) return header.textContent.trim();
+    return words(table.id) || "Table";
+  }
+
+  function repair(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll(".dash-dropdown-focus-target").forEach(function (el) {
+      if (el.getAttribute("tabindex") !== "-1") el.setAttribute("tabindex", "-1");
+    });
+    root.querySelectorAll(".table-responsive").forEach(function (el) {
+      if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+      if (!el.hasAttribute("role")) el.setAttribute("role", "region");
+      if (!el.hasAttribute("aria-label")) el.setAttribute("aria-label", tableName(el));
+    });
+    root.querySelectorAll('[role="progressbar"]').forEach(function (el) {
+      if (el.hasAttribute("aria-label") || el.hasAttribute("aria-labelledby")) return;
+      var wrapper = el.closest(".progress");
+      var name = words((wrapper && wrapper.id) || el.id) || "Progress";
+      el.setAttribute("aria-label", name.charAt(0).toUpperCase() + name.slice(1));
+    });
+    root.querySelectorAll('input[type="file"]').forEach(function (el) {
+      if (el.hasAttribute("aria-label") || el.labels.length) return;
+      var zone = el.parentElement;
+      var text = zone && zone.textContent.trim();
+      el.setAttribute("aria-label", text || "Choose a file");
+    });
+  }
+
+  function start() {
+    repair(document);
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        repair(document);
+      });
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
