@@ -1,7 +1,9 @@
 /* Accessibility repairs for markup that Dash and dash-bootstrap-components render without a way to set it from
  * Python. Applied to every element as it appears (pages render client side), so every page is covered at once.
  *
- * - dcc.Dropdown's hidden focus target (`aria-hidden`, read-only) must not be reachable by Tab.
+ * - dcc.Dropdown (Dash 4) puts a read-only `aria-hidden` input in the tab order that hands focus on to the
+ *   dropdown's button (which has tabindex=-1), and puts it back in the tab order when the button loses focus.
+ *   The button itself goes in the tab order instead, so keyboard users land on the real control.
  * - A scrolling table wrapper (`.table-responsive`) must be reachable by keyboard and say what it holds.
  * - A progress bar and a file input need an accessible name.
  */
@@ -28,6 +30,10 @@
     if (!root.querySelectorAll) return;
     root.querySelectorAll(".dash-dropdown-focus-target").forEach(function (el) {
       if (el.getAttribute("tabindex") !== "-1") el.setAttribute("tabindex", "-1");
+      var button = el.nextElementSibling;
+      if (button && button.matches("button.dash-dropdown") && !button.disabled) {
+        if (button.getAttribute("tabindex") !== "0") button.setAttribute("tabindex", "0");
+      }
     });
     root.querySelectorAll(".table-responsive").forEach(function (el) {
       if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
@@ -58,7 +64,12 @@
         pending = false;
         repair(document);
       });
-    }).observe(document.body, { childList: true, subtree: true });
+    }).observe(document.body, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: ["tabindex", "disabled"],
+    });
   }
 
   if (document.readyState === "loading") {

@@ -101,6 +101,8 @@ def test_every_page_passes_axe_in_both_themes_and_at_phone_width(
     found: list[tuple[str, str, str]] = []
     paths = page_paths(app)
     assert len(paths) >= 10, paths
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text("", encoding="utf-8")
     for theme in ("light", "dark"):
         page.set_viewport_size(DESKTOP)  # the user menu (theme switch) is folded away at phone width
         _set_theme(page, theme)
@@ -109,9 +111,10 @@ def test_every_page_passes_axe_in_both_themes_and_at_phone_width(
             for path in paths:
                 page.goto(path)
                 settle(page)
-                found += describe(path, theme, viewport["width"], axe_violations(page))
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text("".join(line + "\n" for _, _, line in found), encoding="utf-8")
+                lines = describe(path, theme, viewport["width"], axe_violations(page))
+                with REPORT.open("a", encoding="utf-8") as report:  # written as it goes: the run is long
+                    report.writelines(line + "\n" for _, _, line in lines)
+                found += lines
     unexpected, fixed = triage(found, KNOWN)
     assert not unexpected, "axe-core found serious or critical violations:\n" + "\n".join(unexpected)
     assert not fixed, "No longer found; remove these from KNOWN:\n" + "\n".join(fixed)
