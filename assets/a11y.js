@@ -4,6 +4,10 @@
  * - dcc.Dropdown (Dash 4) puts a read-only `aria-hidden` input in the tab order that hands focus on to the
  *   dropdown's button (which has tabindex=-1), and puts it back in the tab order when the button loses focus.
  *   The button itself goes in the tab order instead, so keyboard users land on the real control.
+ * - A multi-value dropdown names its button "<count> <values>" while it shows "<values> <count>": the name is
+ *   put in the order that is on screen (WCAG 2.5.3, label in name).
+ * - dbc.Tabs points each tab's aria-controls at a generated pane id; a tab whose pane has no such id gets it
+ *   on its pane (matched by position), or loses the dangling reference.
  * - A scrolling table wrapper (`.table-responsive`) must be reachable by keyboard and say what it holds.
  * - A progress bar and a file input need an accessible name.
  */
@@ -34,6 +38,29 @@
       if (button && button.matches("button.dash-dropdown") && !button.disabled) {
         if (button.getAttribute("tabindex") !== "0") button.setAttribute("tabindex", "0");
       }
+    });
+    root.querySelectorAll("button.dash-dropdown[aria-labelledby]").forEach(function (el) {
+      var ids = el.getAttribute("aria-labelledby").split(/\s+/);
+      if (ids.length === 2 && /-value-count$/.test(ids[0]) && /-value$/.test(ids[1])) {
+        el.setAttribute("aria-labelledby", ids[1] + " " + ids[0]);
+      }
+    });
+    root.querySelectorAll('[role="tablist"]').forEach(function (list) {
+      var tabs = list.querySelectorAll('[role="tab"][aria-controls]');
+      var content = list.nextElementSibling;
+      var panes = content && content.classList.contains("tab-content") ? content.children : [];
+      tabs.forEach(function (tab, i) {
+        var target = tab.getAttribute("aria-controls");
+        if (document.getElementById(target)) return;
+        var pane = panes[i];
+        if (pane && !pane.id) {
+          pane.id = target;
+          if (!pane.hasAttribute("role")) pane.setAttribute("role", "tabpanel");
+          if (tab.id && !pane.hasAttribute("aria-labelledby")) pane.setAttribute("aria-labelledby", tab.id);
+        } else {
+          tab.removeAttribute("aria-controls");
+        }
+      });
     });
     root.querySelectorAll(".table-responsive").forEach(function (el) {
       if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
@@ -68,7 +95,7 @@
       childList: true,
       subtree: true,
       attributes: true,
-      attributeFilter: ["tabindex", "disabled"],
+      attributeFilter: ["tabindex", "disabled", "aria-labelledby", "aria-controls"],
     });
   }
 

@@ -196,7 +196,8 @@ def _bands_card(definition: Mapping[str, Any]) -> dbc.Card:
                 html.Td(
                     html.Span(
                         band["name"],
-                        className="badge",
+                        # dark text on the light yellow band (white on it reads at about 2:1)
+                        className="badge text-dark" if band["name"] == "yellow" else "badge",
                         style={"backgroundColor": BAND_COLORS.get(band["name"], "#6c757d")},
                     )
                 ),
