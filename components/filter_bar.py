@@ -14,6 +14,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.a11y import dom_id, hidden_label
 from dashapp.filters import BAND_CHOICES, DEFAULT_TREND_DAYS, Filters, parse
 from models.account import LIFECYCLE_STAGES
 
@@ -165,18 +166,27 @@ def _range_group(
     )
 
 
-def _select(page: str, key: str, choices: Sequence[tuple[str, str]], value: str, label: str) -> dbc.Select:
-    return dbc.Select(
-        id=fid(key, page),
-        options=[{"label": lab, "value": val} for lab, val in choices],
-        value=value,
-        size="sm",
-        name=label,
-    )
+def _select(page: str, key: str, choices: Sequence[tuple[str, str]], value: str, label: str) -> list[Any]:
+    """The select and its (screen-reader) label."""
+    return [
+        hidden_label(label, fid(key, page)),
+        dbc.Select(
+            id=fid(key, page),
+            options=[{"label": lab, "value": val} for lab, val in choices],
+            value=value,
+            size="sm",
+            name=label,
+        ),
+    ]
 
 
 def _date(page: str, key: str, value: str, label: str) -> dbc.Input:
     return dbc.Input(id=fid(key, page), type="date", value=value, size="sm", debounce=True, name=label)
+
+
+def _date_labels(page: str, *pairs: tuple[str, str]) -> list[dbc.Label]:
+    """Screen-reader labels for date inputs that sit in one input group under a visible caption."""
+    return [hidden_label(label, fid(key, page)) for key, label in pairs]
 
 
 def make_filter_bar(
@@ -214,15 +224,18 @@ def make_filter_bar(
     main = dbc.Row(
         [
             dbc.Col(
-                dbc.Input(
-                    id=fid("q", page),
-                    value=v["q"],
-                    type="search",
-                    placeholder="Search name, domain, id",
-                    debounce=True,
-                    size="sm",
-                    name="Search accounts",
-                ),
+                [
+                    hidden_label("Search accounts", fid("q", page)),
+                    dbc.Input(
+                        id=fid("q", page),
+                        value=v["q"],
+                        type="search",
+                        placeholder="Search name, domain, id",
+                        debounce=True,
+                        size="sm",
+                        name="Search accounts",
+                    ),
+                ],
                 xs=12,
                 lg=2,
             ),
@@ -253,8 +266,16 @@ def make_filter_bar(
             _multi(page, "cluster", "Behaviour segment", clusters, v["cluster"]),
             dbc.Col(
                 [
-                    dbc.Label("Renewal", className="small mb-1"),
-                    _select(page, "renewal_within", RENEWALS, v["renewal_within"], "Renewal within"),
+                    dbc.Label(
+                        "Renewal", className="small mb-1", html_for=dom_id(fid("renewal_within", page))
+                    ),
+                    dbc.Select(
+                        id=fid("renewal_within", page),
+                        options=[{"label": lab, "value": val} for lab, val in RENEWALS],
+                        value=v["renewal_within"],
+                        size="sm",
+                        name="Renewal within",
+                    ),
                 ],
                 xs=12,
                 sm=6,
@@ -263,6 +284,7 @@ def make_filter_bar(
             dbc.Col(
                 [
                     dbc.Label("Renewal between", className="small mb-1"),
+                    *_date_labels(page, ("renewal_from", "Renewal from"), ("renewal_to", "Renewal to")),
                     dbc.InputGroup(
                         [
                             _date(page, "renewal_from", v["renewal_from"], "Renewal from"),
@@ -282,7 +304,9 @@ def make_filter_bar(
             _range_group(page, "ARR (USD)", "arr_min", "arr_max", v),
             dbc.Col(
                 [
-                    dbc.Label("Custom attributes", className="small mb-1"),
+                    dbc.Label(
+                        "Custom attributes", className="small mb-1", html_for=dom_id(fid("attrs", page))
+                    ),
                     dbc.Input(
                         id=fid("attrs", page),
                         value=v["attrs"],
@@ -298,6 +322,7 @@ def make_filter_bar(
             dbc.Col(
                 [
                     dbc.Label("Trend dates (instead of period)", className="small mb-1"),
+                    *_date_labels(page, ("from", "Trend from"), ("to", "Trend to")),
                     dbc.InputGroup(
                         [
                             _date(page, "from", v["from"], "Trend from"),

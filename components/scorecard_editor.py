@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from components.a11y import dom_id, hidden_label
 from components.charts import themed_dict
 from components.health_charts import BAND_COLORS
 from dashapp.scoring.definition import ROLLUP_RULES
@@ -65,48 +66,82 @@ def _number(path: str, value: Any, *, step: str = "any", width: str = "5rem", **
     )
 
 
+def _labelled(text: str, path: str, control: Any) -> list[Any]:
+    """`control` with a screen-reader label (the table's column headers say it to sighted users)."""
+    return [hidden_label(text, field_id(path)), control]
+
+
 def _measure_row(gi: int, mi: int, measure: Mapping[str, Any]) -> html.Tr:
     base = f"groups.{gi}.measures.{mi}"
+    name = f"Group {gi + 1} {measure['label']}"
     metric = CATALOGUE.get(measure["metric"])
     aggregations = list(metric.aggregations) if metric else [measure["aggregation"]]
     return html.Tr(
         [
-            html.Td(dbc.Switch(id=field_id(f"{base}.enabled"), value=True, className="mb-0")),
+            html.Td(
+                dbc.Switch(
+                    id=field_id(f"{base}.enabled"),
+                    value=True,
+                    label=f"Use {name}",
+                    label_class_name="visually-hidden",
+                    className="mb-0",
+                )
+            ),
             html.Td(
                 [
                     html.Div(measure["label"], className="fw-semibold small"),
                     html.Div(measure["metric"], className="small text-body-secondary"),
                 ]
             ),
-            html.Td(_number(f"{base}.window_days", measure.get("window_days", 30), step="1", min=1, max=365)),
             html.Td(
-                dbc.Select(
-                    id=field_id(f"{base}.aggregation"),
-                    options=[{"label": a, "value": a} for a in aggregations],
-                    value=measure["aggregation"],
-                    size="sm",
+                _labelled(
+                    f"{name} window (days)",
+                    f"{base}.window_days",
+                    _number(f"{base}.window_days", measure.get("window_days", 30), step="1", min=1, max=365),
                 )
             ),
             html.Td(
-                dbc.Select(
-                    id=field_id(f"{base}.direction"),
-                    options=DIRECTIONS,
-                    value=measure.get("direction", "higher_is_better"),
-                    size="sm",
+                _labelled(
+                    f"{name} aggregation",
+                    f"{base}.aggregation",
+                    dbc.Select(
+                        id=field_id(f"{base}.aggregation"),
+                        options=[{"label": a, "value": a} for a in aggregations],
+                        value=measure["aggregation"],
+                        size="sm",
+                    ),
                 )
             ),
             html.Td(
-                dbc.Textarea(
-                    id=field_id(f"{base}.normalisation"),
-                    value=normalisation_text(measure["normalisation"]),
-                    debounce=True,
-                    rows=2,
-                    size="sm",
-                    className="font-monospace small",
-                    style={"minWidth": "12rem"},
+                _labelled(
+                    f"{name} direction",
+                    f"{base}.direction",
+                    dbc.Select(
+                        id=field_id(f"{base}.direction"),
+                        options=DIRECTIONS,
+                        value=measure.get("direction", "higher_is_better"),
+                        size="sm",
+                    ),
                 )
             ),
-            html.Td(_number(f"{base}.weight", measure["weight"])),
+            html.Td(
+                _labelled(
+                    f"{name} normalisation (JSON)",
+                    f"{base}.normalisation",
+                    dbc.Textarea(
+                        id=field_id(f"{base}.normalisation"),
+                        value=normalisation_text(measure["normalisation"]),
+                        debounce=True,
+                        rows=2,
+                        size="sm",
+                        className="font-monospace small",
+                        style={"minWidth": "12rem"},
+                    ),
+                )
+            ),
+            html.Td(
+                _labelled(f"{name} weight", f"{base}.weight", _number(f"{base}.weight", measure["weight"]))
+            ),
         ]
     )
 
@@ -132,7 +167,11 @@ def _group_card(gi: int, group: Mapping[str, Any]) -> dbc.Card:
                 html.Div(
                     [
                         html.Span(group["label"], className="fw-semibold me-auto"),
-                        dbc.Label("Group weight", className="small mb-0 me-2"),
+                        dbc.Label(
+                            "Group weight",
+                            className="small mb-0 me-2",
+                            html_for=dom_id(field_id(f"groups.{gi}.weight")),
+                        ),
                         _number(f"groups.{gi}.weight", group["weight"]),
                     ],
                     className="d-flex align-items-center",
@@ -157,12 +196,19 @@ def _bands_card(definition: Mapping[str, Any]) -> dbc.Card:
                 html.Td(
                     html.Span(
                         band["name"],
-                        className="badge",
+                        # dark text on the light yellow band (white on it reads at about 2:1)
+                        className="badge text-dark" if band["name"] == "yellow" else "badge",
                         style={"backgroundColor": BAND_COLORS.get(band["name"], "#6c757d")},
                     )
                 ),
                 html.Td(band.get("label") or ""),
-                html.Td(_number(f"bands.{bi}.min_score", band["min_score"], min=0, max=99.9)),
+                html.Td(
+                    _labelled(
+                        f"{band['name']} band from score",
+                        f"bands.{bi}.min_score",
+                        _number(f"bands.{bi}.min_score", band["min_score"], min=0, max=99.9),
+                    )
+                ),
             ]
         )
         for bi, band in enumerate(definition["bands"])
@@ -181,7 +227,11 @@ def _bands_card(definition: Mapping[str, Any]) -> dbc.Card:
             dbc.CardBody(
                 [
                     dbc.Table([head, html.Tbody(rows)], size="sm", className="mb-2 align-middle"),
-                    dbc.Label("A parent account's score is the", className="small mb-1"),
+                    dbc.Label(
+                        "A parent account's score is the",
+                        className="small mb-1",
+                        html_for=dom_id(field_id("rollup")),
+                    ),
                     rollup,
                 ]
             ),

@@ -8,6 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
 
+from components.a11y import dom_id
 from components.filter_bar import PERIODS, fid, make_page_query_store
 from components.forecasts import make_account_forecast
 from components.format import format_money
@@ -230,7 +231,12 @@ def layout(external_id: str = "", **query: Any) -> html.Div:
             page_header(title, f"Account {external_id}", page),
             dbc.Row(
                 [
-                    dbc.Col(dbc.Label("Score history over", className="small mb-0"), width="auto"),
+                    dbc.Col(
+                        dbc.Label(
+                            "Score history over", className="small mb-0", html_for=dom_id(fid("period", PAGE))
+                        ),
+                        width="auto",
+                    ),
                     dbc.Col(period, xs=6, md=3, lg=2),
                 ],
                 className="mb-2 g-2 align-items-center",

@@ -8,6 +8,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from flask_login import current_user
 from sqlalchemy import select
 
+from components.a11y import hidden_label
 from components.ingest import (
     make_import_history,
     make_mapping_table,
@@ -52,6 +53,7 @@ def _keys_card() -> dbc.Card:
                         ],
                         className="mb-2",
                     ),
+                    hidden_label("Key to revoke", "write-key-revoke-id"),
                     dbc.InputGroup(
                         [
                             dbc.Select(
@@ -85,7 +87,13 @@ def _import_card() -> dbc.Card:
                 [
                     dbc.Row(
                         [
-                            dbc.Col(dbc.Select(id="import-kind", options=kinds, value="accounts"), md=4),
+                            dbc.Col(
+                                [
+                                    hidden_label("What the file holds", "import-kind"),
+                                    dbc.Select(id="import-kind", options=kinds, value="accounts"),
+                                ],
+                                md=4,
+                            ),
                             dbc.Col(
                                 dcc.Upload(
                                     html.Div(["Drop a CSV file here or ", html.A("choose one")]),

@@ -8,6 +8,7 @@ from dash import Input, Output, State, html
 from flask_login import current_user
 from sqlalchemy import select
 
+from components.a11y import hidden_label
 from dashapp.auth import guarded_callback, page_permission
 from dashapp.extensions import db_session
 from dashapp.users import UserError, create_user, set_active, set_role
@@ -69,6 +70,7 @@ def layout(**_query: str) -> html.Div:
                 [
                     dbc.Input(id="new-user-email", type="email", placeholder="Email", className="mb-2"),
                     dbc.Input(id="new-user-name", placeholder="Name", className="mb-2"),
+                    hidden_label("Role", "new-user-role"),
                     dbc.Select(id="new-user-role", options=_ROLE_OPTIONS, value="csm", className="mb-2"),
                     dbc.Input(
                         id="new-user-password",
@@ -87,12 +89,14 @@ def layout(**_query: str) -> html.Div:
             dbc.CardHeader("Change a user"),
             dbc.CardBody(
                 [
+                    hidden_label("User", "edit-user-id"),
                     dbc.Select(
                         id="edit-user-id",
                         options=_user_options(),
                         placeholder="Choose a user",
                         className="mb-2",
                     ),
+                    hidden_label("New role", "edit-user-role"),
                     dbc.Select(
                         id="edit-user-role", options=_ROLE_OPTIONS, placeholder="New role", className="mb-2"
                     ),

@@ -14,6 +14,7 @@ from flask_login import current_user
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from components.a11y import hidden_label
 from dashapp.alerts.lifecycle import AlertActionError, act
 from dashapp.alerts.queries import AlertQuery, AlertRow, list_alerts
 from dashapp.auth import guarded_callback
@@ -57,7 +58,14 @@ def _row(row: AlertRow) -> html.Tr:
     a = row.alert
     return html.Tr(
         [
-            html.Td(dbc.Checkbox(id={"type": "alert-pick", "id": a.id}, value=False)),
+            html.Td(
+                dbc.Checkbox(
+                    id={"type": "alert-pick", "id": a.id},
+                    value=False,
+                    label=f"Select: {row.rule_name} on {row.account_name}",
+                    label_class_name="visually-hidden",
+                )
+            ),
             html.Td(dbc.Badge(a.severity, color=SEVERITY_COLORS.get(a.severity, "secondary"))),
             html.Td(
                 dcc.Link(
@@ -118,7 +126,11 @@ def _bulk_bar() -> Any:
                 dbc.Button("Acknowledge selected", id="alerts-ack", size="sm", color="primary"), width="auto"
             ),
             dbc.Col(
-                dbc.Input(id="alerts-snooze-days", type="number", min=1, max=90, value=3, size="sm"), width=1
+                [
+                    hidden_label("Snooze for (days)", "alerts-snooze-days"),
+                    dbc.Input(id="alerts-snooze-days", type="number", min=1, max=90, value=3, size="sm"),
+                ],
+                width=1,
             ),
             dbc.Col(dbc.Input(id="alerts-snooze-reason", placeholder="Snooze reason", size="sm"), md=3),
             dbc.Col(

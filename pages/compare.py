@@ -9,6 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, dcc, html
 
+from components.a11y import hidden_label
 from components.filter_bar import PERIODS, fid, make_page_query_store
 from components.format import format_count, format_money
 from components.health_charts import BAND_COLORS, BAND_ORDER, curves, grouped_bars
@@ -268,6 +269,7 @@ def layout(**query: Any) -> html.Div:
             ),
             html.Div(
                 [
+                    hidden_label("Trend period", fid("period", PAGE)),
                     dbc.Select(
                         id=fid("period", PAGE),
                         options=[{"label": lab, "value": val} for lab, val in PERIODS],

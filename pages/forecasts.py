@@ -190,7 +190,7 @@ def layout(**query: Any) -> html.Div:
         [
             dbc.Col(
                 [
-                    dbc.Label("Series of", className="small mb-1"),
+                    dbc.Label("Series of", className="small mb-1", html_for="forecasts-scope"),
                     dbc.Select(
                         id="forecasts-scope", options=_scope_options(db_session()), value=scope, size="sm"
                     ),
@@ -200,7 +200,7 @@ def layout(**query: Any) -> html.Div:
             ),
             dbc.Col(
                 [
-                    dbc.Label("Horizon", className="small mb-1"),
+                    dbc.Label("Horizon", className="small mb-1", html_for="forecasts-horizon"),
                     dbc.Select(
                         id="forecasts-horizon",
                         options=[{"label": f"{x} days", "value": str(x)} for x in HORIZONS],

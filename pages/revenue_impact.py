@@ -11,6 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.a11y import dom_id
 from components.analytics_charts import impact_bars
 from components.filter_bar import fid
 from components.format import format_money
@@ -211,7 +212,9 @@ def _controls(as_of: date | None) -> dbc.Row:
         dbc.Col(
             [
                 dbc.Label(
-                    "As of (default: latest date with a full 90 days after it)", className="small mb-1"
+                    "As of (default: latest date with a full 90 days after it)",
+                    className="small mb-1",
+                    html_for=dom_id(fid("as_of", PAGE)),
                 ),
                 dbc.Input(
                     id=fid("as_of", PAGE),

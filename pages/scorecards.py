@@ -61,6 +61,7 @@ def _card_list(cards: list[Scorecard], selected: int) -> dbc.ListGroup:
             for c in cards
         ],
         id="sc-list",
+        tag="div",  # the items are links, so this is a group of links, not a list
     )
 
 

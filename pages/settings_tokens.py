@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from flask_login import current_user
 
+from components.a11y import hidden_label
 from dashapp.auth import guarded_callback
 from dashapp.extensions import db_session
 from dashapp.tokens import MAX_EXPIRY_DAYS, TokenError, create_token, list_tokens, revoke_token, status
@@ -99,6 +100,7 @@ def layout(**_query: str) -> html.Div:
             dbc.CardHeader("Revoke a token"),
             dbc.CardBody(
                 [
+                    hidden_label("Token to revoke", "token-revoke-id"),
                     dbc.Select(
                         id="token-revoke-id", options=_revoke_options(tokens), placeholder="Choose a token"
                     ),

@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, html
 from flask_login import current_user
 
+from components.a11y import hidden_label
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
 from dashapp.explore.registry import title_of
@@ -109,14 +110,17 @@ def layout(**_query: Any) -> html.Div:
                         dbc.Col(dbc.Input(id="views-new-name", placeholder="New name", maxLength=120), md=6),
                         dbc.Col(dbc.Button("Rename", id="views-rename", size="sm"), md="auto"),
                         dbc.Col(
-                            dbc.Select(
-                                id="views-visibility",
-                                options=[
-                                    {"label": "Only me", "value": "private"},
-                                    {"label": "My team", "value": "team", "disabled": not can_share},
-                                ],
-                                value="private",
-                            ),
+                            [
+                                hidden_label("Visibility", "views-visibility"),
+                                dbc.Select(
+                                    id="views-visibility",
+                                    options=[
+                                        {"label": "Only me", "value": "private"},
+                                        {"label": "My team", "value": "team", "disabled": not can_share},
+                                    ],
+                                    value="private",
+                                ),
+                            ],
                             md=3,
                         ),
                         dbc.Col(
@@ -151,11 +155,16 @@ def layout(**_query: Any) -> html.Div:
                 dbc.Row(
                     [
                         dbc.Col(
-                            dbc.Select(
-                                id="share-expiry",
-                                options=[{"label": f"Expires in {lab}", "value": val} for lab, val in EXPIRY],
-                                value="30",
-                            ),
+                            [
+                                hidden_label("Link expiry", "share-expiry"),
+                                dbc.Select(
+                                    id="share-expiry",
+                                    options=[
+                                        {"label": f"Expires in {lab}", "value": val} for lab, val in EXPIRY
+                                    ],
+                                    value="30",
+                                ),
+                            ],
                             md=4,
                         ),
                         dbc.Col(dbc.Button("Create share link", id="share-create", size="sm"), md="auto"),
@@ -166,7 +175,11 @@ def layout(**_query: Any) -> html.Div:
                 dbc.Row(
                     [
                         dbc.Col(
-                            dbc.Select(id="share-links", options=[], placeholder="Links of this view"), md=8
+                            [
+                                hidden_label("Share links of this view", "share-links"),
+                                dbc.Select(id="share-links", options=[], placeholder="Links of this view"),
+                            ],
+                            md=8,
                         ),
                         dbc.Col(
                             dbc.Button("Revoke", id="share-revoke", size="sm", color="danger"), md="auto"
