@@ -47,13 +47,14 @@ class LiveServer:
         cwd: Path | None = None,
         startup_timeout: float = 300.0,  # generous: a busy machine may take minutes to import and fork
     ) -> None:
-        self.env = env
         self.log_path = per_worker(log_path)
         self.workers = workers
         self.cwd = cwd
         self.startup_timeout = startup_timeout
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Links the app writes (share links, emails) point at this server, as a deployment's base URL would.
+        self.env = {"HEALTHDASH_BASE_URL": self.url, **env}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> LiveServer:
