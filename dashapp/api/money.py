@@ -85,7 +85,7 @@ def post_fx_rates(caller: Any, body: FxRatesIn) -> Response:
             raise ApiError(422, message, errors=[{"name": f"body.rates[{i}]", "message": message}])
         seen[(r.day, r.currency)] = i
     session = db_session()
-    result = upsert(session, (Rate(r.day, r.currency, r.rate) for r in body.rates), "api")
+    result = upsert(session, (Rate(r.day, r.currency, Decimal(str(r.rate))) for r in body.rates), "api")
     session.commit()
     return json_response(
         {

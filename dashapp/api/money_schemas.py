@@ -27,11 +27,16 @@ class Kpis(BaseModel):
 
 
 class FxRateIn(Strict):
-    day: date = Field(description="The day the rate is for.", **_DAY)
-    currency: str = Field(pattern=CURRENCY_CODE, description="ISO 4217 code, not EUR (the base).")
-    rate: Decimal = Field(
-        ge=Decimal("0.00000001"),  # the column keeps 8 decimal places: anything smaller would store 0
-        lt=10**9,
+    day: IsoDay = Field(description="The day the rate is for.", **_DAY)
+    currency: str = Field(
+        pattern=CURRENCY_CODE,
+        json_schema_extra={"pattern": r"^(?!EUR)[A-Z]{3}$"},  # EUR is refused by the handler (the base)
+        description="ISO 4217 code, not EUR (the base).",
+    )
+    rate: float = Field(
+        strict=True,  # a JSON number, not a string
+        ge=1e-8,  # the column keeps 8 decimal places: anything smaller would store 0
+        lt=1e9,
         allow_inf_nan=False,
         description="Units of `currency` per 1 EUR.",
     )

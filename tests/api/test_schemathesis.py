@@ -117,8 +117,16 @@ def map_case(context, case):
         case.body.update(params=RULE_PARAMS[case.body["kind"]], scope="", routing=[{"to": "owner"}])
     snooze = isinstance(case.body, dict) and case.body.get("action", "snooze") == "snooze"
     if snooze and ("until" in case.body or case.body.get("action") == "snooze"):
-        # A snooze ends in the future: only the server's clock can judge that.
+        # A snooze ends in the future (only the server's clock can judge that) and says why.
         case.body["until"] = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+        case.body["reason"] = case.body.get("reason") or "waiting for the sponsor"
+    if isinstance(case.body, dict) and "external_ids" in case.body:
+        # Owners are assigned to accounts and users that exist.
+        case.body.update(external_ids=["st-0"], owner_id=None)
+    if isinstance(case.body, dict) and isinstance(case.body.get("rates"), list):
+        # One rate per currency and day (a repeat is refused, as the two could disagree).
+        unique = {(r.get("day"), r.get("currency")): r for r in case.body["rates"] if isinstance(r, dict)}
+        case.body["rates"] = list(unique.values()) or case.body["rates"]
     if not case.query:
         return case
     case.query.pop("cursor", None)

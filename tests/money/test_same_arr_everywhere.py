@@ -89,12 +89,9 @@ def test_one_arr_on_the_overview_csv_pdf_api_and_report(
     assert sum(Decimal(a["arr_reporting"]) for a in listed["data"]).quantize(CENT) == expected
 
     # The scheduled report's PDF and its email summary.
+    manager = make_user(session, role="manager")
     schedule = reports.create_schedule(
-        session,
-        make_user(session, role="manager"),
-        name="Weekly money",
-        frequency="weekly",
-        recipients="a@b.test",
+        session, manager, name="Weekly money", frequency="weekly", recipients=manager.email
     )
     data, summary, _path = reports.report_pdf(session, schedule)
     assert exact in _pdf_text(data, tmp_path)
