@@ -56,9 +56,11 @@ _DAY = {
 
 def _iso_day(value: Any) -> Any:
     """Days in query strings are written YYYY-MM-DD (pydantic would also read `0` as a timestamp)."""
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise ValueError("a day is written YYYY-MM-DD")
-    return value
+    if isinstance(value, date) or (
+        isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip())
+    ):
+        return value
+    raise ValueError("a day is written YYYY-MM-DD")
 
 
 IsoDay = Annotated[date, BeforeValidator(_iso_day)]

@@ -130,6 +130,8 @@ def map_case(context, case):
     if not case.query:
         return case
     case.query.pop("cursor", None)
+    if str(case.query.get("as_of", "")) > date.today().isoformat():
+        case.query["as_of"] = date.today().isoformat()  # "not after today" moves with the clock
     for low, high in RANGES:
         lo, hi = case.query.get(low), case.query.get(high)
         if lo is not None and hi is not None and _key(lo) > _key(hi):

@@ -16,9 +16,9 @@ from tests.support.factories import make_user
 
 RATES = {
     "rates": [
-        {"day": "2026-12-04", "currency": "USD", "rate": "1.0530"},
+        {"day": "2026-12-04", "currency": "USD", "rate": 1.0530},
         {"day": "2026-12-04", "currency": "GBP", "rate": 0.8412},
-        {"day": "2026-12-03", "currency": "USD", "rate": "1.0495"},
+        {"day": "2026-12-03", "currency": "USD", "rate": 1.0495},
     ]
 }
 
