@@ -23,7 +23,7 @@ def default_dates(session: Session, horizon_days: int, cards: list[ActiveScoreca
     if last is None:
         return []
     lookback = engine.lookback(cards)
-    return bt.defaultdefault_dates(last, horizon_days, earliest=first + timedelta(days=lookback))
+    return bt.default_as_of_dates(last, horizon_days, earliest=first + timedelta(days=lookback))
 
 
 def backtest_card(

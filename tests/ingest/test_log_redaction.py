@@ -10,6 +10,7 @@ import urllib.request
 
 from dashapp import PROJECT_ROOT
 from dashapp.logredact import RedactFilter, redact
+from tests.support.live_server import per_worker
 
 KEY = "hdwk_" + "S3cretWriteKeyValue0123456789abcdefABCDEF"
 
@@ -30,7 +31,7 @@ def test_the_access_log_holds_no_write_key_and_no_token(live_url) -> None:
     assert _get(f"{live_url}/api/v1/accounts?limit=1&token=tok-Secret-Query-Value&api_key=abc123def") == 401
     marker = "/healthz?after=redaction-test"
     assert _get(live_url + marker) == 200  # the last line: the lines before it are written by then
-    log = (PROJECT_ROOT / "test-artifacts" / "ingest-live-server.log").read_text(errors="replace")
+    log = per_worker(PROJECT_ROOT / "test-artifacts" / "ingest-live-server.log").read_text(errors="replace")
     assert marker in log
     assert "S3cretWriteKeyValue" not in log and "tok-Secret-Query-Value" not in log and "abc123def" not in log
     assert '"POST /v1/track HTTP/1.1" 401' in log and "token=[redacted]" in log
