@@ -14,9 +14,8 @@ from dashapp.alerts.stats import HORIZON_DAYS, RuleNoise, rule_noise
 from dashapp.extensions import db_session
 
 PAGE = "/alerts/rules"
-dash.register_page(
-    __name__, path=PAGE, name="Alert rules", title="Alert rules · healthdash", nav_order=86, nav_group="Admin"
-)
+# Reached from the Alerts page (not the Admin menu: every role may read the rules).
+dash.register_page(__name__, path=PAGE, name="Alert rules", title="Alert rules · healthdash")
 NONE = "\u2013"
 
 

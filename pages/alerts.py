@@ -148,7 +148,15 @@ def layout(**query: Any) -> html.Div:
     return html.Div(
         [
             html.H1("Alerts", className="page-title"),
-            html.P("What needs attention on your accounts.", className="page-subtitle mb-2"),
+            html.P(
+                [
+                    "What needs attention on your accounts. ",
+                    dcc.Link(
+                        "The rules, and how noisy each one is", href="/alerts/rules", id="alert-rules-link"
+                    ),
+                ],
+                className="page-subtitle mb-2",
+            ),
             *([dbc.Alert("; ".join(errors), color="warning")] if errors else []),
             _filter_links(wanted),
             _bulk_bar(),
