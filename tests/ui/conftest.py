@@ -77,7 +77,9 @@ def browser(playwright_api: Any) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def live_server(test_env: dict[str, str], browser: Any) -> Iterator[LiveServer]:
     """The app under gunicorn on this run's database. Depends on `browser` so a missing Chromium skips first."""
-    with LiveServer(test_env, log_path=ARTIFACTS / "live-server.log", workers=1) as server:
+    # Reports may go to the example addresses the browser tests type.
+    env = {**test_env, "REPORT_RECIPIENT_DOMAINS": "example.test"}
+    with LiveServer(env, log_path=ARTIFACTS / "live-server.log", workers=1) as server:
         yield server
 
 
