@@ -38,9 +38,10 @@ def worker(test_env: dict[str, str]) -> Iterator[None]:
     yield
     proc.terminate()
     try:
-        proc.wait(timeout=20)
+        proc.wait(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()  # reap it: a killed child left unwaited outlives the test
 
 
 def test_upload_preview_import_and_download_the_error_report(

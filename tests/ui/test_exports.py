@@ -34,9 +34,10 @@ def export_worker(test_env: dict[str, str]) -> Iterator[None]:
     yield
     proc.terminate()
     try:
-        proc.wait(timeout=20)
+        proc.wait(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()  # reap it: a killed child left unwaited outlives the test
 
 
 @pytest.fixture
