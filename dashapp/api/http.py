@@ -62,11 +62,11 @@ def id_param(name: str, description: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def path_id(value: str, what: str) -> int:
-    """A numeric id from the path; 404 naming `what` when it is no id we could have issued."""
+def path_id(value: str, what: str, *, detail: str | None = None) -> int:
+    """A numeric id from the path; 404 (`detail`, or one naming `what`) when it is no id we could have issued."""
     if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
         return int(value)
-    raise ApiError(404, f"There is no {what} {value[:40]}.")
+    raise ApiError(404, detail or f"There is no {what} {value[:40]}.")
 
 
 def invalid(status: int, errors: list[dict[str, str]], what: str = "request") -> ApiError:

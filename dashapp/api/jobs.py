@@ -7,19 +7,14 @@ from typing import Any
 from flask import Response
 
 from dashapp.api.blueprint import bp
-from dashapp.api.http import ApiError, json_response
+from dashapp.api.http import ApiError, id_param, json_response, path_id
 from dashapp.api.schemas import Job
 from dashapp.api.spec import operation
 from dashapp.auth.permissions import can
 from dashapp.extensions import db_session
 from models.job import JobRun
 
-JOB_ID = {
-    "job_id": {
-        "description": "The job's id, as returned when it was started.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-    }
-}
+JOB_ID = id_param("job_id", "The job's id, as returned when it was started.")
 
 
 def job_body(run: JobRun) -> dict[str, Any]:
@@ -52,11 +47,8 @@ def job_body(run: JobRun) -> dict[str, Any]:
 )
 def get_job(caller: Any, job_id: str) -> Response:
     """A job you started (or any job, if your role may run jobs): status, progress 0-1, timings, result."""
-    run = (
-        db_session().get(JobRun, int(job_id))
-        if job_id.isascii() and job_id.isdigit() and len(job_id) < 19
-        else None
-    )
+    missing = f"There is no job {job_id[:40]} that you can see."
+    run = db_session().get(JobRun, path_id(job_id, "job", detail=missing))
     if run is None or (run.requested_by_id != caller.user.id and not can(caller.user, "run_jobs")):
-        raise ApiError(404, f"There is no job {job_id} that you can see.")
+        raise ApiError(404, missing)
     return json_response(job_body(run))

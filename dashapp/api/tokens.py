@@ -7,19 +7,14 @@ from typing import Any
 from flask import Response
 
 from dashapp.api.blueprint import bp
-from dashapp.api.http import ApiError, json_response
+from dashapp.api.http import ApiError, id_param, json_response, path_id
 from dashapp.api.schemas import TokenChange, TokenInfo, TokenList
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session
 from dashapp.tokens import TokenError, list_tokens, own_token, rename_token, revoke_token, status
 from models.api_token import ApiToken
 
-TOKEN_ID = {
-    "token_id": {
-        "description": "The token's id (from `GET /tokens` or `healthdash tokens list`).",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-    }
-}
+TOKEN_ID = id_param("token_id", "The token's id (from `GET /tokens` or `healthdash tokens list`).")
 
 
 def token_body(token: ApiToken, caller: Any) -> dict[str, Any]:
@@ -38,9 +33,7 @@ def token_body(token: ApiToken, caller: Any) -> dict[str, Any]:
 
 
 def _token_id(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
-        raise ApiError(404, f"There is no token {raw} of yours.")
-    return int(raw)
+    return path_id(raw, "token", detail=f"There is no token {raw[:40]} of yours.")
 
 
 @operation(bp, "GET", "/tokens", summary="Your API tokens", tag="Tokens", response=TokenList, permission=None)

@@ -10,19 +10,14 @@ from flask import Response, url_for
 
 from dashapp.api.accounts import SUMMARY_COLUMNS, link_next, paged, sort_of, summary
 from dashapp.api.blueprint import bp
-from dashapp.api.http import ApiError, json_response
+from dashapp.api.http import ApiError, id_param, json_response, path_id
 from dashapp.api.schemas import AccountPage, SavedViewList, ViewAccountsQuery
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session
 from dashapp.saved_views import ViewError, get_visible, state_of, view_url, visible_views
 from models.view import SavedView
 
-VIEW_ID = {
-    "view_id": {
-        "description": "The saved view's id (from `GET /views`).",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-    }
-}
+VIEW_ID = id_param("view_id", "The saved view's id (from `GET /views`).")
 
 
 def view_body(view: SavedView, caller: Any) -> dict[str, Any]:
@@ -52,11 +47,11 @@ def list_views(caller: Any) -> Response:
 
 
 def _visible(caller: Any, raw: str) -> SavedView:
-    missing = ApiError(404, f"There is no saved view {raw} that you can see.")
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
-        raise missing
+    detail = f"There is no saved view {raw[:40]} that you can see."
+    missing = ApiError(404, detail)
+    view_id = path_id(raw, "saved view", detail=detail)
     try:
-        return get_visible(db_session(), caller.user, int(raw))
+        return get_visible(db_session(), caller.user, view_id)
     except ViewError:
         raise missing from None
 

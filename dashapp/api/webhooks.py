@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response
 
 from dashapp.api.blueprint import bp
-from dashapp.api.http import ApiError, json_response
+from dashapp.api.http import ApiError, id_param, json_response, path_id
 from dashapp.api.notify_schemas import (
     DeliveryInfo,
     DeliveryList,
@@ -25,14 +25,10 @@ from dashapp.notify.endpoints import EndpointError, create_endpoint, get_endpoin
 from jobs.notify import deliver_soon
 from models.notify import WebhookDelivery, WebhookEndpoint
 
-_ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
-ENDPOINT_ID = {"endpoint_id": {"description": "The endpoint's id (from `GET /webhooks`).", "schema": _ID}}
+ENDPOINT_ID = id_param("endpoint_id", "The endpoint's id (from `GET /webhooks`).")
 DELIVERY_ID = {
     **ENDPOINT_ID,
-    "delivery_id": {
-        "description": "The delivery's id (from `GET /webhooks/{id}/deliveries`).",
-        "schema": _ID,
-    },
+    **id_param("delivery_id", "The delivery's id (from `GET /webhooks/{id}/deliveries`)."),
 }
 TAG = "Webhooks"
 
@@ -76,14 +72,8 @@ def delivery_body(delivery: WebhookDelivery, attempts: list[Any]) -> dict[str, A
     }
 
 
-def _number(raw: str, what: str) -> int:
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
-        raise ApiError(404, f"There is no {what} {raw}.")
-    return int(raw)
-
-
 def _endpoint(raw: str) -> WebhookEndpoint:
-    endpoint = get_endpoint(db_session(), _number(raw, "webhook endpoint"))
+    endpoint = get_endpoint(db_session(), path_id(raw, "webhook endpoint"))
     if endpoint is None:
         raise ApiError(404, f"There is no webhook endpoint {raw}.")
     return endpoint
@@ -195,7 +185,7 @@ def replay_webhook_delivery(caller: Any, endpoint_id: str, delivery_id: str) -> 
     """Queue the same event (same `webhook-id`) again, now. The endpoint must be active."""
     session = db_session()
     endpoint = _endpoint(endpoint_id)
-    delivery = session.get(WebhookDelivery, _number(delivery_id, "delivery"))
+    delivery = session.get(WebhookDelivery, path_id(delivery_id, "delivery"))
     if delivery is None or delivery.endpoint_id != endpoint.id:
         raise ApiError(404, f"There is no delivery {delivery_id} of webhook endpoint {endpoint_id}.")
     if not endpoint.is_active:
