@@ -10,10 +10,11 @@ from typing import Any
 from rq import Retry
 from sqlalchemy import select
 
-from dashapp.alerts import live, outbox
+from dashapp.alerts import live, notifications, outbox
 from dashapp.alerts.evaluate import evaluate as evaluate_rules
 from dashapp.alerts.rules import EVENT_KINDS
 from dashapp.settings import Settings
+from jobs.notify import deliver_soon
 from jobs.queues import enqueue, make_job_id, redis_connection
 from jobs.runtime import job_database, job_settings, set_progress, tracked
 from models.alert import Alert
@@ -68,9 +69,18 @@ def evaluate(
 
 @tracked
 def dispatch_alert_events(now: str | None = None) -> dict[str, Any]:
-    """Group the unprocessed alert events per recipient, hand them to the delivery hooks, mark them done."""
-    with job_database().transaction() as session:
-        return outbox.dispatch(session, _now(now)).as_dict()
+    """Group the unprocessed alert events per recipient, record one notification per group and one webhook
+    event per alert event, mark the events done; then queue the sending."""
+    settings, db, at = job_settings(), job_database(), _now(now)
+    with db.transaction() as session:
+        batch = outbox.dispatch(session, at)
+        recorded = notifications.record(session, batch, at)
+    deliver_soon(settings, db, notification_ids=recorded.notification_ids, webhook_ids=recorded.webhook_ids)
+    return {
+        **batch.as_dict(),
+        "notifications": len(recorded.notification_ids),
+        "webhooks": len(recorded.webhook_ids),
+    }
 
 
 def enqueue_evaluation(

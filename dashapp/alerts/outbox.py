@@ -1,14 +1,12 @@
-"""The alert-event outbox: claim unprocessed events, group them per recipient, hand each group to the
-delivery hooks, mark them processed.
+"""The alert-event outbox: claim unprocessed events, group them per recipient, mark them processed.
 
 Grouping is the fatigue rule: a recompute that sends 30 of one CSM's accounts red yields one group for
-that CSM (kind "opened", 30 alerts), not 30. Channels (email, Slack, SMS, webhooks) register a hook with
-`register_delivery`; a hook receives the groups of one batch and the open session, and must not commit.
+that CSM (kind "opened", 30 alerts), not 30. `dashapp.alerts.notifications.record` turns a batch into
+notifications and webhook events in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,15 +37,6 @@ class Group:
         }
 
 
-Delivery = Callable[[Session, list[Group]], None]
-_DELIVERIES: list[Delivery] = []
-
-
-def register_delivery(hook: Delivery) -> None:
-    if hook not in _DELIVERIES:
-        _DELIVERIES.append(hook)
-
-
 def group_events(events: list[tuple[int, int, str, list[int]]]) -> list[Group]:
     """(event id, alert id, kind, recipient ids) rows -> one group per (recipient, kind), in first-seen order."""
     found: dict[tuple[int, str], tuple[list[int], list[int]]] = {}
@@ -61,17 +50,20 @@ def group_events(events: list[tuple[int, int, str, list[int]]]) -> list[Group]:
 
 
 @dataclass
-class Dispatched:
+class Batch:
+    """One claimed batch: its size, its groups, and its distinct (alert id, kind) events."""
+
     events: int = 0
     groups: list[Group] = field(default_factory=list)
+    alert_events: list[tuple[int, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"events": self.events, "groups": [g.as_dict() for g in self.groups]}
 
 
-def dispatch(session: Session, now: datetime, limit: int = MAX_BATCH) -> Dispatched:
-    """Claim up to `limit` unprocessed events (others running at once skip them), group, deliver, mark
-    processed. The caller commits: a failing hook leaves the events unprocessed for the retry."""
+def dispatch(session: Session, now: datetime, limit: int = MAX_BATCH) -> Batch:
+    """Claim up to `limit` unprocessed events (others running at once skip them), group them and mark them
+    processed. The caller records what to send and commits: a failure leaves the events for the retry."""
     rows = session.execute(
         select(AlertEvent.id, AlertEvent.alert_id, AlertEvent.kind, AlertEvent.recipient_ids)
         .where(AlertEvent.processed_at.is_(None))
@@ -80,11 +72,9 @@ def dispatch(session: Session, now: datetime, limit: int = MAX_BATCH) -> Dispatc
         .with_for_update(skip_locked=True)
     ).all()
     if not rows:
-        return Dispatched()
-    groups = group_events([tuple(r) for r in rows])
-    for hook in list(_DELIVERIES):
-        hook(session, groups)
+        return Batch()
     session.execute(
         update(AlertEvent).where(AlertEvent.id.in_([r[0] for r in rows])).values(processed_at=now)
     )
-    return Dispatched(len(rows), groups)
+    events = list(dict.fromkeys((r[1], r[2]) for r in rows))
+    return Batch(len(rows), group_events([tuple(r) for r in rows]), events)

@@ -14,12 +14,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from dashapp.extensions import runtime as app_runtime
+from dashapp.notify.endpoints import create_endpoint
 from dashapp.settings import Settings
 from jobs import runtime
 from jobs.alerts import run_evaluation
 from models.alert import Alert, AlertEvent
 from models.db import Database
 from models.job import JobRun
+from models.notify import NotificationDelivery, WebhookDelivery
 from tests.alerts.support import NOW, make_rule
 from tests.support.factories import make_account, make_user
 from tests.support.health_rows import make_health, make_snapshot
@@ -73,6 +75,9 @@ def test_thirty_accounts_going_red_make_one_group_for_their_csm_and_a_rerun_send
     local: Settings, jdb: Database
 ) -> None:
     csm_id, _rule_id = _red_book(jdb, 30)
+    with jdb.transaction() as session:
+        admin = make_user(session, role="admin")
+        create_endpoint(session, admin, url="https://hooks.example.test/in", events=["alert.opened"])
     result = run_evaluation(local, jdb, NOW)
     assert result["opened"] == 30
     drain(local, "default")
@@ -83,11 +88,24 @@ def test_thirty_accounts_going_red_make_one_group_for_their_csm_and_a_rerun_send
     ]
     with jdb.transaction() as session:
         assert session.scalars(select(AlertEvent).where(AlertEvent.processed_at.is_(None))).all() == []
+        # One notification for the CSM on the channel they have (email, by default), listing all 30.
+        sent = session.scalars(select(NotificationDelivery)).all()
+        assert [(d.user_id, d.channel, d.kind) for d in sent] == [(csm_id, "email", "alert.opened")]
+        assert sent[0].title == "30 alerts opened" and len(sent[0].content["items"]) == 30
+        # One alert.opened webhook event per alert, whoever it was routed to.
+        hooks = session.scalars(select(WebhookDelivery)).all()
+        assert len(hooks) == 30 and {h.event_type for h in hooks} == {"alert.opened"}
+        assert {h.payload["data"]["alert"]["id"] for h in hooks} == set(
+            session.scalars(select(Alert.id)).all()
+        )
+    assert (dispatched["notifications"], dispatched["webhooks"]) == (1, 30)
     again = run_evaluation(local, jdb, NOW)
     assert (again["opened"], again["resolved"]) == (0, 0)
     with jdb.transaction() as session:
         assert len(session.scalars(select(Alert)).all()) == 30
         assert len(session.scalars(select(AlertEvent)).all()) == 30
+        assert len(session.scalars(select(NotificationDelivery)).all()) == 1
+        assert len(session.scalars(select(WebhookDelivery)).all()) == 30
 
 
 def test_a_signed_failed_payment_webhook_opens_its_alert_through_a_job(
