@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
-from dashapp.cli.context import CliContext, CliError, pass_ctx
-
-
-def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise CliError(f"--now: {value!r} is not a time like 2026-03-31T09:00:00Z") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+from dashapp.cli.context import CliContext, now_option, pass_ctx
 
 
 @click.group("alerts")
@@ -26,13 +16,7 @@ def alerts_group() -> None:
 
 
 @alerts_group.command("evaluate")
-@click.option(
-    "--now",
-    callback=_parse_now,
-    default=None,
-    metavar="TIME",
-    help="Evaluate as of this time [default: now].",
-)
+@now_option
 @pass_ctx
 def evaluate(ctx: CliContext, now: datetime) -> None:
     """Run every enabled rule over the whole book: open, keep or resolve alerts (reruns change nothing)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from functools import cached_property
 
 import click
@@ -45,3 +46,23 @@ class CliContext:
 
 
 pass_ctx = click.make_pass_decorator(CliContext, ensure=True)
+
+
+def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"--now: {value!r} is not a time like 2026-12-07T09:00:00+00:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# `--now TIME`: commands that act on the clock (alerts, notifications) can be run as of another time.
+now_option = click.option(
+    "--now",
+    callback=_parse_now,
+    default=None,
+    metavar="TIME",
+    help="Act as if it were this time (ISO 8601, UTC when no zone is given) [default: now].",
+)

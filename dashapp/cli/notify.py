@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
-from dashapp.cli.context import CliContext, CliError, pass_ctx
-
-
-def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise CliError(f"--now: {value!r} is not a time like 2026-12-07T09:00:00+00:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-_NOW = click.option(
-    "--now", callback=_parse_now, default=None, help="Act as if it were this time (ISO 8601, UTC by default)."
-)
+from dashapp.cli.context import CliContext, now_option, pass_ctx
 
 
 @click.group("notify")
@@ -30,7 +15,7 @@ def notify_group() -> None:
 
 
 @notify_group.command("send-due")
-@_NOW
+@now_option
 @pass_ctx
 def send_due(ctx: CliContext, now: datetime) -> None:
     """Send what is due: notifications whose quiet hours ended, retries, webhook deliveries."""
@@ -46,7 +31,7 @@ def send_due(ctx: CliContext, now: datetime) -> None:
 
 
 @notify_group.command("digests")
-@_NOW
+@now_option
 @pass_ctx
 def digests(ctx: CliContext, now: datetime) -> None:
     """Send the daily digest of every user whose digest hour has come (once per local day)."""
