@@ -137,6 +137,12 @@ def link_next(cursor: str | None) -> dict[str, str]:
     return {"Link": f'<{request.base_url}?{urlencode(args, doseq=True)}>; rel="next"'}
 
 
+def page_response(data: list, cursor: str | None, limit: int, **extra: Any) -> Response:
+    """One page of a cursor-paged list: the rows, where to go next (also as a `Link` header), and `extra`."""
+    body = {"data": data, "next_cursor": cursor, "has_more": cursor is not None, "limit": limit, **extra}
+    return json_response(body, headers=link_next(cursor))
+
+
 @operation(
     bp,
     "GET",
@@ -153,14 +159,7 @@ def list_accounts(caller: Any, query: PageQuery, filters: Filters) -> Response:
     Filters are those of the Explore pages (e.g. `segment=smb&band=red&renewal_within=90`); custom
     attributes filter as `attr.<key>=<value>` (or `>=10` and the other comparisons)."""
     data, cursor, warnings = paged(filters, query, SUMMARY_COLUMNS, "accounts", summary)
-    body = {
-        "data": data,
-        "next_cursor": cursor,
-        "has_more": cursor is not None,
-        "limit": query.limit,
-        "fx_warnings": warnings,
-    }
-    return json_response(body, headers=link_next(cursor))
+    return page_response(data, cursor, query.limit, fx_warnings=warnings)
 
 
 @operation(

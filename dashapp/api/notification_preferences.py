@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response
 
 from dashapp.api.blueprint import bp
-from dashapp.api.http import ApiError, json_response
+from dashapp.api.http import invalid, json_response
 from dashapp.api.notify_schemas import Preferences, PreferencesChange
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session
@@ -54,10 +54,6 @@ def change_notification_preferences(caller: Any, body: PreferencesChange) -> Res
         preferences.update(session, caller.user.id, changes)
     except preferences.PreferenceError as exc:
         session.rollback()
-        raise ApiError(
-            422,
-            f"The body has invalid values: body.{exc.field}.",
-            errors=[{"name": f"body.{exc.field}", "message": exc.message}],
-        ) from None
+        raise invalid(422, [{"name": f"body.{exc.field}", "message": exc.message}], "body") from None
     session.commit()
     return json_response(preferences.as_dict(preferences.load(session, caller.user.id)))

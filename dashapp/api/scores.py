@@ -14,9 +14,9 @@ from typing import Any
 
 from flask import Response, request
 
-from dashapp.api.accounts import link_next, paged, sort_of
+from dashapp.api.accounts import page_response, paged, sort_of
 from dashapp.api.blueprint import bp
-from dashapp.api.http import ApiError, dumps, finite, json_response
+from dashapp.api.http import ApiError, dumps, finite
 from dashapp.api.schemas import ScorePage, ScoresQuery
 from dashapp.api.spec import operation
 from dashapp.csvsafe import neutralise
@@ -154,5 +154,4 @@ def list_scores(caller: Any, query: ScoresQuery, filters: Filters) -> Response:
             )
         return _stream(filters, sort_of(query.sort), fmt)
     data, cursor, _warnings = paged(filters, query, ["external_id", *FIELDS[1:]], "scores", score_row)
-    body = {"data": data, "next_cursor": cursor, "has_more": cursor is not None, "limit": query.limit}
-    return json_response(body, headers=link_next(cursor))
+    return page_response(data, cursor, query.limit)

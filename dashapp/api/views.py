@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, url_for
 
-from dashapp.api.accounts import SUMMARY_COLUMNS, link_next, paged, sort_of, summary
+from dashapp.api.accounts import SUMMARY_COLUMNS, page_response, paged, sort_of, summary
 from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, id_param, json_response, path_id
 from dashapp.api.schemas import AccountPage, SavedViewList, ViewAccountsQuery
@@ -76,11 +76,4 @@ def list_view_accounts(caller: Any, view_id: str, query: ViewAccountsQuery) -> R
     data, cursor, warnings = paged(
         state.filters, query, SUMMARY_COLUMNS, f"view-{view.id}", summary, sort=sort
     )
-    body = {
-        "data": data,
-        "next_cursor": cursor,
-        "has_more": cursor is not None,
-        "limit": query.limit,
-        "fx_warnings": warnings,
-    }
-    return json_response(body, headers=link_next(cursor))
+    return page_response(data, cursor, query.limit, fx_warnings=warnings)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response
 
 from dashapp.api.blueprint import bp
-from dashapp.api.http import ApiError, id_param, json_response, path_id
+from dashapp.api.http import ApiError, id_param, invalid, json_response, path_id
 from dashapp.api.notify_schemas import (
     DeliveryInfo,
     DeliveryList,
@@ -103,11 +103,7 @@ def create_webhook(caller: Any, body: WebhookCreate) -> Response:
         )
     except EndpointError as exc:
         session.rollback()
-        raise ApiError(
-            422,
-            f"The body has invalid values: body.{exc.field}.",
-            errors=[{"name": f"body.{exc.field}", "message": exc.message}],
-        ) from None
+        raise invalid(422, [{"name": f"body.{exc.field}", "message": exc.message}], "body") from None
     session.commit()
     return json_response({**endpoint_body(created.endpoint), "secret": created.secret}, status=201)
 
