@@ -23,6 +23,14 @@
             latest = parseInt(event.data, 10) || 0;
             show();
         });
+        // A refused stream (the server is at its limit of live streams: 503) is not retried by the
+        // browser; try again in half a minute. A stream that simply ended reconnects by itself.
+        source.addEventListener("error", function () {
+            if (source && source.readyState === EventSource.CLOSED) {
+                source = null;
+                window.setTimeout(connect, 30000);
+            }
+        });
     }
 
     new MutationObserver(function () {

@@ -17,6 +17,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "production", "test")
+# Threads per gunicorn process (`healthdash serve`). Live alert streams may hold at most half of them, so
+# pages and the API always have threads left (dashapp.ui.alert_stream).
+WEB_THREADS = 8
 
 
 class SettingsError(ValueError):

@@ -8,6 +8,7 @@ import sys
 import click
 
 from dashapp.cli.context import CliContext, pass_ctx
+from dashapp.settings import WEB_THREADS
 
 
 @click.command("serve")
@@ -40,7 +41,7 @@ def serve(ctx: CliContext, host: str | None, port: int | None, workers: int | No
         "--worker-class",
         "gthread",
         "--threads",
-        "4",
+        str(WEB_THREADS),
         "--timeout",
         "120",
         "--graceful-timeout",
