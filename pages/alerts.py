@@ -12,14 +12,12 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, dcc, html
 from flask_login import current_user
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from components.a11y import hidden_label
 from dashapp.alerts.lifecycle import AlertActionError, act
-from dashapp.alerts.queries import AlertQuery, AlertRow, list_alerts
+from dashapp.alerts.queries import AlertQuery, AlertRow, list_alerts, rule_names
 from dashapp.auth import guarded_callback
 from dashapp.extensions import db_session
-from models.alert import AlertRule
 
 PAGE = "/alerts"
 dash.register_page(__name__, path=PAGE, name="Alerts", title="Alerts · healthdash", nav_order=15)
@@ -98,7 +96,7 @@ def _filter_links(query: AlertQuery) -> Any:
         return dbc.Button(label, href=f"{PAGE}?{urlencode(params)}" if params else PAGE, size="sm",
                           color="secondary", outline=True, className="me-1")  # fmt: skip
 
-    rules = db_session().execute(select(AlertRule.id, AlertRule.name).order_by(AlertRule.name)).all()
+    rules = rule_names(db_session())
     return html.Div(
         [
             link("All open"),

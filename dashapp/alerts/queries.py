@@ -118,6 +118,13 @@ def one_alert(session: Session, alert_id: int) -> AlertRow | None:
     return AlertRow(*row) if row else None
 
 
+def rule_names(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every rule, by name: the rule filter's choices."""
+    return [
+        (r.id, r.name) for r in session.execute(select(AlertRule.id, AlertRule.name).order_by(AlertRule.name))
+    ]
+
+
 def unread_count(session: Session, user_id: int) -> int:
     """Open alerts routed to the user that nobody has acknowledged yet: the bell's number."""
     stmt = select(func.count()).where(
