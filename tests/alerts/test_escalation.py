@@ -149,3 +149,11 @@ def test_an_owner_without_a_manager_escalates_to_the_admins(session: Session) ->
     alert = _alert(session, owner)
     [(alert_id, step, target, users)] = _steps(session, NOW + 4 * H)
     assert (alert_id, step, target) == (alert.id, 1, "manager") and admin.id in users
+
+
+def test_the_scheduler_escalates_every_15_minutes() -> None:
+    from jobs import alerts
+    from jobs.schedule import SCHEDULE
+
+    entry = next(p for p in SCHEDULE if p.name == "alerts-escalate")
+    assert entry.func is alerts.escalate and entry.cron == "*/15 * * * *" and entry.queue == "notify"
