@@ -1,5 +1,5 @@
 """Alert jobs: evaluate the rules (after each recompute, and at once for ingested events that matter),
-and dispatch the alert-event outbox. Thin shells around `dashapp.alerts`."""
+dispatch the alert-event outbox, escalate unacknowledged alerts. Thin shells around `dashapp.alerts`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rq import Retry
 from sqlalchemy import select
 
 from dashapp.alerts import live, notifications, outbox
+from dashapp.alerts.escalation import escalate_alerts
 from dashapp.alerts.evaluate import evaluate as evaluate_rules
 from dashapp.alerts.rules import EVENT_KINDS
 from dashapp.settings import Settings
@@ -81,6 +82,23 @@ def dispatch_alert_events(now: str | None = None) -> dict[str, Any]:
         "notifications": len(recorded.notification_ids),
         "webhooks": len(recorded.webhook_ids),
     }
+
+
+def run_escalation(
+    settings: Settings, db: Database, now: datetime, *, deliver: bool = True
+) -> dict[str, Any]:
+    """Take the escalation steps due at `now` and commit; then queue the sending of their notifications."""
+    with db.transaction() as session:
+        run = escalate_alerts(session, now)
+    if deliver and settings.redis_url:
+        deliver_soon(settings, db, notification_ids=run.notification_ids, now=now)
+    return run.as_dict()
+
+
+@tracked
+def escalate(now: str | None = None) -> dict[str, Any]:
+    """Periodic: unacknowledged alerts go to the owner's manager, then the admins, per their policy."""
+    return run_escalation(job_settings(), job_database(), _now(now))
 
 
 def enqueue_evaluation(

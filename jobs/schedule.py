@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import churn, exports, forecasts, notify, reports, retention, scores, segments
+from jobs import alerts, churn, exports, forecasts, notify, reports, retention, scores, segments
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,15 @@ SCHEDULE: tuple[Periodic, ...] = (
         kind="notify.sweep",
         queue="notify",
         title="Send due notifications and webhook retries",
+        catch_up=False,
+    ),
+    Periodic(
+        name="alerts-escalate",
+        cron="*/15 * * * *",
+        func=alerts.escalate,
+        kind="alerts.escalate",
+        queue="notify",
+        title="Escalate unacknowledged alerts (to the owner's manager, then the admins)",
         catch_up=False,
     ),
     Periodic(

@@ -51,6 +51,9 @@ class AlertRule(TimestampMixin, Base):
     )
     channels: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
     cooldown_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # Unacknowledged alerts go up these steps: [{"after_hours": 4, "target": "manager"}, ...];
+    # NULL = the severity's default (`dashapp.alerts.rules.DEFAULT_ESCALATION`), [] = never escalate.
+    escalation: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB(none_as_null=True))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_by_id: Mapped[int | None] = mapped_column(
@@ -133,5 +136,7 @@ class AlertEvent(Base):
     recipient_ids: Mapped[list[int]] = mapped_column(
         ARRAY(BigInteger), default=list, server_default=text("'{}'::bigint[]")
     )
+    # What the event adds: an escalation's {"step": 1, "target": "manager"}.
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     processed_at: Mapped[datetime | None]

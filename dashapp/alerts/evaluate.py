@@ -75,6 +75,7 @@ def spec_of(rule: AlertRule) -> RuleSpec:
         routing=[Route.model_validate(x) for x in rule.routing],
         channels=rule.channels,  # type: ignore[arg-type]
         cooldown_hours=rule.cooldown_hours,
+        escalation=rule.escalation,  # type: ignore[arg-type]
         enabled=rule.enabled,
     )
 

@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import BigInteger, Select, any_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from dashapp.alerts.rules import describe_escalation, effective_escalation
 from models.account import Account
-from models.alert import Alert, AlertChange, AlertRule
+from models.alert import Alert, AlertChange, AlertEvent, AlertRule
 from models.user import User
 
 STATES = ("open", "acknowledged", "snoozed", "resolved")
@@ -125,6 +126,19 @@ def rule_names(session: Session) -> list[tuple[int, str]]:
     ]
 
 
+def rule_escalations(session: Session) -> dict[int, tuple[str, bool]]:
+    """Rule id -> (its effective escalation policy in words, whether it is the severity's default)."""
+    rows = session.execute(select(AlertRule.id, AlertRule.severity, AlertRule.escalation))
+    out: dict[int, tuple[str, bool]] = {}
+    for rule_id, severity, escalation in rows:
+        try:
+            words = describe_escalation(effective_escalation(severity, escalation))
+        except ValueError:  # a policy written around the API: say so rather than fail the page
+            words = "invalid"
+        out[rule_id] = (words, escalation is None)
+    return out
+
+
 def unread_count(session: Session, user_id: int) -> int:
     """Open alerts routed to the user that nobody has acknowledged yet: the bell's number."""
     stmt = select(func.count()).where(
@@ -153,8 +167,43 @@ def changes(session: Session, alert_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _escalations(where: Any) -> Select:
+    emails = (  # NULL when nobody
+        select(func.array_agg(User.email)).where(User.id == any_(AlertEvent.recipient_ids)).scalar_subquery()
+    )
+    return (
+        select(AlertEvent, emails.label("emails"), AlertRule.name.label("rule_name"))
+        .join(Alert, Alert.id == AlertEvent.alert_id)
+        .join(AlertRule, AlertRule.id == Alert.rule_id)
+        .where(AlertEvent.kind == "escalated", where)
+    )
+
+
+def escalations(session: Session, alert_id: int) -> list[dict[str, Any]]:
+    """The escalation steps taken for an alert: which step, its target, who it went to, when."""
+    rows = session.execute(
+        _escalations(AlertEvent.alert_id == alert_id).order_by(AlertEvent.created_at, AlertEvent.id)
+    )
+    return [
+        {
+            "step": e.details.get("step"),
+            "target": e.details.get("target"),
+            "user_ids": list(e.recipient_ids or []),
+            "to": sorted(emails or []),
+            "at": e.created_at,
+        }
+        for e, emails, _rule in rows
+    ]
+
+
+def _escalation_text(rule: str, event: AlertEvent, emails: list[str] | None) -> str:
+    to = ", ".join(sorted(emails or [])) or "nobody"
+    step, target = event.details.get("step"), event.details.get("target")
+    return f"Alert “{rule}” escalated to {to} (step {step}: {target})"
+
+
 def alert_timeline(session: Session, account_id: int, limit: int = 60) -> list[dict[str, Any]]:
-    """An account's alert changes for its timeline: opened, acknowledged, snoozed, resolved."""
+    """An account's alert changes for its timeline: opened, acknowledged, snoozed, escalated, resolved."""
     rows = session.execute(
         select(AlertChange.at, AlertChange.to_state, AlertChange.reason, AlertRule.name, User.email)
         .join(Alert, Alert.id == AlertChange.alert_id)
@@ -169,7 +218,14 @@ def alert_timeline(session: Session, account_id: int, limit: int = 60) -> list[d
         who = f" by {email}" if email else ""
         why = f" ({reason})" if reason and state in ("snoozed", "resolved") else ""
         out.append({"at": at, "kind": "alert", "text": f"Alert “{rule}” {state}{who}{why}"})
-    return out
+    stepped = session.execute(
+        _escalations(Alert.account_id == account_id).order_by(AlertEvent.created_at.desc()).limit(limit)
+    )
+    out += [
+        {"at": e.created_at, "kind": "alert", "text": _escalation_text(rule, e, emails)}
+        for e, emails, rule in stepped
+    ]
+    return sorted(out, key=lambda item: item["at"], reverse=True)[:limit]
 
 
 def is_aware(value: datetime) -> bool:

@@ -1,4 +1,5 @@
-"""Alert rules as validated values: the kinds, each kind's parameters, scope, severity, routing, channels.
+"""Alert rules as validated values: the kinds, each kind's parameters, scope, severity, routing, channels,
+escalation.
 
 `RuleSpec` is what the API, the CLI and the rules page accept; a bad value raises pydantic's
 `ValidationError`, whose locations name the field (`params.points`, `scope`, `routing.0.user_id`).
@@ -147,6 +148,50 @@ class Route(BaseModel):
         return self
 
 
+class EscalationStepSpec(BaseModel):
+    """One escalation step: an alert still unacknowledged `after_hours` goes to the `target`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    after_hours: float = Field(gt=0, le=24 * 365, description="hours unacknowledged before this step")
+    target: Literal["manager", "admins"] = Field(
+        description="the account owner's manager (the admins when there is none), or every admin"
+    )
+
+
+MAX_ESCALATION_STEPS = 5
+# A rule without its own policy (escalation null) escalates by its severity: critical alerts reach the
+# owner's manager after 4 hours and the admins after a day; warnings the manager after a day and the admins
+# after three; info alerts never escalate.
+DEFAULT_ESCALATION: dict[str, tuple[EscalationStepSpec, ...]] = {
+    "critical": (
+        EscalationStepSpec(after_hours=4, target="manager"),
+        EscalationStepSpec(after_hours=24, target="admins"),
+    ),
+    "warning": (
+        EscalationStepSpec(after_hours=24, target="manager"),
+        EscalationStepSpec(after_hours=72, target="admins"),
+    ),
+    "info": (),
+}
+
+
+def effective_escalation(
+    severity: str, escalation: list[dict[str, Any]] | list[EscalationStepSpec] | None
+) -> tuple[EscalationStepSpec, ...]:
+    """The steps an alert of this rule goes through: the rule's own, or its severity's default."""
+    if escalation is None:
+        return DEFAULT_ESCALATION.get(severity, ())
+    return tuple(EscalationStepSpec.model_validate(s) for s in escalation)
+
+
+def describe_escalation(steps: tuple[EscalationStepSpec, ...]) -> str:
+    """'manager after 4 h, admins after 24 h' (or 'never')."""
+    if not steps:
+        return "never"
+    return ", ".join(f"{s.target} after {s.after_hours:g} h" for s in steps)
+
+
 class RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -162,6 +207,13 @@ class RuleSpec(BaseModel):
         default_factory=lambda: ["in_app"], min_length=1, max_length=len(CHANNELS)
     )
     cooldown_hours: int = Field(default=24, ge=0, le=24 * 365)
+    escalation: list[EscalationStepSpec] | None = Field(
+        default=None,
+        max_length=MAX_ESCALATION_STEPS,
+        description="steps for unacknowledged alerts, later each; null = the severity's default "
+        "(critical: manager 4 h, admins 24 h; warning: manager 24 h, admins 72 h; info: none); "
+        "[] = never escalate",
+    )
     enabled: bool = True
 
     @field_validator("name")
@@ -184,6 +236,20 @@ class RuleSpec(BaseModel):
     @classmethod
     def _unique_channels(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
+
+    @field_validator("escalation")
+    @classmethod
+    def _later_each(cls, value: list[EscalationStepSpec] | None) -> list[EscalationStepSpec] | None:
+        for i, (before, step) in enumerate(zip(value or [], (value or [])[1:], strict=False), start=1):
+            if step.after_hours <= before.after_hours:
+                raise ValueError(
+                    f"escalation.{i}.after_hours: each step must come later than the one before "
+                    f"({step.after_hours:g} h is not after {before.after_hours:g} h)"
+                )
+        return value
+
+    def effective_escalation(self) -> tuple[EscalationStepSpec, ...]:
+        return effective_escalation(self.severity, self.escalation)
 
     @model_validator(mode="after")
     def _params_for_kind(self) -> RuleSpec:

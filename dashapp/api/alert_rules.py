@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 from sqlalchemy import func, select
 
-from dashapp.alerts.rules import RuleSpec
+from dashapp.alerts.rules import RuleSpec, effective_escalation
 from dashapp.api.alert_schemas import AlertRuleList, AlertRuleOut
 from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, id_param, json_response, path_id
@@ -30,6 +30,8 @@ def rule_body(rule: AlertRule) -> dict[str, Any]:
         routing=rule.routing,  # type: ignore[arg-type]
         channels=rule.channels,
         cooldown_hours=rule.cooldown_hours,
+        escalation=rule.escalation,  # type: ignore[arg-type]
+        effective_escalation=list(effective_escalation(rule.severity, rule.escalation)),
         enabled=rule.enabled,
         is_default=rule.is_default,
         created_by_id=rule.created_by_id,
@@ -106,7 +108,8 @@ def get_alert_rule(caller: Any, rule_id: str) -> Response:
 )
 def create_alert_rule(caller: Any, body: RuleSpec) -> Response:
     """A new rule, evaluated from the next recompute or event on. `params` depend on `kind`; `scope` is a
-    filter query string (e.g. `segment=enterprise`); bad values are named in `errors`."""
+    filter query string (e.g. `segment=enterprise`); `escalation` lists the steps for its unacknowledged
+    alerts (null: the severity's default); bad values are named in `errors`."""
     _check(body)
     session = db_session()
     rule = AlertRule(**body.model_dump(mode="json"), created_by_id=caller.user.id)

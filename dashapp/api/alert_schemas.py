@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, Field
 
 from dashapp.alerts.lifecycle import MAX_BULK, MAX_REASON
 from dashapp.alerts.queries import MAX_LIMIT
-from dashapp.alerts.rules import Route
+from dashapp.alerts.rules import EscalationStepSpec, Route
 from dashapp.api.http import MAX_ID
 from dashapp.api.schemas import Strict
 
@@ -27,6 +27,12 @@ class AlertRuleOut(Strict):
     routing: list[Route]
     channels: list[str]
     cooldown_hours: int
+    escalation: list[EscalationStepSpec] | None = Field(
+        description="The rule's own escalation steps; null = its severity's default."
+    )
+    effective_escalation: list[EscalationStepSpec] = Field(
+        description="The steps its unacknowledged alerts go through (its own, or the severity's default)."
+    )
     enabled: bool
     is_default: bool
     created_by_id: int | None
@@ -85,8 +91,17 @@ class AlertChangeOut(Strict):
     at: datetime
 
 
+class AlertEscalationOut(Strict):
+    step: int
+    target: Literal["manager", "admins"]
+    user_ids: list[int]
+    to: list[str] = Field(description="The recipients' email addresses.")
+    at: datetime
+
+
 class AlertDetail(AlertOut):
     changes: list[AlertChangeOut]
+    escalations: list[AlertEscalationOut]
 
 
 class AlertPage(Strict):

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response
 
 from dashapp.alerts.lifecycle import AlertActionError, act
-from dashapp.alerts.queries import AlertQuery, changes, list_alerts, one_alert
+from dashapp.alerts.queries import AlertQuery, changes, escalations, list_alerts, one_alert
 from dashapp.api.alert_schemas import (
     AlertAction,
     AlertActionResult,
@@ -72,12 +72,14 @@ def list_alerts_api(caller: Any, query: AlertListQuery) -> Response:
     path_params=ALERT_ID,
 )
 def get_alert(caller: Any, alert_id: str) -> Response:
-    """An alert and every change to it: who (or the system) and when, with the reason."""
+    """An alert, every change to it (who, or the system, and when, with the reason) and every escalation
+    step taken (which step, to whom, when)."""
     session = db_session()
     row = one_alert(session, path_id(alert_id, "alert"))
     if row is None:
         raise ApiError(404, f"There is no alert {alert_id}.")
-    return json_response({**row.as_dict(), "changes": changes(session, row.alert.id)})
+    history = {"changes": changes(session, row.alert.id), "escalations": escalations(session, row.alert.id)}
+    return json_response({**row.as_dict(), **history})
 
 
 def _act(caller: Any, action: str, ids: list[int], until: datetime | None, reason: str) -> Response:

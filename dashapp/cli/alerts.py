@@ -1,9 +1,11 @@
-"""`healthdash alerts ...`: evaluate the rules now (or as of `--now`), list alerts."""
+"""`healthdash alerts ...`: evaluate the rules and escalate unacknowledged alerts now (or as of `--now`),
+list alerts."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -30,6 +32,42 @@ def evaluate(ctx: CliContext, now: datetime) -> None:
     )
     for rule_id, why in result["skipped"].items():
         click.echo(f"Rule {rule_id} was skipped: {why}", err=True)
+
+
+@alerts_group.command("escalate")
+@now_option
+@pass_ctx
+def escalate(ctx: CliContext, now: datetime) -> None:
+    """Send unacknowledged alerts up their escalation steps (manager, then admins); reruns send nothing."""
+    ctx.require_migrated()
+    from jobs.alerts import run_escalation
+
+    result = run_escalation(ctx.settings, ctx.db, now)
+    steps = result["escalated"]
+    with ctx.db.transaction() as session:
+        emails = _emails(session, {u for s in steps for u in s["user_ids"]})
+    for s in steps:
+        to = ", ".join(emails.get(u, f"user {u}") for u in s["user_ids"]) or "nobody"
+        click.echo(
+            f"Alert {s['alert_id']} ({s['account']}: {s['title']}, {s['severity']}) "
+            f"step {s['step']} -> {s['target']}: {to}"
+        )
+    click.echo(
+        f"Escalated {len(steps)} step(s) at {now.isoformat()}; {result['notifications']} notification(s) to send."
+    )
+    for rule_id, why in result["skipped"].items():
+        click.echo(f"Rule {rule_id} was skipped: {why}", err=True)
+
+
+def _emails(session: Any, user_ids: set[int]) -> dict[int, str]:
+    from sqlalchemy import select
+
+    from models.user import User
+
+    if not user_ids:
+        return {}
+    rows = session.execute(select(User.id, User.email).where(User.id.in_(user_ids)))
+    return {user_id: email for user_id, email in rows}
 
 
 @alerts_group.command("list")

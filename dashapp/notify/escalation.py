@@ -1,16 +1,18 @@
 """Escalation delivery: unacknowledged alerts go up a chain of steps as they age, each step once.
 
 Written against a narrow interface so the alert lifecycle (in `dashapp.alerts`) plugs in: the caller
-passes the unacknowledged, unsnoozed open alerts as `Candidate`s (id, when opened, owner and manager ids,
-what to say) and a policy, e.g. `[Step(after_hours=4, target="manager"), Step(after_hours=24,
-target="admins")]`. Each step whose time has come is recorded in `escalation_steps` (unique per alert and
-step, so a rerun or a second worker sends nothing new) and notified through `dispatch.notify`, grouped:
-one notification per recipient per step listing every alert that reached it.
+passes the unacknowledged, unsnoozed open alerts as `Candidate`s (id, when its clock started, owner and
+manager ids, what to say, its own policy if it has one) and a policy for the others, e.g.
+`[Step(after_hours=4, target="manager"), Step(after_hours=24, target="admins")]`. Each step whose time
+has come is recorded in `escalation_steps` (unique per alert and step, so a rerun or a second worker sends
+nothing new) and notified through `dispatch.notify`, grouped: one notification per recipient per step
+listing every alert that reached it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +51,7 @@ class Candidate:
     account_name: str
     title: str
     severity: str = "warning"
+    policy: tuple[Step, ...] | None = None  # this alert's own steps; None: the policy given to `escalate`
 
     @property
     def opened(self) -> datetime:
@@ -85,7 +88,7 @@ def _admins(session: Session) -> list[int]:
 
 
 def escalate(
-    session: Session, candidates: list[Candidate], policy: list[Step], *, now: datetime
+    session: Session, candidates: list[Candidate], policy: Sequence[Step] = (), *, now: datetime
 ) -> EscalationResult:
     """Take every step that is due and not taken yet; notify its recipients (grouped per recipient)."""
     result = EscalationResult()
@@ -94,7 +97,8 @@ def escalate(
     grouped: dict[tuple[int, int, str], list[Item]] = defaultdict(list)
     for candidate in candidates:
         age = now - candidate.opened
-        for number, step in enumerate(policy, start=1):
+        steps = candidate.policy if candidate.policy is not None else policy
+        for number, step in enumerate(steps, start=1):
             if age < timedelta(hours=step.after_hours):
                 break
             if step.target == "manager":

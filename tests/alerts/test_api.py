@@ -70,6 +70,59 @@ def test_bad_rules_get_a_4xx_naming_the_field_and_save_nothing(api, token, sessi
     assert _rules(session) == before + 1
 
 
+def test_a_rule_carries_its_escalation_policy_or_its_severity_default(api, token, session: Session) -> None:
+    _user, secret = token("admin", "write")
+    default = api.request("POST", "/alert-rules", secret, json=RULE).get_json()
+    assert default["escalation"] is None
+    assert default["effective_escalation"] == [
+        {"after_hours": 4.0, "target": "manager"},
+        {"after_hours": 24.0, "target": "admins"},
+    ]
+    own = [{"after_hours": 2, "target": "manager"}, {"after_hours": 6, "target": "admins"}]
+    changed = api.request("PUT", f"/alert-rules/{default['id']}", secret, json={**RULE, "escalation": own})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["effective_escalation"] == changed.get_json()["escalation"]
+    assert session.get(AlertRule, default["id"]).escalation == [  # type: ignore[union-attr]
+        {"after_hours": 2.0, "target": "manager"},
+        {"after_hours": 6.0, "target": "admins"},
+    ]
+    never = api.request("PUT", f"/alert-rules/{default['id']}", secret, json={**RULE, "escalation": []})
+    assert never.get_json()["effective_escalation"] == []
+
+
+def test_a_bad_escalation_policy_gets_a_4xx_naming_the_field_and_saves_nothing(
+    api, token, session: Session
+) -> None:
+    _user, secret = token("admin", "write")
+    before = _rules(session)
+    step = {"after_hours": 4, "target": "manager"}
+    cases = [
+        ([{**step, "after_hours": 0}], "body.escalation.0.after_hours"),
+        ([{**step, "after_hours": 24 * 366}], "body.escalation.0.after_hours"),
+        ([step, {**step, "target": "ceo"}], "body.escalation.1.target"),
+        ([{**step, "when": "later"}], "body.escalation.0.when"),
+        ([{"target": "admins"}], "body.escalation.0.after_hours"),
+        ([step, {"after_hours": 2, "target": "admins"}], "body.escalation"),
+        ([step] * 6, "body.escalation"),
+        ("soon", "body.escalation"),
+    ]
+    for policy, field in cases:
+        response = api.request("POST", "/alert-rules", secret, json={**RULE, "escalation": policy})
+        assert response.status_code == 422, (field, response.get_json())
+        errors = response.get_json()["errors"]
+        assert field in [e["name"] for e in errors], (field, errors)
+    rule = api.request("POST", "/alert-rules", secret, json=RULE).get_json()
+    bad = api.request(
+        "PUT",
+        f"/alert-rules/{rule['id']}",
+        secret,
+        json={**RULE, "escalation": [{**step, "after_hours": -1}]},
+    )
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["name"] == "body.escalation.0.after_hours"
+    assert session.get(AlertRule, rule["id"]).escalation is None  # type: ignore[union-attr]
+    assert _rules(session) == before + 1
+
+
 def test_viewers_and_csms_cannot_write_rules(api, token) -> None:
     for role in ("viewer", "csm"):
         _user, secret = token(role, "write")
@@ -177,3 +230,8 @@ def test_alert_endpoints_are_in_the_openapi_document(api) -> None:
         "/alerts/actions",
     ):
         assert path in doc["paths"], path
+    schemas = doc["components"]["schemas"]
+    step = schemas["EscalationStepSpec"]["properties"]
+    assert step["target"]["enum"] == ["manager", "admins"] and step["after_hours"]["exclusiveMinimum"] == 0
+    assert "escalation" in schemas["RuleSpec"]["properties"]
+    assert {"escalation", "effective_escalation"} <= set(schemas["AlertRuleOut"]["properties"])

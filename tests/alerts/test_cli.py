@@ -1,5 +1,5 @@
-"""`healthdash alerts evaluate --now` and `healthdash alerts list` in a child process, on a committed
-database: the controlled clock decides what opens; a rerun opens nothing."""
+"""`healthdash alerts evaluate --now`, `alerts escalate --now` and `alerts list` in a child process, on a
+committed database: the controlled clock decides what opens and what escalates; a rerun changes nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from models.db import Database
 from tests.alerts.support import NOW, failed_payment, make_rule
 from tests.support.cli import healthdash, one_line_error
 from tests.support.database import truncate_all
-from tests.support.factories import make_account
+from tests.support.factories import make_account, make_user
 
 
 @pytest.fixture
@@ -43,3 +43,33 @@ def test_evaluate_with_now_then_list(
     assert listed.returncode == 0, listed.stderr
     assert "Payment failed" in listed.stdout and "acct-cli" in listed.stdout
     assert "not a time" in one_line_error(healthdash(env, "alerts", "evaluate", "--now", "yesterday"))
+
+
+def test_escalate_with_now_reaches_the_manager_at_the_policy_time(
+    committed: Database, test_env: dict[str, str]
+) -> None:
+    with committed.transaction() as session:
+        manager = make_user(session, role="manager", email="boss@example.com")
+        owner = make_user(session, role="csm", manager_id=manager.id)
+        account = make_account(session, external_id="acct-esc", name="Escalated Inc", owner_id=owner.id)
+        failed_payment(session, account, NOW - timedelta(days=1))
+        make_rule(
+            session,
+            "payment_failed",
+            {"within_days": 7},
+            name="Payment failed",
+            severity="warning",
+            escalation=[{"after_hours": 2, "target": "manager"}],
+        )
+    env = test_env
+    assert "1 opened" in healthdash(env, "alerts", "evaluate", "--now", NOW.isoformat()).stdout
+    early = healthdash(env, "alerts", "escalate", "--now", (NOW + timedelta(hours=1)).isoformat())
+    assert early.returncode == 0, early.stderr
+    assert "Escalated 0 step(s)" in early.stdout
+    due = healthdash(env, "alerts", "escalate", "--now", (NOW + timedelta(hours=2)).isoformat())
+    assert due.returncode == 0, due.stderr
+    assert "Escalated Inc" in due.stdout and "step 1 -> manager: boss@example.com" in due.stdout
+    assert "Escalated 1 step(s)" in due.stdout and "1 notification(s)" in due.stdout
+    again = healthdash(env, "alerts", "escalate", "--now", (NOW + timedelta(hours=2)).isoformat())
+    assert "Escalated 0 step(s)" in again.stdout
+    assert "not a time" in one_line_error(healthdash(env, "alerts", "escalate", "--now", "soon"))

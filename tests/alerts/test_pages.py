@@ -57,8 +57,13 @@ def test_alerts_page_filters_and_bulk_acknowledge(client, logged_in, session: Se
     assert own.state == "acknowledged"
 
 
-def test_rules_page_shows_noise_figures(client, logged_in, session: Session) -> None:
+def test_rules_page_shows_noise_figures_and_escalation(client, logged_in, session: Session) -> None:
     csm = logged_in("viewer")
-    _alerts(session, csm.id)
+    _alerts(session, csm.id)  # "Low score" is a warning with no policy of its own
+    make_rule(
+        session, "no_login", {"days": 14}, name="Quiet", escalation=[{"after_hours": 2, "target": "admins"}]
+    )
     page = json.dumps(render_page(client, "/alerts/rules").json)
     assert "Low score" in page and "Per week" in page  # shipped rules: test_default_rules_ship_enabled
+    assert "manager after 24 h, admins after 72 h" in page and "(severity default)" in page
+    assert "admins after 2 h" in page

@@ -115,6 +115,12 @@ def map_case(context, case):
         # An alert rule: its parameters depend on its kind, its scope is a filter expression and the users
         # it routes to must exist. tests/alerts/test_api.py covers the refusals.
         case.body.update(params=RULE_PARAMS[case.body["kind"]], scope="", routing=[{"to": "owner"}])
+    if isinstance(case.body, dict) and isinstance(case.body.get("escalation"), list):
+        # Escalation steps come each later than the one before (JSON Schema cannot state that).
+        steps = {
+            s["after_hours"]: s for s in case.body["escalation"] if isinstance(s, dict) and "after_hours" in s
+        }
+        case.body["escalation"] = [steps[hours] for hours in sorted(steps)]
     snooze = isinstance(case.body, dict) and case.body.get("action", "snooze") == "snooze"
     if snooze and ("until" in case.body or case.body.get("action") == "snooze"):
         # A snooze ends in the future (only the server's clock can judge that) and says why.
