@@ -109,6 +109,3 @@ def list_alerts(
                 )
     if not as_json:
         click.echo(f"{len(rows)} of {total} alert(s).", err=True)
-
-
-COMMANDS = [alerts_group]

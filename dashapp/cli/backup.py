@@ -51,6 +51,3 @@ def restore(ctx: CliContext, archive: Path) -> None:
         f"Restored {report.tables} tables ({report.rows:,} rows, all matching the backup) and "
         f"{report.files} export files into database {report.database!r}."
     )
-
-
-COMMANDS = [backup]

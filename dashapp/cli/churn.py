@@ -146,6 +146,3 @@ def show_card(ctx: CliContext) -> None:
         if model is None:
             raise CliError("there is no active churn model: run `healthdash churn train`")
         click.echo(card.format_card(model))
-
-
-COMMANDS = [churn_group]

@@ -36,6 +36,3 @@ def check(ctx: CliContext) -> None:
     if not migrate.is_up_to_date(ctx.settings.database_url or ""):
         raise CliError("database is behind the code; run `healthdash db upgrade`")
     click.echo("Database is up to date.")
-
-
-COMMANDS = [db_group]

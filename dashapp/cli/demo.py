@@ -226,6 +226,3 @@ def _serve(settings: Settings) -> None:
         click.echo("Stopped the web app, the worker and the scheduler.")
     else:
         raise CliError("a demo process stopped unexpectedly; see the messages above")
-
-
-COMMANDS = [demo_group]

@@ -110,6 +110,3 @@ def evaluate(csv_file: Path, folds: int) -> None:
             f"vs naive {bt.naive_scaled_mase:.3f}; {len(bt.folds)} origins): "
             + ("beats naive" if bt.beats_naive else "does not beat naive")
         )
-
-
-COMMANDS = [forecasts_group]

@@ -56,6 +56,3 @@ def list_command(ctx: CliContext, currency: str | None, limit: int) -> None:
         lines = [f"{r.day}  {r.currency}  {r.rate:>14}  {r.source}" for r in rows]
     click.echo(f"Reporting currency: {ctx.settings.reporting_currency}")
     click.echo("\n".join(lines) if lines else "No rates stored; load some with `healthdash fx import FILE`.")
-
-
-COMMANDS = [fx_group]

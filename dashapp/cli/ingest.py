@@ -231,6 +231,3 @@ def rebuild(ctx: CliContext, account_id: int | None, since) -> None:
         f"{result['accounts']:,} accounts, {result['account_days']:,} account-days: "
         f"{result['changed']:,} changed, {result['removed']:,} removed."
     )
-
-
-COMMANDS = [write_keys_group, import_group, rollup_group]

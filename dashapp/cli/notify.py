@@ -40,6 +40,3 @@ def digests(ctx: CliContext, now: datetime) -> None:
 
     result = send_digests(ctx.db, ctx.settings, now=now)
     click.echo(f"{result['digests_sent']} digest(s) sent, {result['failed']} failed.")
-
-
-COMMANDS = [notify_group]

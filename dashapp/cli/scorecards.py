@@ -99,6 +99,3 @@ def import_(ctx: CliContext, file: Path) -> None:
         store.ensure_default_scorecard(session)
         card, outcome = store.import_scorecard(session, data)
         click.echo(f"Scorecard {card.name!r}: {outcome}.")
-
-
-COMMANDS = [scorecards_group]

@@ -281,6 +281,3 @@ def show(ctx: CliContext, external_id: str, as_json: bool) -> None:
             click.echo(
                 f"    {m['label']}: {raw} -> {m['normalised']} x {m['effective_weight']} = {m['contribution']}"
             )
-
-
-COMMANDS = [scores_group]

@@ -82,6 +82,3 @@ def _describe(stored: SegmentRun) -> str:
             f"stability {c['stability']:.2f}"
         )
     return "\n".join(lines)
-
-
-COMMANDS = [segments_group]

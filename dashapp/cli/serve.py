@@ -156,6 +156,3 @@ def scheduler(ctx: CliContext, once: bool, interval: float) -> None:
     click.echo("Scheduler running (UTC): " + "; ".join(f"{p.name} at '{p.cron}'" for p in SCHEDULE))
     run_forever(settings, ctx.db, interval=interval, stop=stop)
     click.echo("Scheduler stopped.")
-
-
-COMMANDS = [serve, worker, scheduler]

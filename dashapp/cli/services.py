@@ -48,6 +48,3 @@ def status() -> None:
     else:
         running = services.embedded_redis_running(settings.data_dir)
         click.echo(f"Redis: embedded in {settings.data_dir / 'redis'}, {'running' if running else 'stopped'}")
-
-
-COMMANDS = [services_group]

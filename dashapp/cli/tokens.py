@@ -90,6 +90,3 @@ def revoke(ctx: CliContext, token_id: int) -> None:
         except TokenError as exc:
             raise CliError(str(exc)) from None
         click.echo(f"Revoked token #{token.id} {token.name!r} ({token.prefix}…).")
-
-
-COMMANDS = [tokens_group]

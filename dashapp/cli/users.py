@@ -46,6 +46,3 @@ def list_users(ctx: CliContext) -> None:
         for user in session.scalars(select(User).order_by(User.email)):
             state = "active" if user.is_active else "inactive"
             click.echo(f"{user.email}\t{user.role}\t{state}")
-
-
-COMMANDS = [users_group]
