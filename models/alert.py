@@ -53,6 +53,10 @@ class AlertRule(TimestampMixin, Base):
     cooldown_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # When an alert of this rule opens, this playbook's steps become tasks for the account owner.
+    playbook_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("playbooks.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
