@@ -76,6 +76,7 @@ def spec_of(rule: AlertRule) -> RuleSpec:
         channels=rule.channels,  # type: ignore[arg-type]
         cooldown_hours=rule.cooldown_hours,
         enabled=rule.enabled,
+        playbook_id=rule.playbook_id,
     )
 
 

@@ -163,6 +163,12 @@ class RuleSpec(BaseModel):
     )
     cooldown_hours: int = Field(default=24, ge=0, le=24 * 365)
     enabled: bool = True
+    playbook_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="a playbook whose steps become tasks for the account owner when an alert opens",
+    )
 
     @field_validator("name")
     @classmethod

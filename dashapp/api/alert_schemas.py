@@ -29,6 +29,7 @@ class AlertRuleOut(Strict):
     cooldown_hours: int
     enabled: bool
     is_default: bool
+    playbook_id: int | None
     created_by_id: int | None
     created_at: datetime
     updated_at: datetime

@@ -88,12 +88,11 @@ def create_task(
     due: date,
     assignee_id: int | None = None,
     now: datetime,
-    account_field: str = "account_id",
 ) -> Created:
     """A manual task on the account, assigned to `assignee_id` (default: the account's owner, else the
     actor), with its `task.created` webhook event."""
     title = _text(title, "title", MAX_TITLE)
-    account = _account(session, account_id, actor, account_field)
+    account = _account(session, account_id, actor, "account_id")
     if assignee_id is None:
         assignee_id = account.owner_id or getattr(actor, "id", None)
     else:
