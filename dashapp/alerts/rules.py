@@ -150,7 +150,8 @@ class Route(BaseModel):
 class RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=200)
+    # At least one visible character, and no NUL (PostgreSQL cannot store it).
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")
     kind: RuleKind
     params: dict[str, Any] = Field(default_factory=dict)
     scope: str = Field(
