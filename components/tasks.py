@@ -12,6 +12,7 @@ from dash import dcc, html
 from components.a11y import hidden_label
 
 NONE = "\u2013"
+PHONE_HIDDEN = "d-none d-md-table-cell"  # columns left out at phone width
 
 
 def make_due(due: date, today: date, status: str = "open") -> html.Span:
@@ -28,7 +29,7 @@ def make_due(due: date, today: date, status: str = "open") -> html.Span:
                 dbc.Badge("Overdue", color="danger", className="ms-1"),
                 html.Span(f" by {late} day{'' if late == 1 else 's'}", className="small"),
             ],
-            className="text-nowrap task-overdue",
+            className="task-overdue",
         )
     if late == 0:
         return html.Span([text, html.Span(" (due today)", className="small")], className="text-nowrap")
@@ -41,7 +42,9 @@ def _close_control(task: dict[str, Any]) -> Any:
     return html.Div(
         [
             hidden_label(label, outcome_id),
-            dbc.Input(id=outcome_id, placeholder="Outcome", size="sm", maxLength=2000, className="me-1"),
+            dbc.Input(
+                id=outcome_id, placeholder="Outcome", size="sm", maxLength=2000, style={"minWidth": "8rem"}
+            ),
             dbc.Button(
                 "Close",
                 id={"type": "task-close", "id": task["id"]},
@@ -50,7 +53,7 @@ def _close_control(task: dict[str, Any]) -> Any:
                 title=f"Close “{task['title']}” with this outcome",
             ),
         ],
-        className="d-flex align-items-center task-close",
+        className="d-flex flex-wrap gap-1 align-items-center task-close",
     )
 
 
@@ -69,7 +72,7 @@ def _row(task: dict[str, Any], today: date, can_close: bool) -> html.Tr:
             ),
             html.Td(task["title"], className="task-title"),
             html.Td(make_due(task["due"], today, task["status"])),
-            html.Td(task["assignee"] or "unassigned"),
+            html.Td(task["assignee"] or "unassigned", className=PHONE_HIDDEN),
             html.Td(last),
         ],
         className="task-row",
@@ -81,17 +84,27 @@ def make_task_table(tasks: list[dict[str, Any]], today: date, *, can_close: bool
     if not tasks:
         return html.P(empty, className="text-body-secondary", id="tasks-empty")
     head = html.Thead(
-        html.Tr([html.Th(h, scope="col") for h in ("Account", "Task", "Due", "Assignee", "Outcome")])
+        html.Tr(
+            [
+                html.Th("Account", scope="col"),
+                html.Th("Task", scope="col"),
+                html.Th("Due", scope="col"),
+                html.Th("Assignee", scope="col", className=PHONE_HIDDEN),
+                html.Th("Outcome", scope="col"),
+            ]
+        )
     )
     return html.Div(
         [
             html.P(f"{len(tasks)} task(s)", className="small text-body-secondary", id="tasks-count"),
-            dbc.Table(
-                [head, html.Tbody([_row(t, today, can_close) for t in tasks])],
-                hover=True,
-                size="sm",
-                responsive=True,
-                id="tasks-table",
+            html.Div(
+                dbc.Table(
+                    [head, html.Tbody([_row(t, today, can_close) for t in tasks])],
+                    hover=True,
+                    size="sm",
+                    id="tasks-table",
+                ),
+                className="table-responsive",
             ),
         ]
     )
