@@ -13,6 +13,7 @@ from dashapp.notify.endpoints import create_endpoint
 from models.notify import WebhookDelivery
 from models.task import AccountNote, Task
 from tests.support.factories import make_account, make_user
+from tests.tasks.support import make_playbook
 
 TODAY = date.today()
 
@@ -173,8 +174,9 @@ def test_notes_are_listed_newest_first_and_show_on_the_timeline(api, token, sess
 
 def test_playbooks_and_alert_rules_with_a_playbook(api, token, session: Session) -> None:
     _m, secret = token("manager", "write")
+    make_playbook(session, "Payment failed (test)")
     books = api.get("/playbooks", secret).get_json()["data"]
-    payment = next(b for b in books if b["name"] == "Payment failed")
+    payment = next(b for b in books if b["name"] == "Payment failed (test)")
     assert [s["title"] for s in payment["steps"]] == ["Email the billing contact", "Call the sponsor"]
     rule = {"name": "Low score with a playbook", "kind": "score_below", "params": {"threshold": 30},
             "playbook_id": payment["id"]}  # fmt: skip

@@ -13,10 +13,13 @@ from dashapp.alerts import notifications, outbox
 from dashapp.alerts.evaluate import evaluate
 from dashapp.notify.endpoints import create_endpoint
 from dashapp.tasks.playbooks import list_playbooks, open_playbook_tasks
+from models.alert import AlertRule
+from models.db import Database
 from models.notify import WebhookDelivery
 from models.task import Task
 from tests.alerts.support import NOW
 from tests.support.factories import make_account, make_user
+from tests.support.jobs import committed_database
 from tests.tasks.support import open_alert, playbook_rule
 
 
@@ -24,13 +27,22 @@ def _count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_the_migration_ships_two_playbooks_run_by_the_default_rules(session: Session) -> None:
-    books = {p.name: p for p in list_playbooks(session)}
+def test_the_migration_ships_two_playbooks_run_by_the_default_rules(server_settings) -> None:
+    """On a freshly migrated database (other tests empty the shared one)."""
+    with committed_database(server_settings, "hd_tasks_defaults") as url:
+        fresh = Database(url)
+        try:
+            with fresh.transaction() as session:
+                books = {p.name: p for p in list_playbooks(session)}
+                rules = dict(session.execute(select(AlertRule.id, AlertRule.name)).all())
+        finally:
+            fresh.engine.dispose()
     assert [(s.title, s.due_days) for s in books["Payment failed"].steps] == [
         ("Email the billing contact", 1),
         ("Call the sponsor", 2),
     ]
-    assert books["Payment failed"].rule_ids and books["Account turned red"].rule_ids
+    assert [rules[i] for i in books["Payment failed"].rule_ids] == ["Payment failed"]
+    assert [rules[i] for i in books["Account turned red"].rule_ids] == ["Band changed to red"]
 
 
 def test_an_alert_opens_the_playbook_as_tasks_once_with_a_webhook_per_task(session: Session) -> None:
