@@ -1,12 +1,12 @@
 """Who owns accounts: assign (or clear) the owner of some accounts, validated and audited; the people an
-owner can be. Shared by the API, the Accounts page's bulk assign and scripts."""
+owner can be; which accounts a user may act on. Shared by the API, the pages and scripts."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, false, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from models.account import Account
@@ -23,6 +23,20 @@ class OwnershipError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+def actable_accounts(user: Any) -> ColumnElement[bool]:
+    """Accounts `user` may act on (alerts, tasks, notes): admins all; managers their team (their reports'
+    accounts and their own); CSMs their own; viewers none. A condition on `Account`."""
+    role = getattr(user, "role", None)
+    if role == "admin":
+        return true()
+    if role == "manager":
+        reports = select(User.id).where(User.manager_id == user.id)
+        return or_(Account.owner_id == user.id, Account.owner_id.in_(reports))
+    if role == "csm":
+        return Account.owner_id == user.id
+    return false()
 
 
 def possible_owners(session: Session) -> list[User]:

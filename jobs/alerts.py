@@ -71,7 +71,7 @@ def evaluate(
 @tracked
 def dispatch_alert_events(now: str | None = None) -> dict[str, Any]:
     """Group the unprocessed alert events per recipient, record one notification per group and one webhook
-    event per alert event, mark the events done; then queue the sending."""
+    event per alert event, open playbook tasks, mark the events done; then queue the sending."""
     settings, db, at = job_settings(), job_database(), _now(now)
     with db.transaction() as session:
         batch = outbox.dispatch(session, at)
@@ -81,6 +81,7 @@ def dispatch_alert_events(now: str | None = None) -> dict[str, Any]:
         **batch.as_dict(),
         "notifications": len(recorded.notification_ids),
         "webhooks": len(recorded.webhook_ids),
+        "tasks": len(recorded.task_ids),
     }
 
 

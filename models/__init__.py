@@ -28,6 +28,7 @@ from models.scoring import HealthOverride, ScoreBacktest, Scorecard, ScorecardVe
 from models.segments import SegmentAssignment, SegmentRun
 from models.support import SupportTicket
 from models.survey import SurveyResponse
+from models.task import AccountNote, Playbook, PlaybookStep, Task
 from models.user import User
 from models.view import SavedView, ShareLink
 
@@ -36,6 +37,7 @@ __all__ = [
     "AccountChange",
     "AccountDailyMetric",
     "AccountHealth",
+    "AccountNote",
     "Alert",
     "AlertChange",
     "AlertEvent",
@@ -63,6 +65,8 @@ __all__ = [
     "NotificationDelivery",
     "NotificationPreference",
     "Payment",
+    "Playbook",
+    "PlaybookStep",
     "ReportDelivery",
     "ReportSchedule",
     "RollupPending",
@@ -76,6 +80,7 @@ __all__ = [
     "Subscription",
     "SupportTicket",
     "SurveyResponse",
+    "Task",
     "UsageEvent",
     "User",
     "WebhookAttempt",

@@ -56,6 +56,10 @@ class AlertRule(TimestampMixin, Base):
     escalation: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB(none_as_null=True))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # When an alert of this rule opens, this playbook's steps become tasks for the account owner.
+    playbook_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("playbooks.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -1,12 +1,15 @@
-"""Account: one account's health (history with events, breakdown, why it moved), timeline and contacts."""
+"""Account: one account's health (history with events, breakdown, why it moved), open tasks, notes,
+timeline and contacts."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
+from flask_login import current_user
 
 from components.a11y import dom_id
 from components.filter_bar import PERIODS, fid, make_page_query_store
@@ -16,6 +19,8 @@ from components.health_charts import contribution_waterfall, score_history
 from components.measure_changes import make_measure_changes_table
 from components.messages import make_empty_state
 from components.tables import make_score_badge
+from components.tasks import make_account_tasks
+from dashapp.auth import can, guarded_callback
 from dashapp.explore.registry import ExplorePage, declare
 from dashapp.exports.csvfile import history_rows, rows_writer
 from dashapp.extensions import db_session
@@ -23,6 +28,8 @@ from dashapp.filters import DEFAULT_TREND_DAYS, Filters
 from dashapp.queries import account as q
 from dashapp.queries.forecasts import account_forecast
 from dashapp.share.render import account_sections
+from dashapp.tasks.queries import TaskQuery, list_tasks
+from dashapp.tasks.service import TaskError, add_note
 from dashapp.ui.churn import account_churn_card
 from dashapp.ui.override import override_panel
 from dashapp.ui.page import card, from_url, graph, loading, page_header, theme, theme_id, theme_store
@@ -51,7 +58,8 @@ EXPLORE = declare(
 
 NONE = "\u2013"
 KIND_COLORS = {
-    "usage": "info", "ticket": "warning", "invoice": "secondary", "survey": "primary", "alert": "danger"
+    "usage": "info", "ticket": "warning", "invoice": "secondary", "survey": "primary", "alert": "danger",
+    "note": "success", "task": "dark",
 }  # fmt: skip
 
 
@@ -133,6 +141,35 @@ def _contacts(view: q.AccountView) -> Any:
     )
 
 
+def _open_tasks(account_id: int) -> Any:
+    today = date.today()
+    rows, _more = list_tasks(db_session(), TaskQuery(account_id=account_id, status=("open",)), today)
+    return make_account_tasks([r.as_dict(today) for r in rows], today)
+
+
+def _note_box() -> Any:
+    """A note for the timeline (people who may act on accounts; the callback checks this account)."""
+    if not can(current_user, "act_on_tasks"):
+        return html.P(
+            "Notes are added by the account's CSM, their manager or an admin.", className="small mb-0"
+        )
+    return html.Div(
+        [
+            dbc.Label("Note for the timeline", html_for="account-note-text", className="small mb-1"),
+            dbc.Textarea(
+                id="account-note-text", rows=3, maxLength=5000, placeholder="What happened, what was agreed"
+            ),
+            html.Div(
+                [
+                    dbc.Button("Add note", id="account-note-add", size="sm", color="primary"),
+                    html.Span(id="account-note-result", className="small ms-2", role="status"),
+                ],
+                className="mt-2 d-flex align-items-center",
+            ),
+        ]
+    )
+
+
 def content(external_id: str, filters: Filters, theme_name: str | None) -> list[Any]:
     session = db_session()
     view = q.find_account(session, external_id)
@@ -205,7 +242,20 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
         ),
         dbc.Row(
             [
-                dbc.Col(card("Timeline", _timeline(q.timeline(session, view.account.id))), lg=7),
+                dbc.Col(card("Open tasks", _open_tasks(view.account.id), id="account-tasks-card"), lg=5),
+                dbc.Col(card("Add a note", _note_box()), lg=7),
+            ],
+            className="g-3 mb-3",
+        ),
+        dbc.Row(
+            [
+                dbc.Col(
+                    card(
+                        "Timeline",
+                        html.Div(_timeline(q.timeline(session, view.account.id)), id="account-timeline-box"),
+                    ),
+                    lg=7,
+                ),
                 dbc.Col(card("Contacts", _contacts(view)), lg=5),
             ],
             className="g-3",
@@ -268,3 +318,27 @@ def update(period: str | None, theme_name: str | None, external_id: str) -> tupl
     q_string = f"period={filters.period}" if filters.period else ""
     state = {"path": f"/accounts/{external_id}", "q": q_string, "replace": False}
     return content(external_id, filters, theme_name), [state]
+
+
+@guarded_callback(
+    "act_on_tasks",
+    Output("account-note-result", "children"),
+    Output("account-timeline-box", "children"),
+    Output("account-note-text", "value"),
+    Input("account-note-add", "n_clicks"),
+    State("account-note-text", "value"),
+    State("account-id", "children"),
+    prevent_initial_call=True,
+)
+def add_account_note(_clicks: Any, text: str | None, external_id: str) -> tuple:
+    session = db_session()
+    view = q.find_account(session, external_id)
+    if view is None:
+        return "No such account.", dash.no_update, dash.no_update
+    try:
+        add_note(session, current_user, view.account.id, text or "", now=datetime.now(UTC))
+        session.commit()
+    except TaskError as exc:
+        session.rollback()
+        return f"Not added: {exc}.", dash.no_update, dash.no_update
+    return "Note added to the timeline.", _timeline(q.timeline(session, view.account.id)), ""

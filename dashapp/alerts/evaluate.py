@@ -77,6 +77,7 @@ def spec_of(rule: AlertRule) -> RuleSpec:
         cooldown_hours=rule.cooldown_hours,
         escalation=rule.escalation,  # type: ignore[arg-type]
         enabled=rule.enabled,
+        playbook_id=rule.playbook_id,
     )
 
 

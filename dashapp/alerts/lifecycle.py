@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashapp.ownership import actable_accounts
 from models.account import Account
 from models.alert import Alert, AlertChange, AlertEvent
-from models.user import User
 
 MAX_BULK = 500
 MAX_REASON = 1000
@@ -36,20 +36,6 @@ class AlertActionError(ValueError):
         super().__init__(message)
         self.field = field
         self.status = status
-
-
-def actable_accounts(user: Any) -> ColumnElement[bool]:
-    """Accounts whose alerts `user` may act on: admins all; managers their team (their reports' accounts
-    and their own); CSMs their own; viewers none."""
-    role = getattr(user, "role", None)
-    if role == "admin":
-        return true()
-    if role == "manager":
-        reports = select(User.id).where(User.manager_id == user.id)
-        return or_(Account.owner_id == user.id, Account.owner_id.in_(reports))
-    if role == "csm":
-        return Account.owner_id == user.id
-    return false()
 
 
 @dataclass(frozen=True)

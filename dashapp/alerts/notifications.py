@@ -3,7 +3,9 @@
 The outbox hands over its groups (one per recipient and kind of event): each group is ONE notification to
 that person, listing every account it concerns, on the channels they chose (`dashapp.notify.dispatch`
 applies preferences, quiet hours and caps). Every alert opened or resolved is also one webhook event
-(`alert.opened` / `alert.resolved`) for the endpoints subscribed to it, whoever it was routed to.
+(`alert.opened` / `alert.resolved`) for the endpoints subscribed to it, whoever it was routed to. An alert
+opened for a rule that names a playbook also opens the playbook's steps as tasks for the account's owner,
+once per alert (`dashapp.tasks.playbooks`), each with its `task.created` webhook event.
 Rows only, in the caller's transaction; the caller commits and then queues the sending.
 """
 
@@ -20,6 +22,8 @@ from dashapp.alerts.outbox import Batch
 from dashapp.notify.dispatch import notify
 from dashapp.notify.message import Item, Notification
 from dashapp.notify.webhooks import emit_webhook_event
+from dashapp.tasks.events import announce_created
+from dashapp.tasks.playbooks import open_playbook_tasks
 from models.account import Account
 from models.alert import SEVERITIES, Alert, AlertRule
 
@@ -40,6 +44,7 @@ class Recorded:
 
     notification_ids: list[int] = field(default_factory=list)
     webhook_ids: list[int] = field(default_factory=list)
+    task_ids: list[int] = field(default_factory=list)  # opened from playbooks
 
 
 def _alerts(session: Session, alert_ids: set[int]) -> dict[int, Any]:
@@ -80,7 +85,8 @@ def _payload(alert: Any, kind: str) -> dict[str, Any]:
 
 
 def record(session: Session, batch: Batch, now: datetime) -> Recorded:
-    """One notification per group and one webhook event per alert event of `batch`."""
+    """One notification per group and one webhook event per alert event of `batch`; playbook tasks for
+    the alerts it opened."""
     recorded = Recorded()
     alerts = _alerts(session, {a for a, _kind in batch.alert_events})
     for group in batch.groups:
@@ -102,4 +108,7 @@ def record(session: Session, batch: Batch, now: datetime) -> Recorded:
         if event_type and alert_id in alerts:
             payload = _payload(alerts[alert_id], kind)
             recorded.webhook_ids += emit_webhook_event(session, event_type, payload, now=now)
+    opened = [alert_id for alert_id, kind in batch.alert_events if kind in ("opened", "reopened")]
+    recorded.task_ids = open_playbook_tasks(session, opened, now=now)
+    recorded.webhook_ids += announce_created(session, recorded.task_ids, now=now)
     return recorded

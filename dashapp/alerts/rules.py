@@ -195,7 +195,8 @@ def describe_escalation(steps: tuple[EscalationStepSpec, ...]) -> str:
 class RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=200)
+    # At least one visible character, and no NUL (PostgreSQL cannot store it).
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")
     kind: RuleKind
     params: dict[str, Any] = Field(default_factory=dict)
     scope: str = Field(
@@ -215,6 +216,12 @@ class RuleSpec(BaseModel):
         "[] = never escalate",
     )
     enabled: bool = True
+    playbook_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="a playbook whose steps become tasks for the account owner when an alert opens",
+    )
 
     @field_validator("name")
     @classmethod

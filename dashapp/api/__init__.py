@@ -38,6 +38,7 @@ def load_resources() -> None:
         ownership,
         recompute,
         scores,
+        tasks,
         tokens,
         views,
         webhooks,

@@ -13,6 +13,7 @@ from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, id_param, json_response, path_id
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session
+from dashapp.tasks.playbooks import playbook_exists
 from models.alert import AlertRule
 from models.user import User
 
@@ -34,6 +35,7 @@ def rule_body(rule: AlertRule) -> dict[str, Any]:
         effective_escalation=list(effective_escalation(rule.severity, rule.escalation)),
         enabled=rule.enabled,
         is_default=rule.is_default,
+        playbook_id=rule.playbook_id,
         created_by_id=rule.created_by_id,
         created_at=rule.created_at,
         updated_at=rule.updated_at,
@@ -48,7 +50,7 @@ def _rule(rule_id: str) -> AlertRule:
 
 
 def _check(body: RuleSpec, rule_id: int | None = None) -> None:
-    """What the schema cannot see: a unique name, and users named in routing exist."""
+    """What the schema cannot see: a unique name, and the users and playbook it names exist."""
     session = db_session()
     same = select(AlertRule.id).where(func.lower(AlertRule.name) == body.name.lower())
     if rule_id is not None:
@@ -59,6 +61,11 @@ def _check(body: RuleSpec, rule_id: int | None = None) -> None:
             f"An alert rule named {body.name!r} already exists.",
             title="Conflict",
             errors=[{"name": "body.name", "message": "is already used by another rule"}],
+        )
+    if body.playbook_id is not None and not playbook_exists(session, body.playbook_id):
+        message = f"there is no playbook {body.playbook_id}"
+        raise ApiError(
+            422, f"playbook_id: {message}.", errors=[{"name": "body.playbook_id", "message": message}]
         )
     for i, route in enumerate(body.routing):
         if route.user_id is not None and session.get(User, route.user_id) is None:

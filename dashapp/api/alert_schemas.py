@@ -35,6 +35,7 @@ class AlertRuleOut(Strict):
     )
     enabled: bool
     is_default: bool
+    playbook_id: int | None
     created_by_id: int | None
     created_at: datetime
     updated_at: datetime

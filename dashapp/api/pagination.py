@@ -72,37 +72,54 @@ def _untag(item: Any) -> Any:
     raise ValueError(kind)
 
 
-def encode_cursor(row: Any, filters: Filters, sort: Sort, scope: str) -> str:
-    values = [_tag(getattr(row, name)) for name, _ in sort]
-    payload = json.dumps(
-        {"k": values, "id": row.id, "f": _fingerprint(filters, sort, scope)}, separators=(",", ":")
-    ).encode()
+def seal(data: dict[str, Any]) -> str:
+    """`data` (JSON) as an opaque, signed cursor."""
+    payload = json.dumps(data, separators=(",", ":")).encode()
     body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
     return f"{body}.{_sign(payload)}"
 
 
-def decode_cursor(cursor: str, filters: Filters, sort: Sort, scope: str) -> tuple[list[Any], int]:
-    """The sort values and id after which the next page starts; 400 for a cursor that is not ours."""
-    bad = ApiError(
+def unseal(cursor: str) -> dict[str, Any]:
+    """The data of a cursor `seal` made; 400 naming `cursor` for anything else."""
+    try:
+        body, signature = cursor.rsplit(".", 1)
+        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        if not hmac.compare_digest(signature, _sign(payload)):
+            raise ValueError("signature")
+        data = json.loads(payload)
+        if not isinstance(data, dict):
+            raise ValueError("shape")
+    except (ValueError, TypeError):
+        raise _bad_cursor() from None
+    return data
+
+
+def _bad_cursor() -> ApiError:
+    return ApiError(
         400,
         "cursor: this is not a cursor from this listing; start again without one, with the same filters "
         "and sort on every page.",
         errors=[{"name": "cursor", "message": "is not a cursor for these filters and sort"}],
     )
+
+
+def encode_cursor(row: Any, filters: Filters, sort: Sort, scope: str) -> str:
+    values = [_tag(getattr(row, name)) for name, _ in sort]
+    return seal({"k": values, "id": row.id, "f": _fingerprint(filters, sort, scope)})
+
+
+def decode_cursor(cursor: str, filters: Filters, sort: Sort, scope: str) -> tuple[list[Any], int]:
+    """The sort values and id after which the next page starts; 400 for a cursor that is not ours."""
+    data = unseal(cursor)
     try:
-        body, signature = cursor.rsplit(".", 1)
-        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        if not hmac.compare_digest(signature, _sign(payload)):
-            raise bad
-        data = json.loads(payload)
         if data["f"] != _fingerprint(filters, sort, scope) or len(data["k"]) != len(sort):
-            raise bad
+            raise _bad_cursor()
         values = [_untag(item) for item in data["k"]]
         last_id = data["id"]
         if not isinstance(last_id, int):
-            raise bad
+            raise _bad_cursor()
     except (ValueError, KeyError, TypeError, IndexError, InvalidOperation):
-        raise bad from None
+        raise _bad_cursor() from None
     return values, last_id
 
 

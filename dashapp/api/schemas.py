@@ -288,7 +288,7 @@ def _json_int(value: Any) -> Any:
 
 JsonInt = Annotated[int, BeforeValidator(_json_int)]
 # Text PostgreSQL can store (no NUL) with at least one visible character.
-_TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
 DEFAULT_OVERRIDE_DAYS = 30
 MAX_OVERRIDE_DAYS = 366
 MAX_RECOMPUTE_ACCOUNTS = 1000
@@ -310,7 +310,7 @@ class OverrideRequest(Strict):
     score: float | None = Field(None, ge=0, le=100, allow_inf_nan=False, description="Score to show, 0-100.")
     band: Band | None = Field(None, description="Band to show.")
     reason: str = Field(
-        min_length=1, max_length=2000, pattern=_TEXT_PATTERN, description="Why the score is overridden."
+        min_length=1, max_length=2000, pattern=TEXT_PATTERN, description="Why the score is overridden."
     )
     expires_in_days: JsonInt = Field(
         DEFAULT_OVERRIDE_DAYS,
@@ -322,7 +322,7 @@ class OverrideRequest(Strict):
 
 class ClearOverrideQuery(Strict):
     reason: str | None = Field(
-        None, max_length=2000, pattern=_TEXT_PATTERN, description="Why the override is removed (audited)."
+        None, max_length=2000, pattern=TEXT_PATTERN, description="Why the override is removed (audited)."
     )
 
 
@@ -370,7 +370,7 @@ class RecomputeRequest(Strict):
         max_length=MAX_RECOMPUTE_ACCOUNTS,
         description="External ids of the accounts to recompute.",
     )
-    segment: str = Field("", min_length=1, max_length=64, pattern=_TEXT_PATTERN)  # as accounts.segment
+    segment: str = Field("", min_length=1, max_length=64, pattern=TEXT_PATTERN)  # as accounts.segment
     changed: bool = Field(False, description="Only the accounts whose data or override changed.")
     days: JsonInt = Field(1, ge=1, le=3660, description="Days to score, ending today.")
 

@@ -15,12 +15,13 @@ PERMISSIONS: dict[str, str] = {
     "manage_integrations": "Write keys, webhooks and data imports",
     "manage_users": "Create users and change roles",
     "act_on_alerts": "Acknowledge, snooze and resolve alerts on their accounts (their team's, for managers)",
+    "act_on_tasks": "Create and close tasks and add notes on their accounts (their team's, for managers)",
     "manage_alert_rules": "Create and edit alert rules",
     "assign_owners": "Assign account owners",
 }
 
 _VIEWER = frozenset({"view", "export", "save_views"})
-_CSM = _VIEWER | {"share_views", "override_scores", "act_on_alerts"}
+_CSM = _VIEWER | {"share_views", "override_scores", "act_on_alerts", "act_on_tasks"}
 _MANAGER = _CSM | {"run_jobs", "edit_scorecards", "manage_alert_rules", "assign_owners"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

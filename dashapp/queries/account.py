@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dashapp.alerts.queries import alert_timeline
 from dashapp.money import Money
+from dashapp.tasks.queries import task_timeline
 from models.account import Account, Contact
 from models.activity import AccountDailyMetric
 from models.billing import Invoice, Payment
@@ -124,7 +125,7 @@ def annotations(session: Session, account_id: int, start: date, end: date) -> li
 
 
 def timeline(session: Session, account_id: int, limit: int = TIMELINE_LIMIT) -> list[dict[str, Any]]:
-    """Usage (weekly), tickets, invoices, survey answers and alerts, newest first."""
+    """Usage (weekly), tickets, invoices, survey answers, alerts, notes and closed tasks, newest first."""
     events: list[dict[str, Any]] = []
     week = func.date_trunc("week", AccountDailyMetric.day)
     for start, users, logins, count in session.execute(
@@ -185,6 +186,7 @@ def timeline(session: Session, account_id: int, limit: int = TIMELINE_LIMIT) -> 
         )
 
     events.extend(alert_timeline(session, account_id, limit))
+    events.extend(task_timeline(session, account_id, limit))
 
     def key(e: dict[str, Any]) -> datetime:
         at = e["at"]

@@ -115,12 +115,16 @@ def map_case(context, case):
         # An alert rule: its parameters depend on its kind, its scope is a filter expression and the users
         # it routes to must exist. tests/alerts/test_api.py covers the refusals.
         case.body.update(params=RULE_PARAMS[case.body["kind"]], scope="", routing=[{"to": "owner"}])
+        case.body.pop("playbook_id", None)  # a playbook that exists: tests/tasks/test_api.py
     if isinstance(case.body, dict) and isinstance(case.body.get("escalation"), list):
         # Escalation steps come each later than the one before (JSON Schema cannot state that).
         steps = {
             s["after_hours"]: s for s in case.body["escalation"] if isinstance(s, dict) and "after_hours" in s
         }
         case.body["escalation"] = [steps[hours] for hours in sorted(steps)]
+    if isinstance(case.body, dict) and {"account_id", "title", "due"} <= case.body.keys():
+        # A task is for an account and an assignee that exist (tests/tasks/test_api.py covers the refusals).
+        case.body.update(account_id="st-0", assignee_id=None)
     snooze = isinstance(case.body, dict) and case.body.get("action", "snooze") == "snooze"
     if snooze and ("until" in case.body or case.body.get("action") == "snooze"):
         # A snooze ends in the future (only the server's clock can judge that) and says why.
