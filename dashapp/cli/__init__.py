@@ -26,6 +26,7 @@ def _register() -> None:
         fx,
         ingest,
         notify,
+        privacy,
         scorecards,
         scores,
         segments,
@@ -52,6 +53,7 @@ def _register() -> None:
         backup,
         fx,
         alerts,
+        privacy,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)
