@@ -76,3 +76,29 @@ def test_the_audit_page_is_for_admins_only(page, live_db: Database) -> None:
     page.wait_for_selector("#forbidden")
     assert "Not available for your role" in page.inner_text("#forbidden")
     assert page.locator("#audit-table").count() == 0
+
+
+def test_the_audit_page_passes_axe_in_both_themes_and_at_phone_width(page, live_db: Database) -> None:
+    """The page-registry sweep in test_accessibility.py covers /admin/audit too; this checks it with rows,
+    a filter error and the pager showing, without running the sweep over every page."""
+    from tests.ui.test_accessibility import DESKTOP, PHONE, _set_theme, axe_violations, describe
+
+    with live_db.transaction() as session:
+        email = make_user(session, role="admin", email="ui-axe-audit@example.com").email
+        session.add_all(
+            AuditLog(
+                actor="alice@example.com", action="views.save", object_type="saved_view", object_id=str(n)
+            )
+            for n in range(60)
+        )
+    ui_login(page, email)
+    found = []
+    for theme in ("light", "dark"):
+        page.set_viewport_size(DESKTOP)
+        _set_theme(page, theme)
+        for viewport in (DESKTOP, PHONE):
+            page.set_viewport_size(viewport)
+            page.goto("/admin/audit?since=soon")
+            page.wait_for_selector("#audit-next")
+            found += describe("/admin/audit", theme, viewport["width"], axe_violations(page))
+    assert not found, "\n".join(line for _, _, line in found)
