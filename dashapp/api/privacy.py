@@ -21,16 +21,7 @@ from dashapp.api.spec import operation
 from dashapp.extensions import db_session, settings
 from dashapp.ops.audit_log import AuditFilter, window
 from dashapp.ops.privacy_erase import erase_contact
-from dashapp.ops.privacy_export import (
-    PrivacyError,
-    account_tables,
-    archive,
-    contact_tables,
-    count_rows,
-    filename,
-    find_contacts,
-    read,
-)
+from dashapp.ops.privacy_export import PrivacyError, archive, count_rows, filename, read, subject_tables
 
 ADMIN = "manage_users"  # held by administrators only
 MAX_EXPORT_ROWS = 50_000
@@ -97,7 +88,8 @@ class AuditPage(BaseModel):
 
 def _unprocessable(exc: PrivacyError) -> ApiError:
     message = str(exc)
-    name = message.partition(":")[0]
+    name = {"contact": "contact", "account": "account_id"}.get(message.partition(":")[0], "contact")
+    message = message.replace("account:", "account_id:", 1) if name == "account_id" else message
     return ApiError(422, message, errors=[{"name": f"body.{name}", "message": message}])
 
 
@@ -117,22 +109,11 @@ def export_subject(caller: Any, body: SubjectExportRequest) -> Response:
     """A zip archive of every row about one subject (GDPR access request). Administrators only."""
     session = db_session()
     try:
-        if body.contact is not None:
-            contacts = find_contacts(session, body.contact)
-            if not contacts:
-                raise PrivacyError(f"contact: there is no contact {body.contact.strip()!r}")
-            kind, ref, tables = "contact", body.contact.strip(), contact_tables([c.id for c in contacts])
-        else:
-            account_id = body.account_id or 0
-            tables = account_tables(account_id)
-            kind, ref = "account", str(account_id)
-            if count_rows(session, {"accounts": tables["accounts"]}) == 0:
-                raise PrivacyError(f"account_id: there is no account with id {account_id}")
+        kind, ref, tables = subject_tables(session, contact=body.contact, account_id=body.account_id)
         size = count_rows(session, tables)
         if size > MAX_EXPORT_ROWS:
             raise PrivacyError(
-                f"{'contact' if kind == 'contact' else 'account_id'}: {size} rows is more than "
-                f"{MAX_EXPORT_ROWS}; use `healthdash privacy export`"
+                f"{kind}: {size} rows is more than {MAX_EXPORT_ROWS}; use `healthdash privacy export`"
             )
         data = read(session, kind, ref, tables)
     except PrivacyError as exc:

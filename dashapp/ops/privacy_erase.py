@@ -109,11 +109,11 @@ def _needles(contacts: list[Contact]) -> list[str]:
     return sorted((v for v in found if len(v) >= MIN_NEEDLE), key=len, reverse=True)
 
 
-def _containing(session: Session, table: Table, column: Any, needles: list[str]) -> list[Any]:
-    """Rows of `table` whose `column` (text, or JSON as text) mentions any needle."""
+def _containing(session: Session, table: Table, columns: list[Any], needles: list[str]) -> list[Any]:
+    """Rows of `table` where any of `columns` (text, or JSON as text) mentions any needle."""
     if not needles:
         return []
-    clauses = [cast(column, Text).ilike(f"%{_like(n)}%") for n in needles]
+    clauses = [cast(column, Text).ilike(f"%{_like(n)}%") for n in needles for column in columns]
     return list(session.execute(select(table).where(or_(*clauses)).with_for_update()).mappings())
 
 
@@ -192,19 +192,18 @@ def _scrub_elsewhere(session: Session, needles: list[str], pattern: re.Pattern[s
     """Audit details, stored webhook payloads and import error values that name the person."""
     changed = 0
     audit = AuditLog.__table__
-    for row in _containing(session, audit, audit.c.details, needles):
+    for row in _containing(session, audit, [audit.c.details], needles):
         session.execute(
             update(audit).where(audit.c.id == row["id"]).values(details=_scrub(row["details"], pattern))
         )
         changed += 1
     hooks = WebhookEvent.__table__
-    for column in (hooks.c.payload, hooks.c.detail):
-        for row in _containing(session, hooks, column, needles):
-            values = {"payload": _scrub(row["payload"], pattern), "detail": _replace(row["detail"], pattern)}
-            session.execute(update(hooks).where(hooks.c.id == row["id"]).values(**values))
-            changed += 1
+    for row in _containing(session, hooks, [hooks.c.payload, hooks.c.detail], needles):
+        values = {"payload": _scrub(row["payload"], pattern), "detail": _replace(row["detail"], pattern)}
+        session.execute(update(hooks).where(hooks.c.id == row["id"]).values(**values))
+        changed += 1
     errors = ImportRowError.__table__
-    for row in _containing(session, errors, errors.c.value, needles):
+    for row in _containing(session, errors, [errors.c.value], needles):
         session.execute(update(errors).where(errors.c.id == row["id"]).values(value=ERASED))
         changed += 1
     return changed

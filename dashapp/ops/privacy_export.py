@@ -124,17 +124,26 @@ def read(session: Session, kind: str, reference: str, tables: dict[str, tuple[Ta
     return data
 
 
+def subject_tables(
+    session: Session, contact: str | None = None, account_id: int | None = None
+) -> tuple[str, str, dict[str, tuple[Table, Any]]]:
+    """(kind, reference, tables) of the subject asked for; PrivacyError naming the field when it is unknown."""
+    if contact is not None:
+        contacts = find_contacts(session, contact)
+        if not contacts:
+            raise PrivacyError(f"contact: there is no contact {contact.strip()[:320]!r}")
+        return "contact", contact.strip(), contact_tables([c.id for c in contacts])
+    if account_id is None or session.get(Account, account_id) is None:
+        raise PrivacyError(f"account: there is no account with id {account_id}")
+    return "account", str(account_id), account_tables(account_id)
+
+
 def collect_contact(session: Session, contact: str) -> SubjectData:
-    contacts = find_contacts(session, contact)
-    if not contacts:
-        raise PrivacyError(f"contact: there is no contact {contact.strip()[:320]!r}")
-    return read(session, "contact", contact.strip(), contact_tables([c.id for c in contacts]))
+    return read(session, *subject_tables(session, contact=contact))
 
 
 def collect_account(session: Session, account_id: int) -> SubjectData:
-    if session.get(Account, account_id) is None:
-        raise PrivacyError(f"account: there is no account with id {account_id}")
-    return read(session, "account", str(account_id), account_tables(account_id))
+    return read(session, *subject_tables(session, account_id=account_id))
 
 
 def _plain(value: Any) -> Any:

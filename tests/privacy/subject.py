@@ -12,6 +12,7 @@ from models.account import Contact
 from models.activity import AccountDailyMetric, UsageEvent
 from models.audit import record
 from models.billing import Invoice, Payment
+from models.ingest import WebhookEvent
 from models.support import SupportTicket
 from models.survey import SurveyResponse
 from tests.support.factories import make_account
@@ -110,6 +111,16 @@ def make_subject(session: Session, prefix: str = "p") -> Subject:
             amount=Decimal("120.50"),
             status="succeeded",
             attempted_at=at(5),
+        )
+    )
+    session.add(
+        WebhookEvent(
+            source="zendesk",
+            event_id=f"{prefix}-wh1",
+            type="ticket.created",
+            status="processed",
+            account_ref=account.external_id,
+            payload={"requester": {"email": EMAIL.lower(), "name": NAME}, "ticket": {"priority": "high"}},
         )
     )
     record(
