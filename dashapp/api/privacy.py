@@ -7,16 +7,16 @@ machinery (`dashapp/exports/`) is built around explore pages and their filters. 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from flask import Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dashapp.api.accounts import page_response
 from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, json_response
-from dashapp.api.schemas import Strict
+from dashapp.api.schemas import _DAY, IsoDay, Strict
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session, settings
 from dashapp.ops.audit_log import AuditFilter, window
@@ -25,13 +25,22 @@ from dashapp.ops.privacy_export import PrivacyError, archive, count_rows, filena
 
 ADMIN = "manage_users"  # held by administrators only
 MAX_EXPORT_ROWS = 50_000
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
 
 
 class SubjectExportRequest(Strict):
-    contact: str | None = Field(
+    """Exactly one of `contact` and `account_id` (the schema says so with `oneOf`)."""
+
+    model_config = ConfigDict(
+        **Strict.model_config,
+        json_schema_extra={"oneOf": [{"required": ["contact"]}, {"required": ["account_id"]}]},
+    )
+
+    # Not nullable: leave the other one out.
+    contact: str = Field(  # type: ignore[assignment]
         None, min_length=1, max_length=320, description="A contact's email address, or its numeric id."
     )
-    account_id: int | None = Field(None, ge=1, le=2**63 - 1, description="An account's id.")
+    account_id: int = Field(None, ge=1, le=2**63 - 1, description="An account's id.")  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def one_subject(self) -> SubjectExportRequest:
@@ -41,7 +50,9 @@ class SubjectExportRequest(Strict):
 
 
 class ErasureRequest(Strict):
-    email: str = Field(min_length=3, max_length=320, description="The contact's email address.")
+    email: str = Field(
+        min_length=3, max_length=320, pattern=EMAIL_PATTERN, description="The contact's email address."
+    )
 
 
 class ErasureBody(BaseModel):
@@ -61,8 +72,8 @@ class AuditQuery(Strict):
     actor: str | None = Field(None, max_length=320, description="Part of the actor's email or name.")
     action: str | None = Field(None, max_length=64, description="An action, or a prefix ending in `.`.")
     object_type: str | None = Field(None, max_length=64, description="e.g. `account`, `user`, `contact`.")
-    since: date | None = Field(None, description="From this day (UTC), inclusive.")
-    until: date | None = Field(None, description="Up to this day (UTC), inclusive.")
+    since: IsoDay | None = Field(None, description="From this day (UTC), inclusive.", **_DAY)
+    until: IsoDay | None = Field(None, description="Up to this day (UTC), inclusive.", **_DAY)
 
 
 class AuditEntry(BaseModel):
@@ -86,11 +97,13 @@ class AuditPage(BaseModel):
     total: int
 
 
-def _unprocessable(exc: PrivacyError) -> ApiError:
+def _refusal(exc: PrivacyError) -> ApiError:
+    """404 for a subject that does not exist, 422 for one the API will not export; both name the field."""
     message = str(exc)
+    status = 422 if "rows is more than" in message else 404
     name = {"contact": "contact", "account": "account_id"}.get(message.partition(":")[0], "contact")
     message = message.replace("account:", "account_id:", 1) if name == "account_id" else message
-    return ApiError(422, message, errors=[{"name": f"body.{name}", "message": message}])
+    return ApiError(status, message, errors=[{"name": f"body.{name}", "message": message}])
 
 
 @operation(
@@ -104,6 +117,7 @@ def _unprocessable(exc: PrivacyError) -> ApiError:
     media={"application/zip": "manifest.json, subject.json and one CSV per table."},
     scope="read",
     permission=ADMIN,
+    errors=(404,),
 )
 def export_subject(caller: Any, body: SubjectExportRequest) -> Response:
     """A zip archive of every row about one subject (GDPR access request). Administrators only."""
@@ -117,7 +131,7 @@ def export_subject(caller: Any, body: SubjectExportRequest) -> Response:
             )
         data = read(session, kind, ref, tables)
     except PrivacyError as exc:
-        raise _unprocessable(exc) from None
+        raise _refusal(exc) from None
     response = Response(archive(data), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename(data)}"'
     return response
@@ -133,6 +147,7 @@ def export_subject(caller: Any, body: SubjectExportRequest) -> Response:
     response=ErasureBody,
     scope="write",
     permission=ADMIN,
+    errors=(404,),
 )
 def erase_subject(caller: Any, body: ErasureRequest) -> Response:
     """Anonymise every contact with this email (GDPR erasure); events stay for the account's aggregates.
@@ -144,8 +159,9 @@ def erase_subject(caller: Any, body: ErasureRequest) -> Response:
         )
     except PrivacyError as exc:
         session.rollback()
-        message = str(exc)
-        raise ApiError(422, message, errors=[{"name": "body.email", "message": message}]) from None
+        message = str(exc).replace("contact:", "email:", 1)
+        status = 404 if "there is no" in message else 422
+        raise ApiError(status, message, errors=[{"name": "body.email", "message": message}]) from None
     session.commit()
     return json_response(result.as_dict())
 
