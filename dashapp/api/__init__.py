@@ -36,6 +36,7 @@ def load_resources() -> None:
         notification_preferences,
         overrides,
         ownership,
+        privacy,
         recompute,
         scores,
         tasks,

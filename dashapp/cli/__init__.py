@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fx": ("dashapp.cli.fx", "fx_group"),
     "import": ("dashapp.cli.ingest", "import_group"),
     "notify": ("dashapp.cli.notify", "notify_group"),
+    "privacy": ("dashapp.cli.privacy", "privacy"),
     "rollup": ("dashapp.cli.ingest", "rollup_group"),
     "scheduler": ("dashapp.cli.serve", "scheduler"),
     "scorecards": ("dashapp.cli.scorecards", "scorecards_group"),
