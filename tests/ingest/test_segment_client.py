@@ -21,7 +21,7 @@ def _cli(test_env: dict[str, str], *args: str) -> str:
         env=test_env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout

@@ -39,7 +39,9 @@ class _Envelopes(BaseHTTPRequestHandler):
 
 
 def _run(env: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 

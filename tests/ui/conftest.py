@@ -158,7 +158,7 @@ def page(
     browser: Any, live_server: LiveServer, live_db: Database, browser_problems: BrowserProblems
 ) -> Iterator[Any]:
     context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
-    context.set_default_timeout(60_000)
+    context.set_default_timeout(120_000)
     tab = context.new_page()
     tab.on("console", browser_problems.on_console)
     tab.on("pageerror", lambda exc: browser_problems.page_errors.append(str(exc)))

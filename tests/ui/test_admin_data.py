@@ -63,7 +63,7 @@ def test_upload_preview_import_and_download_the_error_report(
     screenshot(page, "admin-data-preview")
 
     page.click("#import-start")
-    page.wait_for_selector("#import-result", timeout=60_000)
+    page.wait_for_selector("#import-result", timeout=180_000)
     result = page.inner_text("#import-result")
     assert "2 new" in result and "2 refused" in result
     with page.expect_download() as download_info:

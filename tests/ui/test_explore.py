@@ -63,7 +63,7 @@ def fresh_context(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 
     def _new(width: int = DESKTOP["width"], height: int = DESKTOP["height"]) -> Any:
         context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url)
-        context.set_default_timeout(60_000)
+        context.set_default_timeout(120_000)
         contexts.append(context)
         return context.new_page()
 

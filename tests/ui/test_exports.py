@@ -69,7 +69,7 @@ def test_export_the_accounts_page_as_csv_and_download_it(
     page.wait_for_selector("#export-menu")
     page.click("#export-menu")
     page.click("#export-csv")
-    link = page.wait_for_selector("#export-download", timeout=60_000)
+    link = page.wait_for_selector("#export-download", timeout=180_000)
     assert "12 rows" in page.inner_text("#export-status")
     screenshot(page, "exports-accounts-csv-ready")
     with page.expect_download() as info:
@@ -89,7 +89,7 @@ def test_export_the_overview_as_a_pdf(page, export_book: str, export_worker, scr
     page.wait_for_selector("#kpi-accounts")
     page.click("#export-menu")
     page.click("#export-pdf-letter")
-    link = page.wait_for_selector("#export-download", timeout=90_000)
+    link = page.wait_for_selector("#export-download", timeout=240_000)
     screenshot(page, "exports-overview-pdf-ready")
     with page.expect_download() as info:
         link.click()
@@ -107,7 +107,7 @@ def test_export_a_saved_view_and_preview_pause_a_report(
     page.goto("/views")
     page.wait_for_selector("#views-table")
     page.click("#views-table button:has-text('CSV')")
-    link = page.wait_for_selector("#export-download", timeout=60_000)
+    link = page.wait_for_selector("#export-download", timeout=180_000)
     with page.expect_download() as info:
         link.click()
     assert info.value.suggested_filename.startswith("enterprise-book_segment-enterprise_")
@@ -124,7 +124,7 @@ def test_export_a_saved_view_and_preview_pause_a_report(
     page.wait_for_selector("#report-created")
     assert "Enterprise book (Overview)" in page.inner_text("#reports-table")
     page.click("#reports-table button:has-text('Preview')")
-    link = page.wait_for_selector("#export-download", timeout=90_000)
+    link = page.wait_for_selector("#export-download", timeout=240_000)
     with page.expect_download() as info:
         link.click()
     text = subprocess.run(

@@ -94,7 +94,7 @@ def test_manager_edits_a_scorecard_with_a_live_preview_and_saves_it(
     ui_login(page, scored_book["manager"])
     nav_link(page, "Scorecards", group="Admin").click()
     page.wait_for_url("**/scorecards")
-    page.wait_for_selector("#sc-preview-body", timeout=60_000)
+    page.wait_for_selector("#sc-preview-body", timeout=180_000)
     assert "Mean ROC AUC" in page.inner_text("#sc-preview-body")
     screenshot(page, "scorecards")
 
@@ -108,7 +108,7 @@ def test_manager_edits_a_scorecard_with_a_live_preview_and_saves_it(
     weight.fill("60")
     weight.press("Tab")
     page.wait_for_selector("#sc-error-list", state="detached")
-    page.wait_for_selector("#sc-preview-body", timeout=60_000)
+    page.wait_for_selector("#sc-preview-body", timeout=180_000)
     settle(page)
     page.fill("#sc-note", "More weight on engagement")
     page.click("#sc-save")
