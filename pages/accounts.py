@@ -50,6 +50,7 @@ EXPLORE = declare(
         saveable=True,
         exportable=True,
         shareable=True,
+        quick_filters=True,
         sections=account_list_sections,
         pdf_sections=account_list_pdf,
         csv=write_account_list,

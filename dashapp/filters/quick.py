@@ -70,11 +70,19 @@ def _drop_contradicting_bound(data: dict[str, Any], field: str, value: Any) -> N
 
 QUICK_FILTERS: tuple[QuickFilter, ...] = (
     QuickFilter("mine", "My accounts", "accounts you own", "owner", ("me",)),
-    QuickFilter("at-risk", "At risk", "health band red or yellow", "band", ("red", "yellow")),
-    QuickFilter("renewing", "Renewing in 90 days", "renewal date in the next 90 days", "renewal_within", 90),
-    QuickFilter("dropped", "Dropped 10+ in 30 days", "score fell 10 points or more in 30 days", "change30_max", -10.0),
+    QuickFilter("at-risk", "At risk", "accounts in the red or yellow band", "band", ("red", "yellow")),
+    QuickFilter(
+        "renewing", "Renewing in 90 days", "accounts renewing in the next 90 days", "renewal_within", 90
+    ),
+    QuickFilter(
+        "dropped",
+        "Dropped 10+ in 30 days",
+        "accounts whose score fell 10 points or more in 30 days",
+        "change30_max",
+        -10.0,
+    ),
     QuickFilter("unowned", "Unowned", "accounts nobody owns", "owner", ("none",)),
-)  # fmt: skip
+)
 _BY_NAME = {q.name: q for q in QUICK_FILTERS}
 
 
