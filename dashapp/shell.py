@@ -17,7 +17,7 @@ from dashapp.auth.csrf import csrf_token
 from dashapp.auth.permissions import can
 from dashapp.explore import registry
 from dashapp.extensions import db_session
-from dashapp.ui import export, filterbar, quickfilters, views
+from dashapp.ui import export, filterbar, quickfilters, sharing, views
 from dashapp.users import set_theme
 
 # Dash's own page skeleton, with the document's language (screen readers pick their voice from it).
@@ -117,6 +117,7 @@ def create_dash(server: Flask) -> Dash:
     filterbar.register(app)
     quickfilters.register(app)
     views.register(app)
+    sharing.register(app)
     export.register(app)
     return app
 

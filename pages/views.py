@@ -10,15 +10,16 @@ from dash import Input, Output, State, ctx, html
 from flask_login import current_user
 
 from components.a11y import hidden_label
+from components.share_link import make_expiry_select
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
 from dashapp.explore.registry import title_of
-from dashapp.extensions import db_session, settings
+from dashapp.extensions import db_session
 from dashapp.filters import describe
 from dashapp.saved_views import (
     ViewError,
-    create_share_link,
     delete_view,
+    get_visible,
     rename_view,
     revoke_share_link,
     set_default,
@@ -29,10 +30,10 @@ from dashapp.saved_views import (
     visible_views,
 )
 from dashapp.ui.export import make_export_status, make_view_export
+from dashapp.ui.sharing import new_share_link
 
 PAGE = "/views"
 dash.register_page(__name__, path=PAGE, name="Views", title="Saved views · healthdash", nav_order=80)
-EXPIRY = [("7 days", "7"), ("30 days", "30"), ("90 days", "90"), ("365 days", "365")]
 
 
 def _user() -> Any:
@@ -154,19 +155,7 @@ def layout(**_query: Any) -> html.Div:
                 ),
                 dbc.Row(
                     [
-                        dbc.Col(
-                            [
-                                hidden_label("Link expiry", "share-expiry"),
-                                dbc.Select(
-                                    id="share-expiry",
-                                    options=[
-                                        {"label": f"Expires in {lab}", "value": val} for lab, val in EXPIRY
-                                    ],
-                                    value="30",
-                                ),
-                            ],
-                            md=4,
-                        ),
+                        dbc.Col(make_expiry_select("share-expiry"), md=4),
                         dbc.Col(dbc.Button("Create share link", id="share-create", size="sm"), md="auto"),
                     ],
                     className="g-2 align-items-center",
@@ -248,8 +237,6 @@ def manage_view(action: str | None, view_id: Any, name: str | None, visibility: 
 
 
 def _page_of(view_id: int) -> str:
-    from dashapp.saved_views import get_visible
-
     return get_visible(db_session(), _user(), view_id).page
 
 
@@ -281,17 +268,7 @@ def share_action(action: str | None, view_id: Any, expiry: str | None, link_id: 
     user = _user()
     try:
         if action == "share-create":
-            days = int(expiry) if expiry and expiry.isdigit() else 30
-            _link, token = create_share_link(session, user, int(view_id), expires_in_days=days)
-            session.commit()
-            url = f"{settings().public_url}/share/{token}"  # HEALTHDASH_BASE_URL, never the Host header
-            message: Any = dbc.Alert(
-                [
-                    html.Div("Share link created. Copy it now: it is shown only once."),
-                    dbc.Input(value=url, readonly=True, id="share-url", className="mt-2"),
-                ],
-                color="success",
-            )
+            message: Any = new_share_link(view_id, expiry)
         elif action == "share-revoke":
             if not link_id:
                 return dbc.Alert("Choose a link to revoke.", color="warning"), _links_options(view_id)

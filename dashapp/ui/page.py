@@ -89,7 +89,7 @@ def page_header(title: str, subtitle: str, page: str) -> html.Div:
     spec = registry.find(page)
     views = spec is not None and spec.saveable
     export = spec is not None and spec.exportable
-    return html.Div(
+    top = html.Div(
         [
             html.Div(
                 [html.H1(title, className="page-title"), html.P(subtitle, className="page-subtitle mb-2")]
@@ -101,6 +101,8 @@ def page_header(title: str, subtitle: str, page: str) -> html.Div:
         ],
         className="d-flex flex-wrap justify-content-between align-items-start gap-2",
     )
+    # After "Save view": what was saved, and the offer to share it (dashapp.ui.views).
+    return html.Div([top, html.Div(id="view-saved", className="mb-2")]) if views else top
 
 
 def filter_section(state: PageState, page: str, extras: Mapping[str, Any] | None = None) -> list[Any]:

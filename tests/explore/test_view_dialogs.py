@@ -1,0 +1,57 @@
+"""Saving and sharing views from the pages, as functions called by a logged-in user: the save dialog closes
+after a save and the page offers a share link."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from dash import no_update
+from sqlalchemy import select
+
+from dashapp.ui.sharing import expiry_days, new_share_link
+from dashapp.ui.views import save_and_close
+from models.view import SavedView, ShareLink
+from tests.explore.test_page_functions import text_of
+from tests.explore.test_share_links_http import share_url_in
+
+STATE = [{"path": "/accounts", "q": "band=red&band=yellow&renewal_within=90&sort=-arr", "replace": False}]
+
+
+def test_a_save_closes_the_dialog_and_offers_a_share_link(as_user, session, book) -> None:
+    with as_user("csm") as user:
+        problem, note, view_id, name = save_and_close("At risk, renewing", "private", False, STATE)
+        again = save_and_close("At risk, renewing", "private", False, STATE)
+    view = session.get(SavedView, view_id)
+    assert view.owner_id == user.id and view.query == "band=red&band=yellow&renewal_within=90"
+    assert view.sort == "-arr"
+    assert problem is None and name == ""  # nothing left in the dialog; the store's new id closes it
+    shown = text_of(note)
+    assert "At risk, renewing" in shown and "view-link-create" in shown and "Open it" in shown
+    # A problem keeps the dialog open and says why.
+    assert "already have a view called" in text_of(again[0])
+    assert all(out is no_update for out in again[1:])
+
+
+def test_a_viewer_is_not_offered_a_share_link(as_user, book) -> None:
+    with as_user("viewer"):
+        _problem, note, view_id, _name = save_and_close("Mine", "private", False, STATE)
+    assert view_id and "view-link-create" not in text_of(note)
+
+
+def test_the_share_link_from_the_page_opens_the_view(as_user, session, client, book) -> None:
+    with as_user("csm"):
+        _p, _note, view_id, _n = save_and_close("Shared", "private", False, STATE)
+        created = new_share_link(view_id, "7")
+        missing = new_share_link(None, "7")
+    url = share_url_in(json.loads(text_of(created)))
+    assert "Copy" in text_of(created) and "share-copied" in text_of(created)
+    link = session.scalar(select(ShareLink).where(ShareLink.view_id == view_id))
+    assert link is not None and link.expires_at is not None
+    opened = client.get(urlsplit(url).path)  # no login needed
+    assert opened.status_code == 200 and "Shared" in opened.get_data(as_text=True)
+    assert "Save the view first" in text_of(missing)
+
+
+def test_expiry_choices_are_read_safely() -> None:
+    assert [expiry_days(v) for v in ("7", "365", None, "", "x", "99999")] == [7, 365, 30, 30, 30, 30]
