@@ -141,6 +141,21 @@ def layout(**_query: Any) -> html.Div:
                     className="d-flex flex-wrap gap-2 mt-2",
                 ),
                 html.Div(id="views-result", className="mt-3"),
+                dbc.Modal(
+                    [
+                        dbc.ModalHeader(dbc.ModalTitle("Delete this view?", id="views-delete-title")),
+                        dbc.ModalBody(id="views-delete-question"),
+                        dbc.ModalFooter(
+                            [
+                                dbc.Button("Cancel", id="views-delete-cancel", color="secondary"),
+                                dbc.Button("Delete view", id="views-delete-confirm", color="danger"),
+                            ]
+                        ),
+                    ],
+                    id="views-delete-modal",
+                    labelledby="views-delete-title",
+                    is_open=False,
+                ),
             ]
         ),
         className="mb-3",
@@ -224,9 +239,10 @@ def manage_view(action: str | None, view_id: Any, name: str | None, visibility: 
         elif action == "views-clear-default":
             set_default(session, user, None, _page_of(vid))
             message = "That page now opens without a default view."
-        elif action == "views-delete":
+        elif action == "views-delete-confirm":
+            name = get_visible(session, user, vid).name
             delete_view(session, user, vid)
-            message = "Deleted."
+            message = f"Deleted “{name}”."
         else:
             return dash.no_update
         session.commit()
@@ -249,7 +265,7 @@ def _page_of(view_id: int) -> str:
     Input("views-set-visibility", "n_clicks"),
     Input("views-default", "n_clicks"),
     Input("views-clear-default", "n_clicks"),
-    Input("views-delete", "n_clicks"),
+    Input("views-delete-confirm", "n_clicks"),
     State("views-select", "value"),
     State("views-new-name", "value"),
     State("views-visibility", "value"),
@@ -259,6 +275,38 @@ def on_manage(*args: Any) -> tuple:
     view_id, name, visibility = args[-3:]
     message = manage_view(ctx.triggered_id, view_id, name, visibility)
     return message, _views_table(), _own_options()
+
+
+def delete_question(action: str | None, view_id: Any) -> tuple[bool, Any, Any]:
+    """Delete asks first: (dialog open, its question, a message beside the buttons)."""
+    if action != "views-delete":
+        return False, dash.no_update, dash.no_update
+    if not view_id:
+        return False, dash.no_update, dbc.Alert("Choose one of your views first.", color="warning")
+    try:
+        view = get_visible(db_session(), _user(), int(view_id))
+    except (ViewError, ValueError) as exc:
+        return False, dash.no_update, dbc.Alert(str(exc), color="danger", id="views-error")
+    question = [
+        html.P(f"Delete “{view.name}” ({title_of(view.page)})?"),
+        html.P("Its share links stop working too. This cannot be undone.", className="mb-0"),
+    ]
+    return True, question, dash.no_update
+
+
+@guarded_callback(
+    "save_views",
+    Output("views-delete-modal", "is_open"),
+    Output("views-delete-question", "children"),
+    Output("views-result", "children", allow_duplicate=True),
+    Input("views-delete", "n_clicks"),
+    Input("views-delete-cancel", "n_clicks"),
+    Input("views-delete-confirm", "n_clicks"),
+    State("views-select", "value"),
+    prevent_initial_call=True,
+)
+def ask_delete(_ask: Any, _cancel: Any, _confirm: Any, view_id: Any) -> tuple:
+    return delete_question(ctx.triggered_id, view_id)
 
 
 def share_action(action: str | None, view_id: Any, expiry: str | None, link_id: Any) -> tuple[Any, list]:

@@ -1,5 +1,5 @@
-"""Saving and sharing views from the pages, as functions called by a logged-in user: the save dialog closes
-after a save and the page offers a share link."""
+"""Saving, sharing and deleting views from the pages, as functions called by a logged-in user: the save dialog
+closes after a save and the page offers a share link; deleting asks first."""
 
 from __future__ import annotations
 
@@ -55,3 +55,19 @@ def test_the_share_link_from_the_page_opens_the_view(as_user, session, client, b
 
 def test_expiry_choices_are_read_safely() -> None:
     assert [expiry_days(v) for v in ("7", "365", None, "", "x", "99999")] == [7, 365, 30, 30, 30, 30]
+
+
+def test_delete_asks_first_and_names_the_view(as_user, session, page, book) -> None:
+    views = page("views")
+    with as_user("csm"):
+        _p, _note, view_id, _n = save_and_close("Doomed", "private", False, STATE)
+        is_open, question, _message = views.delete_question("views-delete", str(view_id))
+        closed = views.delete_question("views-delete-cancel", str(view_id))
+        nothing_chosen = views.delete_question("views-delete", None)
+        assert session.get(SavedView, view_id) is not None  # asking deletes nothing
+        done = views.manage_view("views-delete-confirm", str(view_id), None, None)
+    assert is_open and "Doomed" in text_of(question) and "cannot be undone" in text_of(question)
+    assert closed[0] is False
+    assert nothing_chosen[0] is False and "Choose one of your views first" in text_of(nothing_chosen[2])
+    assert "Deleted" in text_of(done) and "Doomed" in text_of(done) and "views-ok" in text_of(done)
+    assert session.get(SavedView, view_id) is None
