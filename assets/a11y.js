@@ -4,8 +4,10 @@
  * - dcc.Dropdown (Dash 4) puts a read-only `aria-hidden` input in the tab order that hands focus on to the
  *   dropdown's button (which has tabindex=-1), and puts it back in the tab order when the button loses focus.
  *   The button itself goes in the tab order instead, so keyboard users land on the real control.
- * - A multi-value dropdown names its button "<count> <values>" while it shows "<values> <count>": the name is
- *   put in the order that is on screen (WCAG 2.5.3, label in name).
+ * - A multi-value dropdown names its button from its value and count elements ("<count> <values>", or with a
+ *   space the screen does not show between them) and whatever is clipped out of sight, so the name does not
+ *   contain the visible text (WCAG 2.5.3, label in name). The reference is dropped: the button is then named
+ *   by its content, which is what is on screen.
  * - dbc.Tabs points each tab's aria-controls at a generated pane id; a tab whose pane has no such id gets it
  *   on its pane (matched by position), or loses the dangling reference.
  * - A scrolling table wrapper (`.table-responsive`) must be reachable by keyboard and say what it holds.
@@ -41,9 +43,7 @@
     });
     root.querySelectorAll("button.dash-dropdown[aria-labelledby]").forEach(function (el) {
       var ids = el.getAttribute("aria-labelledby").split(/\s+/);
-      if (ids.length === 2 && /-value-count$/.test(ids[0]) && /-value$/.test(ids[1])) {
-        el.setAttribute("aria-labelledby", ids[1] + " " + ids[0]);
-      }
+      if (ids.some(function (id) { return /-value-count$/.test(id); })) el.removeAttribute("aria-labelledby");
     });
     root.querySelectorAll('[role="tablist"]').forEach(function (list) {
       var tabs = list.querySelectorAll('[role="tab"][aria-controls]');

@@ -17,7 +17,7 @@ from dashapp.auth.csrf import csrf_token
 from dashapp.auth.permissions import can
 from dashapp.explore import registry
 from dashapp.extensions import db_session
-from dashapp.ui import export, filterbar, views
+from dashapp.ui import export, filterbar, quickfilters, sharing, views
 from dashapp.users import set_theme
 
 # Dash's own page skeleton, with the document's language (screen readers pick their voice from it).
@@ -115,7 +115,9 @@ def create_dash(server: Flask) -> Dash:
     registry.check([p["path_template"] or p["path"] for p in dash.page_registry.values()])
     _register_shell_callbacks(app)
     filterbar.register(app)
+    quickfilters.register(app)
     views.register(app)
+    sharing.register(app)
     export.register(app)
     return app
 

@@ -7,10 +7,11 @@ from typing import Any
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from components.filter_bar import fb_all
 from components.format import format_count
+from components.quick_filters import make_quick_toggle, pressed_props
 from dashapp.explore.registry import ExplorePage, UrlKey, declare
 from dashapp.exports.csvfile import write_account_list
 from dashapp.exports.sections import account_list_pdf
@@ -31,6 +32,7 @@ DEFAULT_COLUMNS = [
     "name", "score", "trend", "change30", "segment", "plan", "owner", "arr", "currency", "renewal_date", "why"
 ]  # fmt: skip
 DEFAULT_SORT = [("score", False)]
+ARR_SORT = [("arr", True)]  # "Sort by ARR": the largest accounts first
 PAGE_KEYS = ("columns", "sort")
 
 
@@ -50,6 +52,7 @@ EXPLORE = declare(
         saveable=True,
         exportable=True,
         shareable=True,
+        quick_filters=True,
         sections=account_list_sections,
         pdf_sections=account_list_pdf,
         csv=write_account_list,
@@ -85,8 +88,12 @@ def column_defs(columns: list[str], sort: list[tuple[str, bool]]) -> list[dict[s
             col.update(minWidth=130)
         elif key == "why":
             col.update(minWidth=320, tooltipField="why")
+        # Every column says its sort, unsorted ones included: new column defs replace the grid's sort
+        # rather than adding to it (AG Grid keeps a column's sort when its def leaves `sort` out).
         if key in order:
             col.update(sort="desc" if order[key][1] else "asc", sortIndex=order[key][0])
+        else:
+            col.update(sort=None, sortIndex=None)
         defs.append(col)
     return defs
 
@@ -135,6 +142,9 @@ def layout(**query: Any) -> html.Div:
         style={"height": "min(70vh, 640px)", "width": "100%"},
         className="ag-theme-quartz accounts-grid",
     )
+    sort_arr = make_quick_toggle(
+        "Sort by ARR", "acc-sort-arr", sort[:1] == ARR_SORT, "Largest annual recurring revenue first"
+    )
     picker = dcc.Dropdown(
         id="acc-columns",
         options=[{"label": label, "value": key} for key, label in COLUMN_LABELS.items()],
@@ -149,7 +159,8 @@ def layout(**query: Any) -> html.Div:
             *filter_section(state, PAGE, _extras(columns, sort)),
             dbc.Row(
                 [
-                    dbc.Col(html.Div(id="accounts-count", className="small text-body-secondary"), md=7),
+                    dbc.Col(html.Div(id="accounts-count", className="small text-body-secondary"), md=5),
+                    dbc.Col(sort_arr, xs="auto", md=2, className="text-md-end"),
                     dbc.Col(picker, md=5),
                 ],
                 className="g-2 mb-2 align-items-center",
@@ -157,7 +168,10 @@ def layout(**query: Any) -> html.Div:
             make_assign_bar(),
             dcc.Loading(grid, type="dot", delay_show=400),
             html.Div(id="accounts-purge", hidden=True),
-        ]
+        ],
+        # Back/forward re-render this page from the URL (assets/urlstate.js): the grid's sort and columns are
+        # not filter-bar controls, so restoring the controls alone would leave them behind.
+        **{"data-url-restore": "render"},
     )
 
 
@@ -187,6 +201,8 @@ def rows_response(
     Output({"type": "page-query", "page": PAGE}, "data"),
     Output("fb-errors", "children", allow_duplicate=True),
     Output("accounts-count", "children"),
+    Output("acc-sort-arr", "aria-pressed"),
+    Output("acc-sort-arr", "className"),
     Input("accounts-grid", "getRowsRequest"),
     State(fb_all(PAGE), "value"),
     State(fb_all(PAGE), "id"),
@@ -194,33 +210,69 @@ def rows_response(
     prevent_initial_call=True,
 )
 def rows(request: dict | None, values: list, ids: list[dict], columns: list[str] | None) -> tuple:
-    return rows_response(request, values, ids, columns)
+    first = int((request or {}).get("startRow") or 0) == 0
+    pressed = pressed_props(_sort_from_request(request)[:1] == ARR_SORT) if first else (no_update, no_update)
+    return (*rows_response(request, values, ids, columns), *pressed)
 
 
-@dash.callback(
-    Output("accounts-grid", "columnDefs"),
-    Output({"type": "page-query", "page": PAGE}, "data", allow_duplicate=True),
-    Input("acc-columns", "value"),
-    State("accounts-grid", "columnState"),
-    State(fb_all(PAGE), "value"),
-    State(fb_all(PAGE), "id"),
-    prevent_initial_call=True,
-)
-def choose_columns(
-    columns: list[str] | None, column_state: list | None, values: list, ids: list[dict]
-) -> tuple:
-    cols = parse_columns(columns)
+def _grid_sort(column_state: list | None) -> list[tuple[str, bool]]:
+    """The sort the grid shows (its column state), or the default."""
     sorted_cols = sorted(
         (c for c in column_state or [] if c.get("sort")), key=lambda c: c.get("sortIndex") or 0
     )
     sort, _ = parse_sort([("-" if c["sort"] == "desc" else "") + c["colId"] for c in sorted_cols])
-    sort = sort or list(DEFAULT_SORT)
+    return sort or list(DEFAULT_SORT)
+
+
+def _arranged(
+    cols: list[str], sort: list[tuple[str, bool]], values: list, ids: list[dict]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     filters, _ = read_controls(values, ids)
     return column_defs(cols, sort), {
         "path": PAGE,
         "q": query_string(filters, _extras(cols, sort)),
         "replace": False,
     }
+
+
+def sort_by_arr(
+    columns: list[str] | None, column_state: list | None, values: list, ids: list[dict]
+) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
+    """One click: the largest ARR first (the ARR column shown if it was not); again: the default sort."""
+    cols = parse_columns(columns)
+    if "arr" not in cols:
+        cols.append("arr")
+    sort = list(DEFAULT_SORT) if _grid_sort(column_state)[:1] == ARR_SORT else list(ARR_SORT)
+    defs, state = _arranged(cols, sort, values, ids)
+    return defs, cols, state
+
+
+def choose_columns(
+    columns: list[str] | None, column_state: list | None, values: list, ids: list[dict]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The grid's columns and the URL for a new column choice (the sort stays as the grid shows it)."""
+    return _arranged(parse_columns(columns), _grid_sort(column_state), values, ids)
+
+
+@dash.callback(
+    Output("accounts-grid", "columnDefs"),
+    Output("acc-columns", "value"),
+    Output({"type": "page-query", "page": PAGE}, "data", allow_duplicate=True),
+    Input("acc-columns", "value"),
+    Input("acc-sort-arr", "n_clicks"),
+    State("accounts-grid", "columnState"),
+    State(fb_all(PAGE), "value"),
+    State(fb_all(PAGE), "id"),
+    prevent_initial_call=True,
+)
+def arrange(
+    columns: list[str] | None, _clicks: int | None, column_state: list | None, values: list, ids: list[dict]
+) -> tuple:
+    if ctx.triggered_id == "acc-sort-arr":
+        defs, cols, state = sort_by_arr(columns, column_state, values, ids)
+        return defs, (cols if cols != columns else no_update), state
+    defs, state = choose_columns(columns, column_state, values, ids)
+    return defs, no_update, state
 
 
 dash.clientside_callback(

@@ -41,6 +41,7 @@ EXPLORE = declare(
         saveable=True,
         exportable=True,
         shareable=True,
+        quick_filters=True,
         sections=overview_sections,
         csv=write_account_list,
     )

@@ -10,15 +10,16 @@ from dash import Input, Output, State, ctx, html
 from flask_login import current_user
 
 from components.a11y import hidden_label
+from components.share_link import make_expiry_select
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
 from dashapp.explore.registry import title_of
-from dashapp.extensions import db_session, settings
+from dashapp.extensions import db_session
 from dashapp.filters import describe
 from dashapp.saved_views import (
     ViewError,
-    create_share_link,
     delete_view,
+    get_visible,
     rename_view,
     revoke_share_link,
     set_default,
@@ -29,10 +30,10 @@ from dashapp.saved_views import (
     visible_views,
 )
 from dashapp.ui.export import make_export_status, make_view_export
+from dashapp.ui.sharing import new_share_link
 
 PAGE = "/views"
 dash.register_page(__name__, path=PAGE, name="Views", title="Saved views · healthdash", nav_order=80)
-EXPIRY = [("7 days", "7"), ("30 days", "30"), ("90 days", "90"), ("365 days", "365")]
 
 
 def _user() -> Any:
@@ -140,6 +141,21 @@ def layout(**_query: Any) -> html.Div:
                     className="d-flex flex-wrap gap-2 mt-2",
                 ),
                 html.Div(id="views-result", className="mt-3"),
+                dbc.Modal(
+                    [
+                        dbc.ModalHeader(dbc.ModalTitle("Delete this view?", id="views-delete-title")),
+                        dbc.ModalBody(id="views-delete-question"),
+                        dbc.ModalFooter(
+                            [
+                                dbc.Button("Cancel", id="views-delete-cancel", color="secondary"),
+                                dbc.Button("Delete view", id="views-delete-confirm", color="danger"),
+                            ]
+                        ),
+                    ],
+                    id="views-delete-modal",
+                    labelledby="views-delete-title",
+                    is_open=False,
+                ),
             ]
         ),
         className="mb-3",
@@ -154,19 +170,7 @@ def layout(**_query: Any) -> html.Div:
                 ),
                 dbc.Row(
                     [
-                        dbc.Col(
-                            [
-                                hidden_label("Link expiry", "share-expiry"),
-                                dbc.Select(
-                                    id="share-expiry",
-                                    options=[
-                                        {"label": f"Expires in {lab}", "value": val} for lab, val in EXPIRY
-                                    ],
-                                    value="30",
-                                ),
-                            ],
-                            md=4,
-                        ),
+                        dbc.Col(make_expiry_select("share-expiry"), md=4),
                         dbc.Col(dbc.Button("Create share link", id="share-create", size="sm"), md="auto"),
                     ],
                     className="g-2 align-items-center",
@@ -235,9 +239,10 @@ def manage_view(action: str | None, view_id: Any, name: str | None, visibility: 
         elif action == "views-clear-default":
             set_default(session, user, None, _page_of(vid))
             message = "That page now opens without a default view."
-        elif action == "views-delete":
+        elif action == "views-delete-confirm":
+            name = get_visible(session, user, vid).name
             delete_view(session, user, vid)
-            message = "Deleted."
+            message = f"Deleted “{name}”."
         else:
             return dash.no_update
         session.commit()
@@ -248,8 +253,6 @@ def manage_view(action: str | None, view_id: Any, name: str | None, visibility: 
 
 
 def _page_of(view_id: int) -> str:
-    from dashapp.saved_views import get_visible
-
     return get_visible(db_session(), _user(), view_id).page
 
 
@@ -262,7 +265,7 @@ def _page_of(view_id: int) -> str:
     Input("views-set-visibility", "n_clicks"),
     Input("views-default", "n_clicks"),
     Input("views-clear-default", "n_clicks"),
-    Input("views-delete", "n_clicks"),
+    Input("views-delete-confirm", "n_clicks"),
     State("views-select", "value"),
     State("views-new-name", "value"),
     State("views-visibility", "value"),
@@ -274,6 +277,38 @@ def on_manage(*args: Any) -> tuple:
     return message, _views_table(), _own_options()
 
 
+def delete_question(action: str | None, view_id: Any) -> tuple[bool, Any, Any]:
+    """Delete asks first: (dialog open, its question, a message beside the buttons)."""
+    if action != "views-delete":
+        return False, dash.no_update, dash.no_update
+    if not view_id:
+        return False, dash.no_update, dbc.Alert("Choose one of your views first.", color="warning")
+    try:
+        view = get_visible(db_session(), _user(), int(view_id))
+    except (ViewError, ValueError) as exc:
+        return False, dash.no_update, dbc.Alert(str(exc), color="danger", id="views-error")
+    question = [
+        html.P(f"Delete “{view.name}” ({title_of(view.page)})?"),
+        html.P("Its share links stop working too. This cannot be undone.", className="mb-0"),
+    ]
+    return True, question, dash.no_update
+
+
+@guarded_callback(
+    "save_views",
+    Output("views-delete-modal", "is_open"),
+    Output("views-delete-question", "children"),
+    Output("views-result", "children", allow_duplicate=True),
+    Input("views-delete", "n_clicks"),
+    Input("views-delete-cancel", "n_clicks"),
+    Input("views-delete-confirm", "n_clicks"),
+    State("views-select", "value"),
+    prevent_initial_call=True,
+)
+def ask_delete(_ask: Any, _cancel: Any, _confirm: Any, view_id: Any) -> tuple:
+    return delete_question(ctx.triggered_id, view_id)
+
+
 def share_action(action: str | None, view_id: Any, expiry: str | None, link_id: Any) -> tuple[Any, list]:
     if not view_id:
         return dbc.Alert("Choose one of your views first.", color="warning"), []
@@ -281,17 +316,7 @@ def share_action(action: str | None, view_id: Any, expiry: str | None, link_id: 
     user = _user()
     try:
         if action == "share-create":
-            days = int(expiry) if expiry and expiry.isdigit() else 30
-            _link, token = create_share_link(session, user, int(view_id), expires_in_days=days)
-            session.commit()
-            url = f"{settings().public_url}/share/{token}"  # HEALTHDASH_BASE_URL, never the Host header
-            message: Any = dbc.Alert(
-                [
-                    html.Div("Share link created. Copy it now: it is shown only once."),
-                    dbc.Input(value=url, readonly=True, id="share-url", className="mt-2"),
-                ],
-                color="success",
-            )
+            message: Any = new_share_link(view_id, expiry)
         elif action == "share-revoke":
             if not link_id:
                 return dbc.Alert("Choose a link to revoke.", color="warning"), _links_options(view_id)

@@ -81,6 +81,7 @@ class ExplorePage:
     words: Callable[[ExportTarget], str] | None = None  # what an export is of, in words (default: filters)
     prefix: bool = False  # one page per id after `path` (e.g. /accounts/<id>)
     filters_line: bool = True  # a shared view starts with its filters in words
+    quick_filters: bool = False  # the quick-filter row ("My accounts", "At risk", ...) above the filter bar
 
     @property
     def key_names(self) -> tuple[str, ...]:

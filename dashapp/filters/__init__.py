@@ -22,6 +22,8 @@ Query keys (lists repeat the key, e.g. `segment=smb&segment=enterprise`):
     q                                    free text over name, domain and external id
     period                               trend window in days back from today (e.g. `90d`)
     from, to                             trend window as dates (instead of `period`)
+
+Quick filters (`quick.py`: "My accounts", "At risk", ...) are named changes to these fields, not keys.
 """
 
 from dashapp.filters.model import (
@@ -36,6 +38,7 @@ from dashapp.filters.model import (
     Filters,
 )
 from dashapp.filters.querystring import merge, parse, to_dict, to_pairs, to_query
+from dashapp.filters.quick import QUICK_FILTERS, QuickFilter, quick_filter, quick_state, with_quick
 from dashapp.filters.sql import (
     COLUMNS,
     accounts_query,
@@ -56,9 +59,11 @@ __all__ = [
     "MAX_ATTRS",
     "MAX_TEXT",
     "MAX_VALUES",
+    "QUICK_FILTERS",
     "STATUSES",
     "AttrCondition",
     "Filters",
+    "QuickFilter",
     "accounts_query",
     "apply",
     "conditions",
@@ -68,8 +73,11 @@ __all__ = [
     "merge",
     "parse",
     "parse_sort",
+    "quick_filter",
+    "quick_state",
     "to_dict",
     "to_pairs",
     "to_query",
     "to_sort",
+    "with_quick",
 ]

@@ -18,6 +18,7 @@ from components.filter_bar import (
     make_page_query_store,
     read_filter_bar,
 )
+from components.quick_filters import make_quick_filters
 from dashapp.explore import registry
 from dashapp.extensions import db_session
 from dashapp.filters import Filters, parse, to_pairs
@@ -88,7 +89,7 @@ def page_header(title: str, subtitle: str, page: str) -> html.Div:
     spec = registry.find(page)
     views = spec is not None and spec.saveable
     export = spec is not None and spec.exportable
-    return html.Div(
+    top = html.Div(
         [
             html.Div(
                 [html.H1(title, className="page-title"), html.P(subtitle, className="page-subtitle mb-2")]
@@ -100,11 +101,17 @@ def page_header(title: str, subtitle: str, page: str) -> html.Div:
         ],
         className="d-flex flex-wrap justify-content-between align-items-start gap-2",
     )
+    # After "Save view": what was saved, and the offer to share it (dashapp.ui.views).
+    return html.Div([top, html.Div(id="view-saved", className="mb-2")]) if views else top
 
 
 def filter_section(state: PageState, page: str, extras: Mapping[str, Any] | None = None) -> list[Any]:
+    """The filter bar (after the quick-filter row when the page's declaration asks for one), the page's
+    URL store and its theme store."""
     session = db_session()
+    spec = registry.find(page)
     return [
+        make_quick_filters(state.filters, page) if spec is not None and spec.quick_filters else None,
         make_filter_bar(
             state.filters,
             filter_options(session),

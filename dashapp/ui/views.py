@@ -1,17 +1,23 @@
-"""The saved-views menu on every data page: open a view, save the current one."""
+"""The saved-views menu on every data page: open a view, save the current one, then share it.
+
+The save dialog closes once the view is saved; a note under the page header then says so, links to the
+view and, for roles that may share, offers a share link (with an expiry and a Copy button) right there.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, html
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask_login import current_user
 
+from components.share_link import make_expiry_select
 from dashapp.auth import guarded_callback
 from dashapp.auth.permissions import can
 from dashapp.extensions import db_session
 from dashapp.saved_views import ViewError, save_view, set_default, view_url, visible_views
+from models.view import SavedView
 
 
 def _menu_items(page: str) -> list[Any]:
@@ -32,7 +38,7 @@ def make_views_menu(page: str) -> html.Div:
     can_save = can(current_user, "save_views")
     modal = dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Save this view")),
+            dbc.ModalHeader(dbc.ModalTitle("Save this view", id="view-modal-title")),
             dbc.ModalBody(
                 [
                     dbc.Label("Name", html_for="view-name"),
@@ -55,6 +61,7 @@ def make_views_menu(page: str) -> html.Div:
             dbc.ModalFooter(dbc.Button("Save", id="view-save", color="primary")),
         ],
         id="view-modal",
+        labelledby="view-modal-title",
         is_open=False,
     )
     return html.Div(
@@ -69,18 +76,46 @@ def make_views_menu(page: str) -> html.Div:
             ),
             dbc.Button("Save view", id="view-open", size="sm", color="primary", disabled=not can_save),
             modal,
+            dcc.Store(id="view-saved-id"),
         ],
         className="d-flex gap-2 views-menu",
     )
 
 
+def make_saved_note(view: SavedView, can_share: bool) -> dbc.Alert:
+    """What the page says after a save: the view's name and link, and (for sharers) a share link offer."""
+    parts: list[Any] = [
+        html.Div(
+            [
+                html.Strong(f"Saved “{view.name}”. "),
+                html.A("Open it", href=view_url(view)),
+                " or find it under Views.",
+            ]
+        )
+    ]
+    if can_share:
+        parts.append(
+            html.Div(
+                [
+                    html.Span("Share it read-only, without a login:", className="small"),
+                    html.Div(make_expiry_select("view-link-expiry"), className="view-link-expiry"),
+                    dbc.Button("Create share link", id="view-link-create", size="sm", color="primary"),
+                ],
+                className="d-flex flex-wrap gap-2 align-items-center mt-2",
+            )
+        )
+        parts.append(html.Div(id="view-link-result", className="mt-2"))
+    return dbc.Alert(parts, color="success", id="view-save-ok", dismissable=True, className="mt-2")
+
+
 def save_current_view(
     name: str | None, visibility: str | None, default: bool | None, states: list[dict] | None
-) -> tuple[Any, bool]:
-    """Save what the page shows (its canonical query) for the current user. Returns (message, keep modal open)."""
+) -> tuple[Any, SavedView | None]:
+    """Save what the page shows (its canonical query) for the current user. Returns (what to show in the
+    dialog, the saved view or None): the dialog shows only problems, a saved view closes it."""
     state = next((s for s in states or [] if s), None)
     if not state:
-        return dbc.Alert("Nothing to save on this page.", color="warning"), True
+        return dbc.Alert("Nothing to save on this page.", color="warning"), None
     session = db_session()
     user = session.merge(current_user._get_current_object())
     try:
@@ -97,27 +132,38 @@ def save_current_view(
         session.commit()
     except ViewError as exc:
         session.rollback()
-        return dbc.Alert(str(exc), color="danger", id="view-save-error"), True
-    return dbc.Alert(
-        ["Saved. ", html.A("Open it", href=view_url(view)), " or find it under Views."],
-        color="success",
-        id="view-save-ok",
-    ), True
+        return dbc.Alert(str(exc), color="danger", id="view-save-error"), None
+    return None, view
+
+
+def save_and_close(
+    name: str | None, visibility: str | None, default: bool | None, states: list[dict] | None
+) -> tuple[Any, Any, Any, Any]:
+    """The save callback's outputs: problems in the dialog; or an empty dialog, the note under the header,
+    the saved view's id (which closes the dialog) and an empty name field for the next save."""
+    problem, view = save_current_view(name, visibility, default, states)
+    if view is None:
+        return problem, no_update, no_update, no_update
+    return None, make_saved_note(view, can(current_user, "share_views")), view.id, ""
 
 
 def register(app: Dash) -> None:
     @app.callback(
         Output("view-modal", "is_open"),
         Input("view-open", "n_clicks"),
+        Input("view-saved-id", "data"),
         State("view-modal", "is_open"),
         prevent_initial_call=True,
     )
-    def toggle(_n: int | None, is_open: bool) -> bool:
-        return not is_open
+    def toggle(_n: int | None, _saved: Any, is_open: bool) -> bool:
+        return False if ctx.triggered_id == "view-saved-id" else not is_open
 
     @guarded_callback(
         "save_views",
         Output("view-save-result", "children"),
+        Output("view-saved", "children"),
+        Output("view-saved-id", "data"),
+        Output("view-name", "value"),
         Input("view-save", "n_clicks"),
         State("view-name", "value"),
         State("view-visibility", "value"),
@@ -127,5 +173,5 @@ def register(app: Dash) -> None:
     )
     def save(
         _n: int | None, name: str | None, visibility: str | None, default: bool | None, states: list
-    ) -> Any:
-        return save_current_view(name, visibility, default, states)[0]
+    ) -> tuple:
+        return save_and_close(name, visibility, default, states)

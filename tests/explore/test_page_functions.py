@@ -106,6 +106,21 @@ def test_column_choice_updates_grid_and_url(book, as_user, page) -> None:
     assert state["q"] == "band=red&columns=name%2Cwhy&sort=name"
 
 
+def test_sort_by_arr_is_one_click_and_a_second_one_undoes_it(book, as_user, page) -> None:
+    values, ids = controls(band="red")
+    with as_user("viewer"):
+        by_score = [{"colId": "score", "sort": "asc"}]
+        defs, cols, state = page("accounts").sort_by_arr(["name", "score"], by_score, values, ids)
+        again, _cols, back = page("accounts").sort_by_arr(
+            cols, [{"colId": "arr", "sort": "desc"}], values, ids
+        )
+    assert cols == ["name", "score", "arr"]  # the column it sorts by is shown
+    assert state["q"] == "band=red&columns=name%2Cscore%2Carr&sort=-arr"
+    assert {d["field"]: d["sort"] for d in defs} == {"name": None, "score": None, "arr": "desc"}
+    assert back["q"] == "band=red&columns=name%2Cscore%2Carr"  # the default sort (score) is not written
+    assert {d["field"]: d["sort"] for d in again} == {"name": None, "score": "asc", "arr": None}
+
+
 def test_account_page_shows_history_breakdown_timeline(book, as_user, page) -> None:
     with as_user("viewer"):
         shown = text_of(page("account").layout(external_id="acme", period="30"))

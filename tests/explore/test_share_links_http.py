@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,21 @@ from tests.conftest import logout
 from tests.explore.dash_http import invoke
 from tests.support.dash_calls import render_page
 from tests.support.factories import make_user
+
+
+def share_url_in(component: Any) -> str:
+    """The value of the `share-url` input somewhere in a component tree (as JSON)."""
+    pending = [component]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            props = item.get("props", {})
+            if props.get("id") == "share-url":
+                return props["value"]
+            pending.append(props.get("children"))
+    raise AssertionError("no share-url input")
 
 
 @pytest.fixture
@@ -127,8 +143,7 @@ def test_logged_in_csm_creates_and_revokes_links_over_http(client, logged_in, se
     assert created.status_code == 200, created.get_data(as_text=True)
     text = created.get_data(as_text=True)
     assert "Copy it now" in text
-    alert = created.json["response"]["share-result"]["children"]["props"]["children"]
-    url = alert[1]["props"]["value"]
+    url = share_url_in(created.json["response"]["share-result"]["children"])
     token = url.rsplit("/share/", 1)[1]
     logout(client)
     assert client.get(f"/share/{token}").status_code == 200
@@ -168,7 +183,6 @@ def test_share_urls_use_the_configured_base_url_never_the_host_header(
         {"share-expiry.value": "7", "share-links.value": None},
         triggered="share-create.n_clicks",
     )
-    alert = created.json["response"]["share-result"]["children"]["props"]["children"]
-    url = alert[1]["props"]["value"]
+    url = share_url_in(created.json["response"]["share-result"]["children"])
     assert url.startswith("https://health.example.test/share/")
     assert "evil.example" not in url
