@@ -73,13 +73,12 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
 
     On start it first recovers jobs left running by workers that died (see `jobs.recovery`).
     """
-    from rq import Worker
-
     from dashapp.ops.errors import init_error_reporting
     from dashapp.ops.logs import configure_logging
     from jobs.queues import QUEUES, all_queues, redis_connection
     from jobs.recovery import recover_abandoned
     from jobs.runtime import work_horse_killed
+    from jobs.workers import Worker
 
     settings = ctx.settings
     ctx.require_migrated()

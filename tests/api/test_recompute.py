@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from rq import SimpleWorker
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from dashapp.extensions import EXTENSION_KEY
 from jobs import runtime as job_runtime
 from jobs.queues import all_queues, get_queue, redis_connection
+from jobs.workers import SimpleWorker
 from models.job import JobRun
 from tests.scoring.book import seed_book
 from tests.support.factories import make_account

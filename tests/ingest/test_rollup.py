@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from rq import SimpleWorker
 from sqlalchemy import select, text
 
 from dashapp.ingest import rollup as core
@@ -15,6 +14,7 @@ from dashapp.settings import Settings
 from jobs import rollup
 from jobs.queues import get_queue, redis_connection
 from jobs.runtime import use_database
+from jobs.workers import SimpleWorker
 from models.activity import AccountDailyMetric
 from models.db import Database
 from models.job import JobRun

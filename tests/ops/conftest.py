@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
-from rq import Worker
 
 from dashapp.settings import Settings
 from jobs.queues import all_queues, redis_connection
+from jobs.workers import Worker
 from models.db import Database
 from tests.support.database import truncate_all
 from tests.support.jobs import committed_database, job_database, own_namespace

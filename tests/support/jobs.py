@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rq import SimpleWorker
-
 from dashapp import migrate
 from dashapp.settings import Settings
 from jobs import runtime
 from jobs.queues import all_queues, job_prefix, redis_connection
+from jobs.workers import SimpleWorker
 from models.db import Database
 from tests.support.database import create_test_database, drop_database, truncate_all
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rq import SimpleWorker
 from sqlalchemy import select
 
 from dashapp.scoring import engine
 from dashapp.settings import Settings
 from jobs import runtime
 from jobs.queues import all_queues, redis_connection
+from jobs.workers import SimpleWorker
 from models.db import Database
 from models.health import HealthSnapshot
 from models.job import JobRun
