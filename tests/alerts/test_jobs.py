@@ -25,7 +25,7 @@ from models.notify import NotificationDelivery, WebhookDelivery
 from tests.alerts.support import NOW, make_rule
 from tests.support.factories import make_account, make_user
 from tests.support.health_rows import make_health, make_snapshot
-from tests.support.jobs import committed_database, drain, job_database, own_namespace
+from tests.support.jobs import committed_database, drain, job_database, worker_environment
 
 STRIPE_SECRET = "whsec_alert_tests"
 
@@ -38,10 +38,7 @@ def alerts_db_url(server_settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 def local(settings: Settings, alerts_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    with own_namespace(settings, alerts_db_url, "alerts") as scoped:
-        # Jobs read their settings from the environment, as a worker started by `healthdash worker` does.
-        monkeypatch.setenv("HEALTHDASH_REDIS_NAMESPACE", scoped.redis_namespace)
-        monkeypatch.setenv("DATABASE_URL", alerts_db_url)
+    with worker_environment(settings, alerts_db_url, "alerts", monkeypatch) as scoped:
         yield scoped
 
 

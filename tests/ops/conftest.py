@@ -13,7 +13,7 @@ from jobs.queues import all_queues, redis_connection
 from jobs.workers import Worker
 from models.db import Database
 from tests.support.database import truncate_all
-from tests.support.jobs import committed_database, job_database, own_namespace
+from tests.support.jobs import committed_database, job_database, worker_environment
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +25,7 @@ def ops_url(server_settings: Settings) -> Iterator[str]:
 @pytest.fixture
 def osettings(settings: Settings, ops_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """Settings of their own (database, Redis namespace), also seen by jobs through the environment."""
-    with own_namespace(settings, ops_url, "ops") as local:
-        monkeypatch.setenv("DATABASE_URL", ops_url)
-        monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
-        monkeypatch.setenv("HEALTHDASH_REDIS_NAMESPACE", local.redis_namespace)
+    with worker_environment(settings, ops_url, "ops", monkeypatch) as local:
         yield local
 
 

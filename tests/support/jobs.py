@@ -48,6 +48,18 @@ def own_namespace(settings: Settings, database_url: str, tag: str, **overrides: 
 
 
 @contextmanager
+def worker_environment(
+    settings: Settings, database_url: str, tag: str, monkeypatch: Any
+) -> Iterator[Settings]:
+    """`own_namespace`, also seen by jobs through the environment, as a `healthdash worker` reads it."""
+    with own_namespace(settings, database_url, tag) as local:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
+        monkeypatch.setenv("HEALTHDASH_REDIS_NAMESPACE", local.redis_namespace)
+        yield local
+
+
+@contextmanager
 def job_database(settings: Settings) -> Iterator[Database]:
     """The committed database, emptied, and handed to jobs run in this process."""
     database = Database(settings.database_url or "")

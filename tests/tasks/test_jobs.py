@@ -19,7 +19,7 @@ from models.task import Task
 from tests.alerts.support import NOW
 from tests.support.factories import make_account, make_user
 from tests.support.health_rows import make_health
-from tests.support.jobs import committed_database, drain, job_database, own_namespace
+from tests.support.jobs import committed_database, drain, job_database, worker_environment
 from tests.tasks.support import playbook_rule
 
 
@@ -31,9 +31,7 @@ def tasks_db_url(server_settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 def local(settings: Settings, tasks_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    with own_namespace(settings, tasks_db_url, "tasks") as scoped:
-        monkeypatch.setenv("HEALTHDASH_REDIS_NAMESPACE", scoped.redis_namespace)
-        monkeypatch.setenv("DATABASE_URL", tasks_db_url)
+    with worker_environment(settings, tasks_db_url, "tasks", monkeypatch) as scoped:
         yield scoped
 
 
