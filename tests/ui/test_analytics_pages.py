@@ -74,7 +74,7 @@ def test_segments_page_links_each_segment_to_its_accounts(page, analytics_book, 
     table = page.locator("#segments-table")
     assert "Heavy users, many tickets" in table.inner_text()
     assert "stable: reruns find the same segments" in page.locator("#segments-verdict").inner_text()
-    assert page.locator("#segments-profile .main-svg").count() > 0
+    page.wait_for_selector("#segments-profile .main-svg")  # the figure draws after its callback returns
     screenshot(page, "segments-light")
 
     page.click("#segments-run-button")
@@ -98,8 +98,8 @@ def test_revenue_impact_page_draws_bars_with_intervals_and_counts(page, analytic
     settle(page)
     headline = page.locator("#revenue-headline").inner_text()
     assert headline.startswith(f"40 accounts scored on {AS_OF.isoformat()}")
-    assert page.locator("#revenue-bands .main-svg").count() > 0
-    assert page.locator("#revenue-deciles .main-svg").count() > 0
+    page.wait_for_selector("#revenue-bands .main-svg")  # the figure draws after its callback returns
+    page.wait_for_selector("#revenue-deciles .main-svg")  # the figure draws after its callback returns
     rows = page.locator("#revenue-table tbody tr")
     assert rows.count() == 1 + 3 + 10  # whole book, three bands, ten deciles
     assert "Wilson" in page.locator("#revenue-method").inner_text()
