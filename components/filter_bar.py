@@ -338,7 +338,7 @@ def make_filter_bar(
         ],
         className="g-2 mt-1",
     )
-    return html.Div(
+    drawer = html.Div(
         [
             main,
             dbc.Collapse(more, id="fb-more", is_open=advanced if open_more is None else open_more),
@@ -351,10 +351,30 @@ def make_filter_bar(
                 ],
                 className="d-flex align-items-center",
             ),
+        ],
+        id="fb-drawer",
+        className="fb-drawer",
+    )
+    return html.Div(
+        [
+            drawer_toggle(),
+            drawer,
             html.Div(make_filter_errors(errors), id="fb-errors"),
         ],
         className="filter-bar mb-3",
         id="filter-bar",
+    )
+
+
+def drawer_toggle() -> html.Button:
+    """On a phone the controls fold into a drawer, so the page's data is on the first screen; this button
+    (shown only at phone widths) opens and closes it. Errors stay outside the drawer, always visible."""
+    return html.Button(
+        "Show filters",
+        id="fb-drawer-toggle",
+        type="button",
+        className="btn btn-outline-secondary btn-sm mb-2 d-md-none",
+        **{"aria-expanded": "false", "aria-controls": "fb-drawer"},
     )
 
 

@@ -76,6 +76,7 @@ def layout(**_query: Any) -> html.Div:
                 [head, html.Tbody([_row(r, policies.get(r.rule_id)) for r in rows])],
                 hover=True,
                 size="sm",
+                responsive=True,
                 id="rules-table",
             ),
         ]

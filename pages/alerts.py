@@ -86,7 +86,13 @@ def _table(rows: list[AlertRow], total: int) -> Any:
     return html.Div(
         [
             html.P(f"{total} alert(s)", className="small text-body-secondary", id="alerts-count"),
-            dbc.Table([head, html.Tbody([_row(r) for r in rows])], hover=True, size="sm", id="alerts-table"),
+            dbc.Table(
+                [head, html.Tbody([_row(r) for r in rows])],
+                hover=True,
+                size="sm",
+                responsive=True,
+                id="alerts-table",
+            ),
         ]
     )
 

@@ -1,4 +1,5 @@
-"""Shell-level callbacks of the filter bar: URL sync, back/forward restore, clear, "more filters"."""
+"""Shell-level callbacks of the filter bar: URL sync, back/forward restore, clear, "more filters", the phone
+drawer."""
 
 from __future__ import annotations
 
@@ -61,6 +62,22 @@ def register(app: Dash) -> None:
     )
     def restore(popstate: dict | None, _clear: int | None, ids: list[dict]) -> list[Any]:
         return restore_controls(popstate, ids, list(registry.all_key_names()))
+
+    app.clientside_callback(
+        """
+        function(_n, className) {
+            const open = !(className || "").includes("fb-drawer-open");
+            return [open ? "fb-drawer fb-drawer-open" : "fb-drawer", String(open),
+                    open ? "Hide filters" : "Show filters"];
+        }
+        """,
+        Output("fb-drawer", "className"),
+        Output("fb-drawer-toggle", "aria-expanded"),
+        Output("fb-drawer-toggle", "children"),
+        Input("fb-drawer-toggle", "n_clicks"),
+        State("fb-drawer", "className"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output("fb-more", "is_open"),

@@ -1,7 +1,8 @@
 """Every page, light and dark, desktop and phone width, checked by axe-core (vendored, offline).
 
 The page list comes from Dash's page registry, so a new page is checked without an edit here. A serious or
-critical violation of WCAG 2.x A/AA fails the test and names the rule, the page and the elements.
+critical violation of WCAG 2.x A/AA fails the test and names the rule, the page and the elements. At phone
+width a page that is wider than the screen (it scrolls sideways) fails the same way.
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ def axe_violations(tab: Any) -> list[dict]:
     return [v for v in result if v.get("impact") in BLOCKING]
 
 
+def overflow(tab: Any, path: str, theme: str) -> list[tuple[str, str, str]]:
+    """A page wider than the phone's screen (it scrolls sideways), reported like a violation."""
+    width = tab.evaluate("() => document.documentElement.scrollWidth")
+    if width <= PHONE["width"]:
+        return []
+    line = f"{path} [{theme}, {PHONE['width']}px] horizontal-overflow: the page is {width}px wide"
+    return [(path, "horizontal-overflow", line)]
+
+
 def describe(path: str, theme: str, width: int, violations: list[dict]) -> list[tuple[str, str, str]]:
     """(path, rule, readable line) per violation."""
     lines = []
@@ -97,7 +107,7 @@ def _set_theme(tab: Any, theme: str) -> None:
 
 
 @pytest.mark.slow
-def test_every_page_passes_axe_in_both_themes_and_at_phone_width(
+def test_every_page_passes_axe_and_fits_a_phone_in_both_themes(
     page: Any,
     app: Flask,
     ui_book: dict[str, str],  # noqa: F811  (the fixture imported above)
@@ -118,6 +128,8 @@ def test_every_page_passes_axe_in_both_themes_and_at_phone_width(
                 page.goto(path)
                 settle(page)
                 lines = describe(path, theme, viewport["width"], axe_violations(page))
+                if viewport is PHONE:
+                    lines += overflow(page, path, theme)
                 with REPORT.open("a", encoding="utf-8") as report:  # written as it goes: the run is long
                     report.writelines(line + "\n" for _, _, line in lines)
                 found += lines

@@ -1,5 +1,6 @@
 """The daily questions in headless Chromium: quick filters in the URL (reload, back/forward), Sort by ARR and
-Back after sorting, sharing from the page after Save view, and Delete asking first on the Views page."""
+Back after sorting, the filter drawer on a phone, sharing from the page after Save view, and Delete asking
+first on the Views page."""
 
 from __future__ import annotations
 
@@ -144,6 +145,39 @@ def test_quick_filters_on_the_overview_in_light_dark_and_phone_width(
     screenshot(page, "quick-filters-phone")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
+
+
+def test_on_a_phone_the_filters_fold_into_a_drawer_and_the_data_is_on_the_first_screen(
+    page: Any,
+    ui_book: dict[str, str],  # noqa: F811
+    screenshot: Any,
+) -> None:
+    ui_login(page, ui_book["viewer"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/accounts?band=red&band=yellow")
+    settle(page)
+    toggle = page.get_by_role("button", name="Show filters")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert not page.locator("#fb-drawer").is_visible()
+    first = page.locator(".ag-row[row-index='0']").first
+    first.wait_for()
+    assert first.bounding_box()["y"] < 844, "the first account row is below the first screen"
+    screenshot(page, "filters-drawer-closed-phone")
+
+    toggle.click()
+    hide = page.get_by_role("button", name="Hide filters")
+    hide.wait_for()
+    assert hide.get_attribute("aria-expanded") == "true"
+    band = page.locator("""[id='{"key":"band","page":"/accounts","type":"fb"}']""")
+    assert band.is_visible() and "red" in band.inner_text().lower()
+    screenshot(page, "filters-drawer-open-phone")
+    hide.click()
+    page.get_by_role("button", name="Show filters").wait_for()
+    assert not page.locator("#fb-drawer").is_visible()
+
+    page.set_viewport_size({"width": 1280, "height": 900})  # on a desktop: no drawer, the controls show
+    page.locator("#fb-drawer").wait_for(state="visible")
+    assert not page.locator("#fb-drawer-toggle").is_visible()
 
 
 def test_save_view_then_share_from_the_page_with_a_copy_button(

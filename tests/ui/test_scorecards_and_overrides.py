@@ -20,6 +20,7 @@ from models.scoring import ScorecardVersion
 from tests.scoring.book import seed_book
 from tests.support.factories import make_user
 from tests.ui.conftest import nav_link, ui_login
+from tests.ui.test_explore import settle
 
 pytestmark = pytest.mark.ui
 
@@ -32,12 +33,6 @@ def scored_book(live_db: Database) -> dict[str, Any]:
         people = {role: make_user(session, role=role).email for role in ("csm", "manager", "viewer")}
     engine.recompute(live_db, as_of=book.today)
     return {"account": book.external_ids[4], **people}
-
-
-def settle(page: Any) -> None:
-    page.wait_for_load_state("networkidle")
-    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
-    page.wait_for_timeout(300)
 
 
 def test_csm_sets_an_override_a_recompute_keeps_it_and_the_csm_clears_it(
