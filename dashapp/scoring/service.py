@@ -347,9 +347,15 @@ def preview_scorecard(
     now_current = engine.score_day(
         conn, day, cards, targets, only_version=current.version_id, peers_within_targets=sampled
     ).frame
-    now_proposed = engine.score_day(
-        conn, day, trial, targets, only_version=PREVIEW_VERSION, peers_within_targets=sampled
-    ).frame
+    # The page previews the saved version as soon as it opens: an unchanged definition is scored once.
+    unchanged = parsed == current.definition
+    now_proposed = (
+        now_current
+        if unchanged
+        else engine.score_day(
+            conn, day, trial, targets, only_version=PREVIEW_VERSION, peers_within_targets=sampled
+        ).frame
+    )
     dates = as_of_dates or default_dates(session, horizon_days, cards)
     out: dict[str, Any] = {
         "scorecard_id": current.scorecard_id,
@@ -365,7 +371,11 @@ def preview_scorecard(
             return None if progress is None else (lambda f, m: progress(offset + f / 2, m))
 
         old = backtest_card(session, cards, current, horizon_days, dates, half(0.0), targets)
-        new = backtest_card(session, trial, proposed, horizon_days, dates, half(0.5), targets)
+        new = (
+            old
+            if unchanged
+            else backtest_card(session, trial, proposed, horizon_days, dates, half(0.5), targets)
+        )
         out["backtest"] = {
             "current": {"mean_auc": bt.mean_auc(old), "results": old},
             "proposed": {"mean_auc": bt.mean_auc(new), "results": new},

@@ -102,5 +102,11 @@ def test_backtest_is_stored_per_version_and_preview_saves_nothing(
     assert sum(h["accounts"] for h in preview["proposed"]["histogram"]) == preview["proposed"]["accounts"]
     assert preview["backtest"]["current"]["mean_auc"] == stored.mean_auc
     assert session.scalar(select(func.count()).select_from(ScorecardVersion)) == versions_before
+    # The saved definition, unedited (what the page previews when it opens), is scored once: same figures.
+    same = service.preview_scorecard(
+        session, copy.deepcopy(DEFAULT_DEFINITION), as_of=book.today, as_of_dates=dates
+    )
+    assert same["proposed"] == same["current"] == preview["current"]
+    assert same["backtest"]["proposed"] == same["backtest"]["current"] == preview["backtest"]["current"]
     with pytest.raises(ScorecardError):
         service.preview_scorecard(session, {"groups": []})
