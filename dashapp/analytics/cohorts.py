@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -51,26 +52,41 @@ def cohort_tables(
         empty = pd.DataFrame()
         return CohortTables(empty, empty, empty, pd.Series(dtype=float))
     size_df["label"] = [f"{c:%Y-%m}" for c in size_df["cohort"]]
-    size_df["elapsed"] = [min(months_between(c, today), max_months) for c in size_df["cohort"]]
     index = pd.MultiIndex.from_frame(size_df[["split", "label"]])
     months = list(range(max_months + 1))
-    logos = pd.DataFrame(index=index, columns=months, dtype=float)
-    grr = logos.copy()
-    nrr = logos.copy()
-    churn_df = pd.DataFrame(list(churns), columns=["split", "cohort", "month", "accounts"])
-    rev_df = pd.DataFrame(list(revenue), columns=["split", "cohort", "month", "revenue", "kept"])
-    for row in size_df.itertuples():
-        key = (row.split, row.label)
-        lost = churn_df[(churn_df["split"] == row.split) & (churn_df["cohort"] == row.cohort)]
-        rev = rev_df[(rev_df["split"] == row.split) & (rev_df["cohort"] == row.cohort)].set_index("month")
-        for k in range(row.elapsed + 1):
-            churned = lost.loc[lost["month"] <= k, "accounts"].sum()
-            logos.loc[key, k] = 100.0 * (row.accounts - churned) / row.accounts if row.accounts else None
-            if row.mrr0 and float(row.mrr0) > 0:
-                revenue_k = float(rev["revenue"].get(k, 0) or 0)
-                kept_k = float(rev["kept"].get(k, 0) or 0)
-                nrr.loc[key, k] = 100.0 * revenue_k / float(row.mrr0)
-                grr.loc[key, k] = 100.0 * kept_k / float(row.mrr0)
+    width = len(months)
+    row_of = {
+        (split, cohort): i
+        for i, (split, cohort) in enumerate(zip(size_df["split"], size_df["cohort"], strict=True))
+    }
+    # One pass over the churn and revenue rows into arrays (cohort x month); filling a DataFrame cell by
+    # cell took over a second for a few hundred accounts.
+    lost = np.zeros((len(size_df), width))
+    revenue_k = np.zeros((len(size_df), width))
+    kept_k = np.zeros((len(size_df), width))
+    for r in churns:
+        i = row_of.get((r["split"], r["cohort"]))
+        if i is not None and int(r["month"]) < width:
+            lost[i, max(int(r["month"]), 0)] += float(r["accounts"] or 0)  # churned by month k counts from k
+    for r in revenue:
+        i = row_of.get((r["split"], r["cohort"]))
+        if i is not None and 0 <= int(r["month"]) < width:
+            revenue_k[i, int(r["month"])] += float(r["revenue"] or 0)
+            kept_k[i, int(r["month"])] += float(r["kept"] or 0)
+    elapsed = np.array([min(months_between(c, today), max_months) for c in size_df["cohort"]])
+    shown = np.arange(width)[None, :] <= elapsed[:, None]  # only months that have elapsed for the cohort
+    accounts = size_df["accounts"].astype(float).to_numpy()[:, None]
+    mrr0 = np.array([float(m or 0) for m in size_df["mrr0"]])[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logo_values = np.where(
+            shown & (accounts > 0), 100.0 * (accounts - lost.cumsum(axis=1)) / accounts, np.nan
+        )
+        paying = shown & (mrr0 > 0)
+        nrr_values = np.where(paying, 100.0 * revenue_k / mrr0, np.nan)
+        grr_values = np.where(paying, 100.0 * kept_k / mrr0, np.nan)
+    logos = pd.DataFrame(logo_values, index=index, columns=months)
+    grr = pd.DataFrame(grr_values, index=index, columns=months)
+    nrr = pd.DataFrame(nrr_values, index=index, columns=months)
     trim = [m for m in months if logos[m].notna().any()]
     sizes_series = pd.Series(size_df["accounts"].to_numpy(), index=index)
     return CohortTables(logos[trim], grr[trim], nrr[trim], sizes_series)
