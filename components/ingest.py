@@ -62,7 +62,7 @@ def make_mapping_table(
     return dbc.Table([head, html.Tbody(rows)], size="sm", className="align-middle", id="import-mapping-table")
 
 
-def make_preview_table(rows: list[dict[str, Any]], fields: list[str]) -> html.Div:
+def make_preview_table(rows: list[dict[str, Any]], fields: list[str]) -> html.Div | html.P:
     if not rows:
         return html.P("No rows to preview.", className="text-body-secondary")
     head = html.Thead(html.Tr([html.Th("Row"), *(html.Th(f) for f in fields), html.Th("Check")]))

@@ -144,7 +144,7 @@ def _form(state: OverrideState, today: date) -> html.Div:
 
 def make_override_control(
     state: OverrideState | None, *, can_edit: bool, today: date, message: Any = None
-) -> html.Div:
+) -> html.Div | html.P:
     """The panel's contents; `state` None means the account has no score yet."""
     if state is None:
         return html.P("No score yet, so nothing to override.", className="text-body-secondary mb-0")

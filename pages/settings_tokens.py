@@ -26,7 +26,7 @@ _STATUS_COLOR = {"active": "success", "expired": "secondary", "revoked": "danger
 
 
 def _me() -> User:
-    return db_session().get(User, current_user.id)
+    return db_session().get_one(User, current_user.id)
 
 
 def _when(value) -> str:

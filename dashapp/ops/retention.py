@@ -7,8 +7,9 @@ Batches keep each transaction (and its locks and WAL) short while ingestion goes
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 BATCH = 5_000
@@ -20,11 +21,14 @@ def cutoff(retention_days: int, now: datetime | None = None) -> datetime:
 
 def delete_batch(session: Session, before: datetime, batch: int = BATCH) -> int:
     """Delete up to `batch` events that happened before `before`; returns how many went."""
-    result = session.execute(
-        text(
-            "DELETE FROM usage_events WHERE id IN ("
-            " SELECT id FROM usage_events WHERE occurred_at < :before LIMIT :batch FOR UPDATE SKIP LOCKED)"
+    result: CursorResult[Any] = cast(
+        CursorResult[Any],
+        session.execute(
+            text(
+                "DELETE FROM usage_events WHERE id IN ("
+                " SELECT id FROM usage_events WHERE occurred_at < :before LIMIT :batch FOR UPDATE SKIP LOCKED)"
+            ),
+            {"before": before, "batch": batch},
         ),
-        {"before": before, "batch": batch},
     )
     return int(result.rowcount or 0)

@@ -60,7 +60,8 @@ def list_playbooks(session: Session) -> list[PlaybookView]:
         .where(AlertRule.playbook_id.is_not(None))
         .order_by(AlertRule.id)
     ):
-        rules[playbook_id].append(rule_id)
+        if playbook_id is not None:  # the query selects only rules with a playbook
+            rules[playbook_id].append(rule_id)
     return [
         PlaybookView(p.id, p.name, p.description, p.is_default, tuple(steps[p.id]), tuple(rules[p.id]))
         for p in playbooks

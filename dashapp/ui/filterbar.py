@@ -19,7 +19,7 @@ def restore_controls(
 ) -> list[Any]:
     """Control values for the URL in `popstate` (or cleared filters), in the order of `ids`."""
     if ctx.triggered_id == "fb-clear":
-        filters, errors = Filters(), []
+        filters, errors = Filters(), list[str]()
     elif popstate and isinstance(popstate.get("search"), str):
         filters, errors = parse(popstate["search"], extra_keys=page_extra or ())
         errors = [e for e in errors if "is not a filter" not in e]

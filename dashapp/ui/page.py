@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
@@ -44,6 +44,16 @@ def filter_inputs(page: str) -> list[Input]:
 
 def filter_ids(page: str) -> State:
     return State(fb_all(page), "id")
+
+
+class FilteredState(Protocol):
+    """What the filter section reads of a page's state (`PageState`, or the scaffold's `UrlState`)."""
+
+    @property
+    def filters(self) -> Filters: ...
+
+    @property
+    def errors(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,7 @@ def page_header(title: str, subtitle: str, page: str) -> html.Div:
     return html.Div([top, html.Div(id="view-saved", className="mb-2")]) if views else top
 
 
-def filter_section(state: PageState, page: str, extras: Mapping[str, Any] | None = None) -> list[Any]:
+def filter_section(state: FilteredState, page: str, extras: Mapping[str, Any] | None = None) -> list[Any]:
     """The filter bar (after the quick-filter row when the page's declaration asks for one), the page's
     URL store and its theme store."""
     session = db_session()
@@ -148,7 +158,7 @@ def loading(children: Any, id: str) -> dcc.Loading:
 
 
 def card(title: str, body: Any, *, id: str | None = None, note: str | None = None) -> dbc.Card:
-    header = [title]
+    header: list[Any] = [title]
     if note:
         header.append(html.Span(f" · {note}", className="small text-body-secondary fw-normal"))
     kwargs = {"id": id} if id else {}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from dashapp.analytics.forecasting import model
@@ -114,5 +114,7 @@ def fit_and_store(
 
 def prune(session: Session, keep: list[str]) -> int:
     """Drop stored series no longer planned (an account left the at-risk/top list, a segment is gone)."""
-    result = session.execute(delete(ForecastSeries).where(ForecastSeries.key.not_in(keep)))
+    result = cast(
+        CursorResult[Any], session.execute(delete(ForecastSeries).where(ForecastSeries.key.not_in(keep)))
+    )
     return int(result.rowcount or 0)
