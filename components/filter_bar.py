@@ -14,7 +14,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.a11y import dom_id, hidden_label
+from components.a11y import dom_id, hidden_label, select
 from dashapp.filters import BAND_CHOICES, DEFAULT_TREND_DAYS, Filters, parse
 from models.account import LIFECYCLE_STAGES
 
@@ -269,7 +269,7 @@ def make_filter_bar(
                     dbc.Label(
                         "Renewal", className="small mb-1", html_for=dom_id(fid("renewal_within", page))
                     ),
-                    dbc.Select(
+                    select(
                         id=fid("renewal_within", page),
                         options=[{"label": lab, "value": val} for lab, val in RENEWALS],
                         value=v["renewal_within"],

@@ -11,6 +11,8 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.a11y import select
+
 NONE = "\u2013"
 
 
@@ -93,7 +95,7 @@ def _form(state: OverrideState, today: date) -> html.Div:
                     dbc.Col(
                         [
                             dbc.Label("Band", html_for="override-band", className="small mb-0"),
-                            dbc.Select(
+                            select(
                                 id="override-band",
                                 options=[{"label": "(from the score)", "value": ""}]
                                 + [{"label": b, "value": b} for b in state.bands],

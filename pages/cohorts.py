@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from components.a11y import dom_id
+from components.a11y import dom_id, select
 from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap
 from components.messages import make_empty_state, make_fx_warnings
@@ -249,7 +249,7 @@ def layout(**query: Any) -> html.Div:
             dbc.Col(
                 [
                     dbc.Label("Split by", className="small mb-1", html_for=dom_id(fid("split", PAGE))),
-                    dbc.Select(
+                    select(
                         id=fid("split", PAGE),
                         options=[{"label": v, "value": k} for k, v in q.SPLITS.items()],
                         value=split,

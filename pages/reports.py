@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from flask_login import current_user
 
+from components.a11y import select
 from dashapp.auth import guarded_callback
 from dashapp.explore.registry import title_of
 from dashapp.extensions import db_session, runtime
@@ -135,7 +136,7 @@ def layout(**_query: Any) -> html.Div:
                             dbc.Col(
                                 [
                                     dbc.Label("Of", html_for="report-view"),
-                                    dbc.Select(id="report-view", options=_view_options(), value=""),
+                                    select(id="report-view", options=_view_options(), value=""),
                                 ],
                                 md=4,
                             ),

@@ -2,7 +2,8 @@
 
 The page list comes from Dash's page registry, so a new page is checked without an edit here. A serious or
 critical violation of WCAG 2.x A/AA fails the test and names the rule, the page and the elements. At phone
-width a page that is wider than the screen (it scrolls sideways) fails the same way.
+width a page that is wider than the screen (it scrolls sideways) fails the same way, and so does, at any width,
+a select that shows an empty box.
 """
 
 from __future__ import annotations
@@ -60,6 +61,16 @@ def axe_violations(tab: Any) -> list[dict]:
         TAGS,
     )
     return [v for v in result if v.get("impact") in BLOCKING]
+
+
+def blank_selects(tab: Any, path: str, theme: str, width: int) -> list[tuple[str, str, str]]:
+    """Selects that show an empty box (e.g. dbc.Select's hidden placeholder chosen for the value "")."""
+    ids = tab.evaluate(
+        """() => [...document.querySelectorAll('select')]
+            .filter(s => s.offsetParent !== null && !(s.options[s.selectedIndex]?.textContent || '').trim())
+            .map(s => s.id || s.name || '(no id)')"""
+    )
+    return [(path, "blank-select", f"{path} [{theme}, {width}px] blank-select: {i}") for i in ids]
 
 
 def overflow(tab: Any, path: str, theme: str) -> list[tuple[str, str, str]]:
@@ -128,6 +139,7 @@ def test_every_page_passes_axe_and_fits_a_phone_in_both_themes(
                 page.goto(path)
                 settle(page)
                 lines = describe(path, theme, viewport["width"], axe_violations(page))
+                lines += blank_selects(page, path, theme, viewport["width"])
                 if viewport is PHONE:
                     lines += overflow(page, path, theme)
                 with REPORT.open("a", encoding="utf-8") as report:  # written as it goes: the run is long
