@@ -1,10 +1,12 @@
 """The API reference renders in headless Chromium from the server alone (the shared `page` fixture fails the
-test on any request that leaves the server, a console error or a 5xx), and "Try it out" works; the API tokens
-page creates a token in a real browser."""
+test on any request that leaves the server, a console error or a 5xx), "Try it out" works, and it follows a
+signed-in user's dark theme with a link back to the app; the API tokens page creates a token in a real
+browser."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from dashapp.api import openapi_document
 from models.db import Database
@@ -45,3 +47,24 @@ def test_tokens_page_creates_a_token_in_the_browser(page: Any, live_db: Database
     screenshot(page, "settings-tokens")
     page.click("#user-menu")
     assert page.locator("#api-tokens-link").is_visible()
+
+
+def test_docs_follow_the_users_dark_theme_and_link_back_to_the_app(
+    page: Any, live_db: Database, screenshot: Any
+) -> None:
+    from dashapp.users import set_theme
+
+    with live_db.transaction() as session:
+        user = make_user(session, role="viewer")
+        set_theme(session, user, "dark")
+        email = user.email
+    ui_login(page, email)
+    page.goto("/api/docs")
+    page.wait_for_selector(".opblock", timeout=20_000)
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(33, 37, 41)", background
+    screenshot(page, "api-docs-dark")
+    page.get_by_role("link", name="← Back to healthdash").click()
+    page.wait_for_selector("#user-menu", state="attached")
+    assert urlsplit(page.url).path == "/"
