@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp import services
     from dashapp.api import init_api
     from dashapp.auth import init_auth
+    from dashapp.cache import init_read_cache
     from dashapp.extensions import init_runtime
     from dashapp.ops import init_ops
     from dashapp.ops.logs import configure_logging
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     init_runtime(server, settings)
+    init_read_cache(server, settings)
     init_ops(server, settings)  # before the login guard: every request gets an id and is timed
     install_outage_handler(server)
     init_auth(server)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from dashapp.cache import cached_read
 from dashapp.filters import Filters, apply, health_join
 from dashapp.money import Money
 from models.account import Account
@@ -48,6 +49,7 @@ def _accounts_cte(filters: Filters, date_field: str, split: str, since: date, to
     ).cte("acc")
 
 
+@cached_read("cohorts.cohort_rows")
 def cohort_rows(
     session: Session, filters: Filters, *, date_field: str, split: str, since: date, today: date | None = None
 ) -> dict[str, list[dict[str, Any]]]:
@@ -132,6 +134,7 @@ AGE_BUCKETS = (
 )
 
 
+@cached_read("cohorts.health_by_age")
 def health_by_age(
     session: Session, filters: Filters, *, date_field: str, split: str, today: date | None = None
 ) -> list[dict[str, Any]]:
