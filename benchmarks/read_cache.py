@@ -1,6 +1,7 @@
 """The read cache at 100,000 accounts: the explore queries (KPIs + distribution, band migration, cohort rows,
-health by cohort age) answered from Redis (hit path) against computed and stored (miss path, a fresh data
-version each round), with the plain query (no cache) as a second baseline, all in the same process.
+health by cohort age, first-activity retention) answered from Redis (hit path) against computed and stored
+(miss path, a fresh data version each round), with the plain query (no cache) as a second baseline, all in
+the same process.
 
     python -m benchmarks read_cache [--quick]
     python -m benchmarks.read_cache [--accounts N] [--repeat N] [--reuse URL]
@@ -60,6 +61,10 @@ def _calls(today: date) -> dict[str, tuple[Call, Call]]:
         "health_by_age": (
             lambda s, f: cohorts.health_by_age(s, f, **age_args),
             lambda s, f: cohorts.health_by_age.uncached(s, f, **age_args),
+        ),
+        "activity_retention": (
+            lambda s, f: cohorts.activity_retention(s, f, split="segment"),
+            lambda s, f: cohorts.activity_retention.uncached(s, f, split="segment"),
         ),
     }
 

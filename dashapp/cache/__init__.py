@@ -1,6 +1,6 @@
 """The read cache: results of the expensive explore queries (KPIs and score distribution, band migration,
-cohorts, health by cohort age) kept in Redis, so a page or API call that asks what was asked before since the
-data last changed is answered without touching PostgreSQL.
+cohorts, health by cohort age, first-activity retention) kept in Redis, so a page or API call that asks what
+was asked before since the data last changed is answered without touching PostgreSQL.
 
 Invalidation rule (docs/caching.md): every cached entry's key holds the data version, one counter in Redis
 (`<namespace>readcache:data-version`). Every write that can change what those queries show bumps it through

@@ -8,11 +8,13 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import text
 
+from dashapp.analytics.activity_cohorts import activity_cohorts
 from dashapp.cache import ReadCache, bump_data_version, init_read_cache, read_version
 from dashapp.cache.reads import EXTENSION_KEY
 from dashapp.filters import Filters
@@ -229,3 +231,19 @@ def test_the_cache_is_off_with_no_ttl(local: Settings, db: Database) -> None:
     assert not list(
         redis_connection(local.redis_url or "").scan_iter(match=f"{local.redis_namespace}readcache:o*")
     )
+
+
+def test_activity_retention_is_cached_and_draws_the_same_frames(
+    local: Settings, db: Database, cache: ReadCache
+) -> None:
+    _scored_book(local, db)
+    with db.session() as session:
+        active, last_day = cohorts.activity_rows(session, Filters(), split="segment")
+        direct = activity_cohorts(pd.DataFrame(active), last_day)
+        first = cohorts.activity_retention(session, Filters(), split="segment")
+        assert cohorts.activity_retention(session, Filters(), split="segment") == first
+    assert cache.stats.hits == 1 and first["rows"]
+    back = cohorts.as_activity_cohorts(first)
+    assert back.last_month == direct.last_month
+    pd.testing.assert_frame_equal(back.retention, direct.retention, check_column_type=False)
+    pd.testing.assert_series_equal(back.sizes, direct.sizes, check_index_type=False)
