@@ -48,6 +48,9 @@ def init_read_cache(app: Flask, settings: Settings) -> ReadCache:
         settings.read_cache_seconds,
         settings.read_cache_max_bytes,
     )
+    from dashapp.ops.metrics import READ_CACHE_LOOKUPS
+
+    cache.observe = lambda name, outcome: READ_CACHE_LOOKUPS.labels(name, outcome).inc()
     app.extensions[EXTENSION_KEY] = cache
     return cache
 

@@ -32,7 +32,12 @@ RETRY_SECONDS = 30.0  # after a Redis error, compute directly for this long befo
 class Stats:
     hits: int = 0
     misses: int = 0
-    skipped: int = 0  # computed directly: Redis away, cache off, or the value too large or not encodable
+    skipped: int = 0  # computed directly: Redis away or the cache off
+
+    def count(self, name: str, outcome: str, observe: Callable[[str, str], None] | None) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if observe is not None:
+            observe(name, outcome)
 
 
 @dataclass
@@ -42,6 +47,8 @@ class ReadCache:
     ttl_seconds: int
     max_bytes: int
     stats: Stats = field(default_factory=Stats)
+    # Told (query name, "hits" | "misses" | "skipped") for each lookup: the app counts them for Prometheus.
+    observe: Callable[[str, str], None] | None = None
     _down_until: float = 0.0
     _down: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -63,14 +70,14 @@ class ReadCache:
     def get_or_compute(self, name: str, parts: dict[str, Any], compute: Callable[[], T]) -> T:
         """The cached result for (`name`, `parts`, current data version), else `compute()` (kept if it fits)."""
         if not self.enabled or time.monotonic() < self._down_until:
-            self.stats.skipped += 1
+            self.stats.count(name, "skipped", self.observe)
             return compute()
         try:
             key = self.key(name, read_version(self.conn, self.namespace), parts)
             blob = self.conn.get(key)
         except (redis.RedisError, OSError) as exc:
             self._went_down(exc)
-            self.stats.skipped += 1
+            self.stats.count(name, "skipped", self.observe)
             return compute()
         if self._down:
             self._down = False
@@ -81,10 +88,10 @@ class ReadCache:
             except Exception:  # an entry written by another version of the code: recompute and replace
                 log.warning("read cache: unreadable entry %s, recomputing", key, exc_info=True)
             else:
-                self.stats.hits += 1
+                self.stats.count(name, "hits", self.observe)
                 return value
         value = compute()
-        self.stats.misses += 1
+        self.stats.count(name, "misses", self.observe)
         self._store(key, value)
         return value
 
