@@ -8,6 +8,7 @@ elsewhere (jobs, the CLI, benchmarks, tests without an app) the query simply run
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 from collections.abc import Callable
 from datetime import date
@@ -43,12 +44,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _code_digest(fn: Callable[..., Any]) -> str:
+    """A digest of the module defining `fn`: a deploy that changes a query never reads the old one's entries."""
+    try:
+        source = inspect.getsource(inspect.getmodule(fn))  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return "unknown"
+    return hashlib.sha256(source.encode()).hexdigest()[:12]
+
+
 def key_parts(
-    session: Session, filters: Filters, today: date | None, others: dict[str, Any]
+    session: Session, filters: Filters, today: date | None, others: dict[str, Any], code: str = ""
 ) -> dict[str, Any]:
     """Everything a filtered result depends on besides the data itself."""
     says_me = "me" in filters.owner or filters.team == "me"
     return {
+        "code": code,
         "filters": to_query(filters),
         "day": (today or date.today()).isoformat(),
         "currency": session.info.get("reporting_currency"),
@@ -62,6 +73,7 @@ def key_parts(
 def cached_read(name: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
     def decorate(fn: Callable[P, T]) -> Callable[P, T]:
         signature = inspect.signature(fn)
+        code = _code_digest(fn)
 
         @functools.wraps(fn)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -72,7 +84,7 @@ def cached_read(name: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
             bound.apply_defaults()
             values = dict(bound.arguments)
             session, filters = values.pop("session"), values.pop("filters")
-            parts = key_parts(session, filters, values.pop("today", None), values)
+            parts = key_parts(session, filters, values.pop("today", None), values, code)
             return cache.get_or_compute(name, parts, lambda: fn(*args, **kwargs))
 
         wrapper.uncached = fn  # type: ignore[attr-defined]
