@@ -49,18 +49,18 @@ Call = Callable[[Session, Filters], Any]
 def _calls(today: date) -> dict[str, tuple[Call, Call]]:
     """name -> (through the cache, plain query)."""
     since = today - timedelta(days=730)
-    cohort_args = {"date_field": "contract_start", "split": "segment", "since": since}
-    age_args = {"date_field": "contract_start", "split": "segment"}
     return {
         "summary": (overview.summary, overview.summary.uncached),
         "band_trend": (overview.band_trend, overview.band_trend.uncached),
         "cohort_rows": (
-            lambda s, f: cohorts.cohort_rows(s, f, **cohort_args),
-            lambda s, f: cohorts.cohort_rows.uncached(s, f, **cohort_args),
+            lambda s, f: cohorts.cohort_rows(s, f, date_field="contract_start", split="segment", since=since),
+            lambda s, f: cohorts.cohort_rows.uncached(
+                s, f, date_field="contract_start", split="segment", since=since
+            ),
         ),
         "health_by_age": (
-            lambda s, f: cohorts.health_by_age(s, f, **age_args),
-            lambda s, f: cohorts.health_by_age.uncached(s, f, **age_args),
+            lambda s, f: cohorts.health_by_age(s, f, date_field="contract_start", split="segment"),
+            lambda s, f: cohorts.health_by_age.uncached(s, f, date_field="contract_start", split="segment"),
         ),
         "activity_retention": (
             lambda s, f: cohorts.activity_retention(s, f, split="segment"),

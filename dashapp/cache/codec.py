@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import zlib
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -57,7 +58,7 @@ def _pack(value: Any) -> Any:
     raise TypeError(f"a {name} cannot be cached")
 
 
-_TAGS = {
+_TAGS: dict[str, Callable[[Any], Any]] = {
     "$t": lambda v: tuple(_unpack(x) for x in v),
     "$m": lambda v: {k: _unpack(x) for k, x in v},
     "$dt": datetime.fromisoformat,

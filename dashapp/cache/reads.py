@@ -12,7 +12,7 @@ import hashlib
 import inspect
 from collections.abc import Callable
 from datetime import date
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -70,24 +70,32 @@ def key_parts(
     }
 
 
-def cached_read(name: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    def decorate(fn: Callable[P, T]) -> Callable[P, T]:
-        signature = inspect.signature(fn)
-        code = _code_digest(fn)
+class CachedRead(Generic[P, T]):
+    """A query function run through the app's read cache; `uncached` is the function itself."""
 
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-            cache = active_cache()
-            if cache is None:
-                return fn(*args, **kwargs)
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            values = dict(bound.arguments)
-            session, filters = values.pop("session"), values.pop("filters")
-            parts = key_parts(session, filters, values.pop("today", None), values, code)
-            return cache.get_or_compute(name, parts, lambda: fn(*args, **kwargs))
+    def __init__(self, name: str, fn: Callable[P, T]) -> None:
+        self.name = name
+        self.uncached = fn
+        self._signature = inspect.signature(fn)
+        self._code = _code_digest(fn)
+        functools.update_wrapper(self, fn)
 
-        wrapper.uncached = fn  # type: ignore[attr-defined]
-        return wrapper
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> T:
+        cache = active_cache()
+        if cache is None:
+            return self.uncached(*args, **kwargs)
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = dict(bound.arguments)
+        session, filters = values.pop("session"), values.pop("filters")
+        parts = key_parts(session, filters, values.pop("today", None), values, self._code)
+        return cache.get_or_compute(self.name, parts, lambda: self.uncached(*args, **kwargs))
+
+
+def cached_read(name: str) -> Callable[[Callable[P, T]], CachedRead[P, T]]:
+    """Decorate a query function `f(session, filters, ..., today=None)` so it runs through the read cache."""
+
+    def decorate(fn: Callable[P, T]) -> CachedRead[P, T]:
+        return CachedRead(name, fn)
 
     return decorate

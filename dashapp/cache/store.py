@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 import redis
@@ -84,7 +84,7 @@ class ReadCache:
             log.warning("read cache: Redis is back; caching again")
         if blob is not None:
             try:
-                value = codec.decode(blob)
+                value = codec.decode(cast(bytes, blob))  # a client without decode_responses
             except Exception:  # an entry written by another version of the code: recompute and replace
                 log.warning("read cache: unreadable entry %s, recomputing", key, exc_info=True)
             else:
