@@ -21,12 +21,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     from dashapp import services
     from dashapp.api import init_api
     from dashapp.auth import init_auth
+    from dashapp.cache import init_read_cache
     from dashapp.extensions import init_runtime
     from dashapp.ops import init_ops
     from dashapp.ops.logs import configure_logging
     from dashapp.outage import install_outage_handler
     from dashapp.share import init_share
     from dashapp.shell import create_dash
+    from dashapp.web_delivery import install_cache_headers, install_compression
     from dashapp.web_security import install_security_headers
 
     settings = services.resolve(settings or Settings.from_env())
@@ -48,7 +50,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
+    install_compression(server, settings)  # first, so it runs after every other after-request hook
     init_runtime(server, settings)
+    init_read_cache(server, settings)
     init_ops(server, settings)  # before the login guard: every request gets an id and is timed
     install_outage_handler(server)
     init_auth(server)
@@ -65,4 +69,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     server.register_blueprint(alert_stream_bp)
     dash_app = create_dash(server)
     install_security_headers(server, dash_app)
+    install_cache_headers(server, dash_app)
     return server

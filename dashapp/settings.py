@@ -224,6 +224,13 @@ class Settings:
     # a rate is looked for on the day, else on the latest earlier day up to `fx_lookback_days` before it.
     reporting_currency: str = "USD"
     fx_lookback_days: int = 7
+    # Read cache (dashapp/cache): results of the expensive explore queries kept in Redis for this many seconds
+    # at most (a safety net: entries are replaced as soon as the data version moves); 0 turns it off.
+    read_cache_seconds: int = 900
+    # An entry larger than this (compressed) is not kept: the query is simply run each time.
+    read_cache_max_bytes: int = 2_000_000
+    # Responses smaller than this are sent uncompressed (compressing them costs more than it saves).
+    compress_min_bytes: int = 500
 
     @property
     def is_production(self) -> bool:
@@ -350,6 +357,13 @@ class Settings:
                 "HEALTHDASH_REPORTING_CURRENCY", env.get("HEALTHDASH_REPORTING_CURRENCY"), "USD"
             ),
             fx_lookback_days=_int(env, "HEALTHDASH_FX_LOOKBACK_DAYS", 7, minimum=0, maximum=31),
+            read_cache_seconds=_int(env, "HEALTHDASH_READ_CACHE_SECONDS", 900, minimum=0, maximum=7 * 86400),
+            read_cache_max_bytes=_int(
+                env, "HEALTHDASH_READ_CACHE_MAX_BYTES", 2_000_000, minimum=1024, maximum=64 * 1024 * 1024
+            ),
+            compress_min_bytes=_int(
+                env, "HEALTHDASH_COMPRESS_MIN_BYTES", 500, minimum=0, maximum=1024 * 1024
+            ),
         )
 
     @property

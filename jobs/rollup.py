@@ -16,6 +16,7 @@ import redis
 from rq.job import JobStatus
 from sqlalchemy import select
 
+from dashapp.cache import bump_data_version
 from dashapp.ingest import rollup as core
 from dashapp.scoring.start_dates import fill_from_first_activity
 from dashapp.settings import Settings
@@ -71,7 +72,10 @@ def run_pending() -> dict[str, int]:
     """Drain `rollup_pending` in chunks, each in its own transaction."""
     settings = job_settings()
     redis_connection(settings.redis_url or "").delete(flag_key(settings))
-    return drain(job_database())
+    try:
+        return drain(job_database())
+    finally:  # each chunk commits on its own: even a failed run may have changed some days
+        bump_data_version(settings, "event roll-up")
 
 
 def drain(db: Database) -> dict[str, int]:
@@ -96,7 +100,10 @@ def drain(db: Database) -> dict[str, int]:
 
 @tracked
 def run_rebuild(account_id: int | None = None, since: str | None = None) -> dict[str, int]:
-    return rebuild(job_database(), account_id, date.fromisoformat(since) if since else None)
+    try:
+        return rebuild(job_database(), account_id, date.fromisoformat(since) if since else None)
+    finally:
+        bump_data_version(job_settings(), "roll-up rebuild")
 
 
 def rebuild(

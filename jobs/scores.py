@@ -11,6 +11,7 @@ from typing import Any
 
 from rq import Retry
 
+from dashapp.cache import bump_data_version
 from dashapp.scoring import engine, service
 from dashapp.settings import Settings
 from jobs.queues import enqueue, make_job_id
@@ -42,9 +43,12 @@ def recompute(
         incremental=incremental,
     )
     set_progress(0.0, f"scoring {scope.describe()}")
-    result = engine.recompute(
-        job_database(), as_of=_date(as_of), days=days, scope=scope, progress=set_progress
-    )
+    try:
+        result = engine.recompute(
+            job_database(), as_of=_date(as_of), days=days, scope=scope, progress=set_progress
+        )
+    finally:  # each day commits on its own: even a failed run may have replaced some days
+        bump_data_version(job_settings(), "score recompute")
     # Alerts follow every recompute: the rules run over the whole book on the scores just committed.
     from jobs.alerts import run_evaluation
 

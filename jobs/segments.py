@@ -14,9 +14,10 @@ from rq import Retry
 
 from dashapp.analytics.segment_store import WINDOW_DAYS, run_segmentation
 from dashapp.analytics.segmentation import SegmentationError
+from dashapp.cache import bump_data_version
 from dashapp.settings import Settings
 from jobs.queues import enqueue, make_job_id
-from jobs.runtime import job_database, set_progress, tracked
+from jobs.runtime import job_database, job_settings, set_progress, tracked
 from models.db import Database
 from models.job import JobRun
 
@@ -43,6 +44,7 @@ def run(as_of: str | None = None, k: int | None = None, window_days: int = WINDO
             }
     except SegmentationError as exc:
         return {"stored": False, "as_of": day.isoformat(), "reason": str(exc)}
+    bump_data_version(job_settings(), "behaviour segmentation")
     set_progress(1.0, f"{summary['k']} segments over {summary['accounts']:,} accounts")
     return summary
 

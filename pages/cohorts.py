@@ -8,14 +8,12 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import html
 
 from components.a11y import dom_id, select
 from components.filter_bar import fid
 from components.health_charts import curves, grouped_bars, heatmap
 from components.messages import make_empty_state, make_fx_warnings
-from dashapp.analytics.activity_cohorts import activity_cohorts
 from dashapp.analytics.cohorts import cohort_tables, weighted_curve
 from dashapp.explore.registry import ExplorePage, UrlKey, declare
 from dashapp.exports.csvfile import cohort_rows, rows_writer
@@ -87,8 +85,9 @@ def content(filters: Filters, date_field: str, split: str, theme_name: str | Non
     today = date.today()
     rows = q.cohort_rows(session, filters, date_field=date_field, split=split, since=_since(today))
     tables = cohort_tables(rows["sizes"], rows["churns"], rows["revenue"], today=today, max_months=MAX_MONTHS)
-    active_rows, last_day = q.activity_rows(session, filters, split=split)
-    activity = activity_cohorts(pd.DataFrame(active_rows), last_day, max_months=MAX_MONTHS)
+    activity = q.as_activity_cohorts(
+        q.activity_retention(session, filters, split=split, max_months=MAX_MONTHS)
+    )
     if tables.logos.empty and activity.retention.empty:
         return [
             make_empty_state(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from components.messages import make_empty_state
 from components.scorecard_editor import FIELD, applies_to, make_editor, make_errors, make_preview
 from dashapp.auth import guarded_callback, page_permission
+from dashapp.cache import data_changed
 from dashapp.extensions import db_session, runtime
 from dashapp.scoring import service, store
 from dashapp.scoring.definition import ScorecardError
@@ -293,6 +294,7 @@ def save(_n: int | None, values: list, ids: list[dict], current: dict | None, no
             "Nothing changed: no new version.", color="info", className="mb-0", id="sc-save-alert"
         ), *keep
     session.commit()
+    data_changed("scorecard change")
     rt = runtime()
     run = enqueue_recompute(rt.settings, rt.db, requested_by_id=actor.id)
     message = dbc.Alert(

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import pandas as pd
 from flask import Response
 
-from dashapp.analytics.activity_cohorts import activity_cohorts
 from dashapp.api.analytics_schemas import CohortQuery, Cohorts
 from dashapp.api.blueprint import bp
 from dashapp.api.http import json_response
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session
 from dashapp.filters import Filters
-from dashapp.queries.cohorts import activity_rows
+from dashapp.queries.cohorts import activity_retention
 
 DEFINITION = (
     "Cohort: the month of an account's first activity (a usage day with events or a paid or refunded invoice). "
@@ -38,21 +35,25 @@ DEFINITION = (
 def get_cohorts(caller: Any, query: CohortQuery, filters: Filters) -> Response:
     """For the accounts matching the filters: each first-activity cohort's size and the percent of it active
     in each later month (the same figures as the Cohorts page)."""
-    rows, last_day = activity_rows(db_session(), filters, split=query.split)
-    result = activity_cohorts(pd.DataFrame(rows), last_day)
+    result = activity_retention(db_session(), filters, split=query.split)
     data = []
-    for (split, label), values in result.retention.iterrows():
-        retention = [None if math.isnan(v) else round(float(v), 4) for v in values.tolist()]
+    for row in result["rows"]:
+        retention = [None if v is None else round(v, 4) for v in row["retention"]]
         while retention and retention[-1] is None:
             retention.pop()
         data.append(
             {
-                "split": split,
-                "cohort": label,
-                "accounts": int(result.sizes[(split, label)]),
+                "split": row["split"],
+                "cohort": row["label"],
+                "accounts": row["accounts"],
                 "retention": retention,
             }
         )
     return json_response(
-        {"basis": "first_activity", "last_month": result.last_month, "definition": DEFINITION, "data": data}
+        {
+            "basis": "first_activity",
+            "last_month": result["last_month"],
+            "definition": DEFINITION,
+            "data": data,
+        }
     )

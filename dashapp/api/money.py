@@ -11,6 +11,7 @@ from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, json_response
 from dashapp.api.money_schemas import FxImport, FxRateList, FxRatesIn, FxRatesQuery, Kpis
 from dashapp.api.spec import operation
+from dashapp.cache import data_changed
 from dashapp.extensions import db_session
 from dashapp.filters import Filters
 from dashapp.money import Money
@@ -87,6 +88,7 @@ def post_fx_rates(caller: Any, body: FxRatesIn) -> Response:
     session = db_session()
     result = upsert(session, (Rate(r.day, r.currency, Decimal(str(r.rate))) for r in body.rates), "api")
     session.commit()
+    data_changed("FX rate import")
     return json_response(
         {
             "rates": result.rates,

@@ -17,6 +17,7 @@ from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, finite, json_response
 from dashapp.api.schemas import ClearOverrideQuery, Override, OverrideRequest
 from dashapp.api.spec import operation
+from dashapp.cache import data_changed
 from dashapp.extensions import db_session
 from dashapp.scoring import engine
 from dashapp.scoring.service import OverrideError, clear_override, set_override
@@ -120,6 +121,7 @@ def post_override(caller: Any, external_id: str, body: OverrideRequest) -> Respo
     except DBAPIError as exc:  # a concurrent change (serialization, deadlock, constraint)
         session.rollback()
         raise _conflict(external_id, exc) from exc
+    data_changed("override set")
     return json_response(_body(external_id, made), status=201)
 
 
@@ -149,4 +151,5 @@ def delete_override(caller: Any, external_id: str, query: ClearOverrideQuery) ->
     except DBAPIError as exc:
         session.rollback()
         raise _conflict(external_id, exc) from exc
+    data_changed("override cleared")
     return json_response(_body(external_id, ended))

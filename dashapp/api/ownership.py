@@ -13,6 +13,7 @@ from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, json_response
 from dashapp.api.schemas import Strict
 from dashapp.api.spec import operation
+from dashapp.cache import data_changed
 from dashapp.extensions import db_session
 from dashapp.ownership import MAX_ASSIGN, OwnershipError, assign_owner
 from models.account import Account
@@ -65,4 +66,5 @@ def put_account_owner(caller: Any, body: OwnerAssignment) -> Response:
         raise ApiError(
             422, f"{exc.field}: {exc}", errors=[{"name": f"body.{exc.field}", "message": str(exc)}]
         ) from None
+    data_changed("owner change")
     return json_response({"owner_id": body.owner_id, "accounts": len(found), "changed": changed})

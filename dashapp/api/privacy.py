@@ -18,6 +18,7 @@ from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, json_response
 from dashapp.api.schemas import _DAY, IsoDay, Strict
 from dashapp.api.spec import operation
+from dashapp.cache import data_changed
 from dashapp.extensions import db_session, settings
 from dashapp.ops.audit_log import AuditFilter, window
 from dashapp.ops.privacy_erase import erase_contact
@@ -163,6 +164,7 @@ def erase_subject(caller: Any, body: ErasureRequest) -> Response:
         status = 404 if "there is no" in message else 422
         raise ApiError(status, message, errors=[{"name": "body.email", "message": message}]) from None
     session.commit()
+    data_changed("privacy erasure")
     return json_response(result.as_dict())
 
 

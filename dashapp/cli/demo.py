@@ -9,6 +9,7 @@ import click
 from sqlalchemy import func, select
 
 from dashapp import migrate, services
+from dashapp.cache import bump_data_version
 from dashapp.cli import processes
 from dashapp.cli.context import CliContext, CliError, pass_ctx
 from dashapp.settings import Settings
@@ -204,6 +205,7 @@ def _score(ctx: CliContext, *, days: int) -> None:
             done += step
 
         result = engine.recompute(ctx.db, days=days, progress=progress)
+    bump_data_version(ctx.settings, "demo scoring")
     click.echo(f"Wrote {result.snapshots:,} health snapshots.")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from dashapp.cache import bump_after_commit
 from dashapp.cli.context import CliContext, CliError, pass_ctx
 
 
@@ -31,6 +32,7 @@ def import_file(ctx: CliContext, file: Path) -> None:
         raise CliError(f"{file}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
     try:
         with ctx.db.transaction() as session:
+            bump_after_commit(session, ctx.settings, "FX rate import")
             result = import_ecb(session, text)
     except FxParseError as exc:
         raise CliError(f"{file}: {exc}") from None

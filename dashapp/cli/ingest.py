@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from dashapp.cache import bump_data_version
 from dashapp.cli.context import CliContext, CliError, pass_ctx
 from dashapp.ingest.csv_reader import FileProblem
 from dashapp.ingest.fields import FIELDS
@@ -177,6 +178,7 @@ def import_online_retail(ctx: CliContext, files: tuple[Path, ...]) -> None:
 
     ctx.require_migrated()
     result = import_files(ctx.db, list(files), settings=ctx.settings, echo=click.echo)
+    bump_data_version(ctx.settings, "Online Retail import")
     click.echo(
         f"{result['accounts']:,} customers, {result['invoices']:,} invoices, {result['events']:,} lines "
         f"({result['events_new']:,} new); lines skipped as already imported: {result['overlap']:,}"
@@ -202,6 +204,8 @@ def import_telco(ctx: CliContext, file: Path, churned_on: str | None) -> None:
         result = import_file(ctx.db, file, churned_on=day)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    finally:
+        bump_data_version(ctx.settings, "Telco import")
     click.echo(result["message"])
 
 
@@ -227,6 +231,7 @@ def rebuild(ctx: CliContext, account_id: int | None, since) -> None:
     since_day: date | None = since.date() if since else None
     with click.progressbar(length=total, label="Rolling up", file=sys.stderr) as bar:
         result = run_rebuild(ctx.db, account_id, since_day, progress=bar.update)
+    bump_data_version(ctx.settings, "roll-up rebuild")
     click.echo(
         f"{result['accounts']:,} accounts, {result['account_days']:,} account-days: "
         f"{result['changed']:,} changed, {result['removed']:,} removed."

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from dashapp.cache import bump_after_commit
 from dashapp.cli.context import CliContext, CliError, pass_ctx
 from dashapp.ops.privacy_erase import erase_contact
 from dashapp.ops.privacy_export import PrivacyError, archive, collect_account, collect_contact, filename
@@ -52,6 +53,7 @@ def erase(ctx: CliContext, contact: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Erase the personal data of {contact.strip()}? This cannot be undone", abort=True)
     with ctx.db.transaction() as session:
+        bump_after_commit(session, ctx.settings, "privacy erasure")
         try:
             result = erase_contact(session, contact, key=ctx.settings.secret_key, actor_id=None, actor="cli")
         except PrivacyError as exc:

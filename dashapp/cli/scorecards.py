@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from dashapp.cache import bump_after_commit
 from dashapp.cli.context import CliContext, CliError, pass_ctx
 
 
@@ -96,6 +97,7 @@ def import_(ctx: CliContext, file: Path) -> None:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CliError(f"{file} is not valid JSON: {exc}") from None
     with ctx.db.transaction() as session:
+        bump_after_commit(session, ctx.settings, "scorecard import")
         store.ensure_default_scorecard(session)
         card, outcome = store.import_scorecard(session, data)
         click.echo(f"Scorecard {card.name!r}: {outcome}.")

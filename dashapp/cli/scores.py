@@ -12,6 +12,7 @@ from datetime import date
 import click
 from sqlalchemy import select
 
+from dashapp.cache import bump_after_commit, bump_data_version
 from dashapp.cli.context import CliContext, CliError, pass_ctx
 from dashapp.scoring.definition import ScorecardError
 from models.account import Account
@@ -123,6 +124,7 @@ def recompute(
             done += step
 
         result = engine.recompute(ctx.db, as_of=as_of, days=backfill, scope=scope, progress=progress)
+    bump_data_version(ctx.settings, "score recompute")
     days = result.days
     span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
     if result.snapshots == 0 and not result.unscored:
@@ -228,6 +230,7 @@ def override(
     (account_id,) = _account_ids(ctx, (external_id,))
     actor = _user(ctx, by_email)
     with ctx.db.transaction() as session:
+        bump_after_commit(session, ctx.settings, "override")
         if actor is not None:
             actor = session.get(User, actor.id)
         if clear:

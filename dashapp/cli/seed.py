@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 import psycopg
 
+from dashapp.cache import bump_data_version
 from dashapp.cli.context import CliContext, CliError
 from dashapp.services import libpq_url
 from dashapp.users import create_user, find_by_email
@@ -99,6 +100,7 @@ def seed_demo(
     for table, rows in report.rows.items():
         click.echo(f"  {table:<24} {rows:>12,}")
     _seed_demo_rates(ctx, plan)
+    bump_data_version(ctx.settings, "demo seed")
     return report
 
 

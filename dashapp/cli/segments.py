@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from dashapp.cache import bump_after_commit
 from dashapp.cli.context import CliContext, CliError, pass_ctx
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def run(ctx: CliContext, as_of: date | None, k: int | None, enqueue: bool) -> No
 
     try:
         with ctx.db.transaction() as session:
+            bump_after_commit(session, ctx.settings, "behaviour segmentation")
             stored = run_segmentation(session, as_of=as_of, k=k)
             click.echo(_describe(stored))
     except SegmentationError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from dashapp.cache import bump_data_version
 from dashapp.csvsafe import neutralise_row
 from dashapp.ingest.csv_reader import CsvStream, FileProblem, normalise_encoding
 from dashapp.ingest.importers import ChunkImporter, ErrorRow
@@ -140,6 +141,9 @@ def run_import(
     except Exception as exc:
         book.flush(f"the import stopped: {exc}", status="failed", finished_at=datetime.now(UTC))
         raise
+    finally:
+        if settings is not None and not options.dry_run:  # chunks are committed as they go
+            bump_data_version(settings, "CSV import")
     if pending and settings is not None and not options.dry_run:
         from jobs.rollup import schedule
 

@@ -28,6 +28,7 @@ import orjson
 import psycopg
 from flask import Blueprint, Response, jsonify, request
 
+from dashapp.cache import data_changed
 from dashapp.errors import problem
 from dashapp.extensions import db_session, runtime
 from dashapp.ingest import writekeys, writer
@@ -219,6 +220,9 @@ def _store(
 
     # A deadlock or serialisation failure aborts the whole transaction: it is redone from the start.
     stored, pending, failed = retry_transient(attempt, rollback=session.rollback)
+    # Group calls change accounts (segment, plan, ARR...); events reach the pages through the roll-up job.
+    if any(isinstance(op, Group) for _, op in ops):
+        data_changed("account traits from the event API")
     if pending:
         rt = runtime()
         from jobs.rollup import schedule

@@ -19,6 +19,7 @@ import psycopg
 import stripe
 from flask import Blueprint, Response, jsonify, request
 
+from dashapp.cache import data_changed
 from dashapp.errors import problem
 from dashapp.extensions import db_session, runtime, settings
 from dashapp.ingest import bodyguard, stripe_events, support_events
@@ -72,6 +73,7 @@ def record_and_apply(source: str, event_id: str, kind: str, payload: dict[str, A
                 }
     session.commit()
     if outcome["status"] == "processed":
+        data_changed(f"{source} webhook")
         # Applying may have attached waiting events to an account: their days need rolling up.
         from jobs.rollup import schedule
 

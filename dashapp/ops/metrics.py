@@ -16,7 +16,7 @@ import logging
 import os
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -47,6 +47,12 @@ CALLBACK_SECONDS = Histogram(
     ("output", "status"),
     registry=APP_REGISTRY,
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+READ_CACHE_LOOKUPS = Counter(
+    "healthdash_read_cache_lookups",
+    "Explore queries asked of the read cache, by query and outcome (hits, misses, skipped: run directly).",
+    ("query", "outcome"),
+    registry=APP_REGISTRY,
 )
 
 # Scanning at most this many of the newest events keeps the ingestion figure cheap on a big table.

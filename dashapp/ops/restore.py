@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
+from dashapp.cache import bump_data_version
 from dashapp.exports.files import export_dir
 from dashapp.ops.backup import DUMP, FILES, FORMAT_VERSION, MANIFEST, BackupError, first_line, sha256_of
 from dashapp.ops.figures import server_major, table_figures, user_tables
@@ -126,6 +127,7 @@ def restore_backup(settings: Settings, archive: Path) -> RestoreReport:
         if done.returncode != 0:
             raise BackupError(f"pg_restore failed: {first_line(done.stderr)}")
         mismatches, rows = compare(manifest["database"]["tables"], url)
+        bump_data_version(settings, "restore")  # entries cached from whatever was there before
         target = export_dir(settings)
         for entry in manifest["files"]:
             destination = target / entry["path"]

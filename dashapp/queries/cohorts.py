@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Date, Integer, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from dashapp.analytics.activity_cohorts import ActivityCohorts, activity_cohorts
+from dashapp.cache import cached_read
 from dashapp.filters import Filters, apply, health_join
 from dashapp.money import Money
 from models.account import Account
@@ -48,6 +52,7 @@ def _accounts_cte(filters: Filters, date_field: str, split: str, since: date, to
     ).cte("acc")
 
 
+@cached_read("cohorts.cohort_rows")
 def cohort_rows(
     session: Session, filters: Filters, *, date_field: str, split: str, since: date, today: date | None = None
 ) -> dict[str, list[dict[str, Any]]]:
@@ -132,6 +137,7 @@ AGE_BUCKETS = (
 )
 
 
+@cached_read("cohorts.health_by_age")
 def health_by_age(
     session: Session, filters: Filters, *, date_field: str, split: str, today: date | None = None
 ) -> list[dict[str, Any]]:
@@ -206,3 +212,36 @@ def activity_rows(
     last_invoice = session.scalar(select(func.max(cast(func.timezone("UTC", Invoice.issued_at), Date))))
     last = max((d for d in (last_usage, last_invoice) if d is not None), default=None)
     return [r._asdict() for r in rows], last
+
+
+@cached_read("cohorts.activity_retention")
+def activity_retention(
+    session: Session, filters: Filters, *, split: str, max_months: int = 36, today: date | None = None
+) -> dict[str, Any]:
+    """First-activity cohorts (`analytics.activity_cohorts`) as plain rows, small enough to cache even when
+    `activity_rows` is millions of account-months: {"last_month", "rows": [{"split", "label", "accounts",
+    "retention": [percent or None per month since the cohort]}]}."""
+    active, last_day = activity_rows(session, filters, split=split, today=today)
+    result = activity_cohorts(pd.DataFrame(active), last_day, max_months=max_months)
+    rows = [
+        {
+            "split": split_value,
+            "label": label,
+            "accounts": int(result.sizes[(split_value, label)]),
+            "retention": [None if math.isnan(v) else float(v) for v in values.tolist()],
+        }
+        for (split_value, label), values in result.retention.iterrows()
+    ]
+    return {"last_month": result.last_month, "rows": rows}
+
+
+def as_activity_cohorts(retention: dict[str, Any]) -> ActivityCohorts:
+    """`activity_retention`'s rows back as the frames the charts draw."""
+    rows = retention["rows"]
+    if not rows:
+        return ActivityCohorts(pd.DataFrame(), pd.Series(dtype=int), retention["last_month"])
+    index = pd.MultiIndex.from_tuples([(r["split"], r["label"]) for r in rows], names=["split", "label"])
+    values = [[float("nan") if v is None else v for v in r["retention"]] for r in rows]
+    table = pd.DataFrame(values, index=index, columns=range(len(values[0])), dtype=float)
+    sizes = pd.Series([r["accounts"] for r in rows], index=index)
+    return ActivityCohorts(table, sizes, retention["last_month"])

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
+from dashapp.cache import cached_read, codec
 from dashapp.filters import Filters, apply, health_join
 from dashapp.money import Money
 from dashapp.queries.band_counts import band_counts
@@ -19,6 +20,7 @@ from models.health import AccountHealth
 TREND_POINTS = 14  # at most this many days are sampled across the trend window
 
 
+@codec.register
 @dataclass(frozen=True)
 class Kpis:
     accounts: int
@@ -39,6 +41,7 @@ class Kpis:
         return self.avg_score - self.avg_score_30d_ago
 
 
+@cached_read("overview.summary")
 def summary(
     session: Session, filters: Filters, today: date | None = None
 ) -> tuple[Kpis, list[dict[str, Any]]]:
@@ -122,6 +125,7 @@ def filtered_ids(filters: Filters, today: date | None = None) -> Any:
     return apply(select(Account.id).select_from(source), filters, today)
 
 
+@cached_read("overview.band_trend")
 def band_trend(session: Session, filters: Filters, today: date | None = None) -> list[dict[str, Any]]:
     """Per sampled day of the trend window: accounts per band and the average score."""
     start, end = filters.trend_window(today)

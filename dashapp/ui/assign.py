@@ -10,6 +10,7 @@ from dash import Input, Output, State, dcc, html
 from flask_login import current_user
 
 from dashapp.auth.permissions import can
+from dashapp.cache import data_changed
 from dashapp.extensions import db_session
 from dashapp.ownership import OwnershipError, assign_owner, possible_owners
 
@@ -62,6 +63,7 @@ def assign(_clicks: int | None, owner: str | None, selected: list[dict[str, Any]
     except (OwnershipError, ValueError, KeyError) as exc:
         session.rollback()
         return f"Not assigned: {exc}", dash.no_update
+    data_changed("owner change")
     return f"Assigned {len(rows)} account(s) ({changed} changed).", []
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from components.override_control import OverrideState, make_override_control
 from dashapp.auth import can, guarded_callback
+from dashapp.cache import data_changed
 from dashapp.extensions import db_session
 from dashapp.scoring import engine, service
 from models.health import AccountHealth
@@ -115,6 +116,7 @@ def set_override(
         session.rollback()
         return dash.no_update, _message(str(exc)[:1].upper() + str(exc)[1:] + ".", "danger")
     session.commit()
+    data_changed("override set")
     return _refresh(session, int(account_id), _message("Override set.", "success"))
 
 
@@ -134,6 +136,7 @@ def clear_override(_n: int | None, account_id: int, reason: str | None) -> tuple
     actor = session.merge(current_user._get_current_object())
     ended = service.clear_override(session, int(account_id), actor=actor, reason=reason or "")
     session.commit()
+    data_changed("override cleared")
     if ended is None:
         return _refresh(session, int(account_id), _message("There was no override to clear.", "info"))
     return _refresh(
