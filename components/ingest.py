@@ -1,7 +1,9 @@
-"""Pieces of the data-in admin page: write-key table, column mapping, import preview, import history."""
+"""Pieces of the data-in admin page: write-key table, column mapping, import preview, import history and
+the freshness of each source."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -107,3 +109,62 @@ def make_import_history(imports: list[Any]) -> dbc.Table | html.P:
         )
     head = html.Thead(html.Tr([html.Th(h) for h in ("Started", "Kind", "File", "Status", "Rows", "Report")]))
     return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, responsive=True, id="import-history")
+
+
+def _ago(then: datetime | None, now: datetime) -> str:
+    if then is None:
+        return "never"
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if unit == 'day' and n > 1 else ''} ago"
+    return "just now"
+
+
+def _bars(per_day: tuple[int, ...]) -> html.Div:
+    """Rows per day as small bars, oldest first; screen readers get the numbers."""
+    top = max(per_day) or 1
+    bars = [
+        html.Span(className="fresh-bar", style={"height": f"{max(2, round(24 * n / top))}px"}) if n else
+        html.Span(className="fresh-bar fresh-bar-none")
+        for n in per_day
+    ]  # fmt: skip
+    label = f"Per day over the last {len(per_day)} days, oldest first: " + ", ".join(
+        f"{n:,}" for n in per_day
+    )
+    aria: dict[str, Any] = {"aria-label": label}
+    return html.Div(bars, className="fresh-bars", role="img", **aria)
+
+
+def make_freshness_table(sources: list[Any], now: datetime, stale_after: timedelta) -> dbc.Table | html.P:
+    """When each source last sent data and how much per day; a source quiet for longer than `stale_after`
+    is marked."""
+    if not sources:
+        return html.P(
+            "Nothing has come in yet: send events with a write key, connect a webhook or import a file.",
+            className="text-body-secondary",
+            id="freshness-empty",
+        )
+    rows = []
+    for s in sources:
+        quiet = s.last_at is None or now - s.last_at > stale_after
+        last: list[Any] = [_ago(s.last_at, now)]
+        if quiet:
+            last += [" ", html.Span("quiet", className="badge text-bg-warning")]
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(s.source),
+                    html.Td(last, title=_when(s.last_at)),
+                    html.Td(f"{s.today:,}", className="text-end"),
+                    html.Td(f"{s.total:,}", className="text-end"),
+                    html.Td(_bars(s.per_day)),
+                ],
+                className="freshness-row",
+            )
+        )
+    head = html.Thead(html.Tr([html.Th("Source"), html.Th("Last data"), html.Th("Today", className="text-end"),
+                               html.Th(f"{len(sources[0].per_day)} days", className="text-end"),
+                               html.Th("Per day")]))  # fmt: skip
+    return dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, responsive=True, id="freshness-table")

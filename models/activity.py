@@ -24,6 +24,7 @@ class UsageEvent(Base):
     __tablename__ = "usage_events"
     __table_args__ = (
         Index("ix_usage_events_account_time", "account_id", "occurred_at"),
+        Index("ix_usage_events_received_at", "received_at", postgresql_using="brin"),
         Index(
             "ix_usage_events_unattached",
             "account_external_id",

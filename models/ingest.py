@@ -74,6 +74,7 @@ class WebhookEvent(Base):
         UniqueConstraint("source", "event_id"),
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in WEBHOOK_STATUSES)})", name="status"),
         Index("ix_webhook_events_unmatched", "account_ref", postgresql_where=text("status = 'unmatched'")),
+        Index("ix_webhook_events_received_at", "received_at", postgresql_using="brin"),
     )
 
     id: Mapped[BigId]

@@ -1,6 +1,10 @@
-"""Data in (admin): write keys for the event API, CSV upload with mapping, preview and progress."""
+"""Data in (admin): what came in from each source, write keys for the event API, CSV upload with mapping,
+preview and progress."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
@@ -10,6 +14,7 @@ from sqlalchemy import select
 
 from components.a11y import hidden_label
 from components.ingest import (
+    make_freshness_table,
     make_import_history,
     make_mapping_table,
     make_preview_table,
@@ -22,10 +27,13 @@ from dashapp.ingest.csv_import import ImportOptions, start_import
 from dashapp.ingest.csv_reader import FileProblem
 from dashapp.ingest.fields import FIELDS
 from dashapp.ingest.writekeys import WriteKeyError, create_write_key, list_write_keys, revoke_write_key
+from dashapp.queries.freshness import DAYS as FRESHNESS_DAYS
+from dashapp.queries.freshness import source_freshness
 from models.ingest import DataImport
 from models.job import JobRun
 
 PERMISSION = "manage_integrations"
+STALE_AFTER = timedelta(days=2)  # a source quiet for longer is marked on the freshness table
 dash.register_page(
     __name__,
     path="/admin/data",
@@ -138,6 +146,10 @@ def _import_card() -> dbc.Card:
     )
 
 
+def _freshness() -> Any:
+    return make_freshness_table(source_freshness(db_session()), datetime.now(UTC), STALE_AFTER)
+
+
 def _history() -> html.Div:
     imports = db_session().scalars(select(DataImport).order_by(DataImport.id.desc()).limit(10)).all()
     return make_import_history(list(imports))
@@ -151,6 +163,13 @@ def layout(**_query: str) -> html.Div:
             html.P(
                 "Send events with a Segment library, import CSV files, and see what came in.",
                 className="page-subtitle",
+            ),
+            dbc.Card(
+                [
+                    dbc.CardHeader(f"What came in (last {FRESHNESS_DAYS} days)"),
+                    dbc.CardBody(_freshness(), id="freshness-wrap"),
+                ],
+                className="mb-3",
             ),
             dbc.Row(
                 [

@@ -77,3 +77,11 @@ def test_upload_preview_import_and_download_the_error_report(
     with live_db.transaction() as session:
         rows = dict(session.execute(select(Account.external_id, Account.name)).all())
     assert rows == {"ui-1": "Acme", "ui-4": "Umbrella"}
+
+    page.reload()  # the freshness table: the import shows as today's data from its source
+    row = page.locator(".freshness-row", has_text="CSV import: accounts")
+    row.wait_for()
+    cells = row.locator("td").all_inner_texts()
+    assert cells[1] in ("just now", "1 min ago") and cells[2] == "2", cells
+    assert "quiet" not in cells[1]
+    screenshot(page, "admin-data-freshness")
