@@ -42,7 +42,9 @@ def test_churn_page_and_account_card_in_the_browser(
     settle(page)
     card = page.locator("#churn-model-card")
     assert card.is_visible() and "ROC AUC" in card.inner_text() and "Logistic" in card.inner_text()
-    page.wait_for_selector("#churn-model-card-calibration .main-svg")  # the figure draws after its callback returns
+    page.wait_for_selector(
+        "#churn-model-card-calibration .main-svg"
+    )  # the figure draws after its callback returns
     rows = page.locator("#churn-risk-table tbody tr")
     assert rows.count() > 5
     assert "Attribute:" in rows.first.inner_text() or "Segment" in rows.first.inner_text()
