@@ -31,6 +31,7 @@ from dashapp.share.render import account_sections
 from dashapp.tasks.queries import TaskQuery, list_tasks
 from dashapp.tasks.service import TaskError, add_note
 from dashapp.ui.churn import account_churn_card
+from dashapp.ui.new_task import new_task_form, submit
 from dashapp.ui.override import override_panel
 from dashapp.ui.page import card, from_url, graph, loading, page_header, theme, theme_id, theme_store
 
@@ -147,6 +148,20 @@ def _open_tasks(account_id: int) -> Any:
     return make_account_tasks([r.as_dict(today) for r in rows], today)
 
 
+def _task_box() -> Any:
+    """New task (people who may act on accounts; the service checks this account)."""
+    if not can(current_user, "act_on_tasks"):
+        return None
+    return html.Details(
+        [
+            html.Summary(
+                "New task", className="btn btn-sm btn-outline-primary mt-2", id="account-newtask-open"
+            ),
+            html.Div(new_task_form("account-newtask", pick_account=False), className="mt-2"),
+        ]
+    )
+
+
 def _note_box() -> Any:
     """A note for the timeline (people who may act on accounts; the callback checks this account)."""
     if not can(current_user, "act_on_tasks"):
@@ -242,7 +257,14 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
         ),
         dbc.Row(
             [
-                dbc.Col(card("Open tasks", _open_tasks(view.account.id), id="account-tasks-card"), lg=5),
+                dbc.Col(
+                    card(
+                        "Open tasks",
+                        [html.Div(_open_tasks(view.account.id), id="account-tasks-box"), _task_box()],
+                        id="account-tasks-card",
+                    ),
+                    lg=5,
+                ),
                 dbc.Col(card("Add a note", _note_box()), lg=7),
             ],
             className="g-3 mb-3",
@@ -342,3 +364,26 @@ def add_account_note(_clicks: Any, text: str | None, external_id: str) -> tuple:
         session.rollback()
         return f"Not added: {exc}.", dash.no_update, dash.no_update
     return "Note added to the timeline.", _timeline(q.timeline(session, view.account.id)), ""
+
+
+@guarded_callback(
+    "act_on_tasks",
+    Output("account-newtask-result", "children"),
+    Output("account-tasks-box", "children"),
+    Output("account-newtask-title", "value"),
+    Input("account-newtask-add", "n_clicks"),
+    State("account-newtask-title", "value"),
+    State("account-newtask-due", "value"),
+    State("account-newtask-assignee", "value"),
+    State("account-newtask-playbook", "value"),
+    State("account-id", "children"),
+    prevent_initial_call=True,
+)
+def add_account_task(
+    _clicks: Any, title: str | None, due: str | None, assignee: Any, playbook: Any, external_id: str
+) -> tuple:
+    view = q.find_account(db_session(), external_id)
+    added, said = submit(view.account.id if view else None, title, due, assignee, playbook)
+    if not added or view is None:
+        return said, dash.no_update, dash.no_update
+    return said, _open_tasks(view.account.id), ""
