@@ -3,7 +3,7 @@ timeline and contacts."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import dash
@@ -28,7 +28,7 @@ from dashapp.filters import DEFAULT_TREND_DAYS, Filters
 from dashapp.queries import account as q
 from dashapp.queries.forecasts import account_forecast
 from dashapp.share.render import account_sections
-from dashapp.tasks.queries import TaskQuery, list_tasks
+from dashapp.tasks.queries import TaskQuery, list_tasks, local_today
 from dashapp.tasks.service import TaskError, add_note
 from dashapp.ui.churn import account_churn_card
 from dashapp.ui.new_task import new_task_form, submit
@@ -143,7 +143,7 @@ def _contacts(view: q.AccountView) -> Any:
 
 
 def _open_tasks(account_id: int) -> Any:
-    today = date.today()
+    today = local_today(db_session(), current_user.id, datetime.now(UTC))  # overdue in the viewer's zone
     rows, _more = list_tasks(db_session(), TaskQuery(account_id=account_id, status=("open",)), today)
     return make_account_tasks([r.as_dict(today) for r in rows], today)
 

@@ -3,7 +3,7 @@ open task with its outcome; add a task (with a playbook's steps) on any account 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import dash
@@ -14,7 +14,7 @@ from flask_login import current_user
 from components.tasks import make_task_table
 from dashapp.auth import can, guarded_callback
 from dashapp.extensions import db_session
-from dashapp.tasks.queries import MAX_LIMIT, TaskQuery, list_tasks
+from dashapp.tasks.queries import MAX_LIMIT, TaskQuery, list_tasks, local_today
 from dashapp.tasks.service import TaskError, close_task
 from dashapp.ui.new_task import new_task_form, submit
 
@@ -50,7 +50,7 @@ def _view(query: dict[str, Any]) -> str:
 
 
 def _content(view: str) -> Any:
-    today = date.today()
+    today = local_today(db_session(), current_user.id, datetime.now(UTC))  # overdue in the viewer's zone
     rows, _more = list_tasks(db_session(), task_query(view, current_user.id), today)
     tasks = [r.as_dict(today) for r in rows]
     return make_task_table(tasks, today, can_close=can(current_user, "act_on_tasks"), empty=VIEWS[view][1])

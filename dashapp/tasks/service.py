@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dashapp.ownership import OWNER_ROLES, actable_accounts
 from dashapp.tasks.events import announce_created
 from dashapp.tasks.playbooks import playbook_steps
+from dashapp.tasks.queries import local_today
 from models.account import Account
 from models.task import AccountNote, Task
 from models.user import User
@@ -94,7 +95,7 @@ def create_task(
 ) -> Created:
     """A manual task on the account, assigned to `assignee_id` (default: the account's owner, else the
     actor), with its `task.created` webhook event; with `playbook_id`, the playbook's steps open too, for
-    the same person, each due its step's days after today."""
+    the same person, each due its step's days after their today."""
     title = _text(title, "title", MAX_TITLE)
     account = _account(session, account_id, actor, "account_id")
     if assignee_id is None:
@@ -104,6 +105,7 @@ def create_task(
     steps = playbook_steps(session, playbook_id) if playbook_id is not None else []
     if steps is None:
         raise TaskError("playbook_id", f"there is no playbook {playbook_id}")
+    start = local_today(session, assignee_id, now)  # the steps count from the assignee's today
     task = Task(
         account_id=account.id,
         assignee_id=assignee_id,
@@ -117,7 +119,7 @@ def create_task(
     )
     opened = [
         Task(account_id=account.id, assignee_id=assignee_id, title=step.title, status="open",
-             due_date=now.date() + timedelta(days=step.due_days), source="playbook",
+             due_date=start + timedelta(days=step.due_days), source="playbook",
              playbook_step_id=step.id, created_by_id=getattr(actor, "id", None), created_at=now, updated_at=now)
         for step in steps
     ]  # fmt: skip

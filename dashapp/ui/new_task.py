@@ -14,6 +14,7 @@ from components.tasks import make_new_task_form
 from dashapp.extensions import db_session, runtime
 from dashapp.ownership import actable_accounts, possible_owners
 from dashapp.tasks.playbooks import list_playbooks
+from dashapp.tasks.queries import local_today
 from dashapp.tasks.service import TaskError, create_task
 from jobs.notify import deliver_soon
 from models.account import Account
@@ -22,7 +23,7 @@ MAX_ACCOUNTS = 2000  # the Tasks page's picker; past that, start from the accoun
 
 
 def new_task_form(prefix: str, *, pick_account: bool) -> Any:
-    """The form for the logged-in user, due today by default."""
+    """The form for the logged-in user, due today (their today) by default."""
     session = db_session()
     accounts = None
     if pick_account:
@@ -35,7 +36,7 @@ def new_task_form(prefix: str, *, pick_account: bool) -> Any:
         accounts = [(str(i), name) for i, name in rows]
     return make_new_task_form(
         prefix,
-        due=date.today(),
+        due=local_today(session, current_user.id, datetime.now(UTC)),
         users=[(str(u.id), u.display_name) for u in possible_owners(session)],
         playbooks=[(str(p.id), p.name) for p in list_playbooks(session)],
         accounts=accounts,
