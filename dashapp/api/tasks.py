@@ -131,7 +131,7 @@ def create_task_api(caller: Any, body: TaskCreate) -> Response:
     try:
         created = create_task(
             session, caller.user, account_id=account_id, title=body.title, due=body.due,
-            assignee_id=body.assignee_id, now=now,
+            assignee_id=body.assignee_id, playbook_id=body.playbook_id, now=now,
         )  # fmt: skip
         session.commit()
     except TaskError as exc:
