@@ -30,6 +30,7 @@ from dashapp.queries.forecasts import account_forecast
 from dashapp.share.render import account_sections
 from dashapp.tasks.queries import TaskQuery, list_tasks, local_today
 from dashapp.tasks.service import TaskError, add_note
+from dashapp.ui.alert_actions import account_alerts
 from dashapp.ui.churn import account_churn_card
 from dashapp.ui.new_task import new_task_form, submit
 from dashapp.ui.override import override_panel
@@ -225,6 +226,16 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
         ),
         _facts(view),
         account_churn_card(view.account.id),
+        html.Div(
+            card(
+                "Open alerts",
+                [
+                    html.Div(account_alerts(external_id), id="account-alerts-box"),
+                    html.Span(id="account-alerts-result", className="small", role="status"),
+                ],
+            ),
+            className="mb-3",
+        ),
         html.Div(card("Manual override", override_panel(view.account.id)), className="mb-3"),
         dbc.Row(
             [

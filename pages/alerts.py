@@ -14,18 +14,16 @@ from flask_login import current_user
 from pydantic import ValidationError
 
 from components.a11y import hidden_label
-from dashapp.alerts.lifecycle import AlertActionError, act
 from dashapp.alerts.queries import AlertQuery, AlertRow, list_alerts, rule_names
 from dashapp.auth import guarded_callback
-from dashapp.extensions import db_session, runtime
+from dashapp.extensions import db_session
+from dashapp.ui.alert_actions import SEVERITY_COLORS, act_and_tell
 
 PAGE = "/alerts"
 dash.register_page(__name__, path=PAGE, name="Alerts", title="Alerts · healthdash", nav_order=15)
 
-SEVERITY_COLORS = {"critical": "danger", "warning": "warning", "info": "info"}
 STATE_CHOICES = ("open", "acknowledged", "snoozed", "resolved")
 ACTIONS = {"alerts-ack": "acknowledge", "alerts-snooze": "snooze", "alerts-resolve": "resolve"}
-DONE = {"acknowledge": "acknowledged", "snooze": "snoozed", "resolve": "resolved"}
 
 
 def _list(value: Any) -> list[str]:
@@ -204,14 +202,9 @@ def bulk_action(
             until = datetime.combine(now.date() + timedelta(days=int(days)), time(9), UTC)
         except (TypeError, ValueError):
             return "Snooze for a number of days.", dash.no_update
-    session = db_session()
-    try:
-        result = act(session, current_user, action, chosen, now=now, until=until, reason=reason or "")
-        session.commit()
-    except AlertActionError as exc:
-        session.rollback()
-        return f"Nothing changed: {exc}", dash.no_update
-    runtime().tell_bells(result.user_ids)
+    done, said = act_and_tell(action, chosen, until=until, reason=reason or "")
+    if not done:
+        return said, dash.no_update
     wanted, _errors = parse_query(query or {})
-    rows, total = list_alerts(session, wanted, current_user.id)
-    return f"{len(result.changed)} alert(s) {DONE[action]}.", _table(rows, total)
+    rows, total = list_alerts(db_session(), wanted, current_user.id)
+    return said, _table(rows, total)

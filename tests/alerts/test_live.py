@@ -1,6 +1,6 @@
 """Who the live bell hears about: an escalation step counts in the bell of the person it reaches, and
-acknowledging, snoozing or resolving an alert (the API, the Alerts page's bulk actions) tells the bells of
-everyone whose unread count moved, over the real Redis pub/sub."""
+acknowledging, snoozing or resolving an alert (the API, the Alerts page's bulk actions, the account page)
+tells the bells of everyone whose unread count moved, over the real Redis pub/sub."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from dashapp.alerts.escalation import escalate_alerts
 from dashapp.alerts.lifecycle import act
 from dashapp.alerts.queries import AlertQuery, list_alerts, unread_count
 from dashapp.settings import Settings
+from models.account import Account
 from models.alert import Alert
 from tests.alerts.support import NOW, make_rule
-from tests.support.dash_calls import callback_body
+from tests.support.dash_calls import callback_body, render_page
 from tests.support.factories import make_account, make_user
 
 H = timedelta(hours=1)
@@ -116,6 +117,32 @@ def test_bulk_resolve_on_the_alerts_page_tells_the_bell(
     try:
         response = client.post("/_dash-update-component", json=body)
         assert "2 alert(s) resolved" in response.get_data(as_text=True)
+        assert _heard(pubsub) == [csm.id]
+    finally:
+        pubsub.close()
+    assert unread_count(session, csm.id) == 0
+
+
+def test_acknowledging_on_the_account_page_tells_the_bell(
+    client, logged_in, session: Session, redis_client: redis.Redis, settings: Settings
+) -> None:
+    csm = logged_in("csm")
+    alert = _alert(session, csm.id, "On the account")
+    external_id = session.get(Account, alert.account_id).external_id  # type: ignore[union-attr]
+    page = json.dumps(render_page(client, f"/accounts/{external_id}").json)
+    assert "account-alert-act" in page and "On the account" in page
+    button = {"type": "account-alert-act", "action": "acknowledge", "id": alert.id}
+    body = callback_body(
+        [("account-alerts-result", "children"), ("account-alerts-box", "children")],
+        [],
+        [("account-id", "children", external_id)],
+    )
+    body["inputs"] = [[{"id": button, "property": "n_clicks", "value": 1}]]
+    body["changedPropIds"] = [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]
+    pubsub = _listen(redis_client, settings)
+    try:
+        response = client.post("/_dash-update-component", json=body)
+        assert "1 alert(s) acknowledged" in response.get_data(as_text=True), response.get_data(as_text=True)
         assert _heard(pubsub) == [csm.id]
     finally:
         pubsub.close()

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import stripe
+from sqlalchemy import func, select
 
 from models.alert import Alert, AlertEvent
 from models.db import Database
@@ -92,6 +93,19 @@ def test_failed_payment_webhook_raises_the_bell_without_a_reload(
     assert link.inner_text() == "Bell Industries"
     link.click()
     page.wait_for_url("**/accounts/acct-bell")
+    _wait_for_dispatch(live_db)
+
+
+def _wait_for_dispatch(live_db: Database, seconds: float = 60.0) -> None:
+    """Let the worker finish dispatching the alert's events before the test's rows are truncated (a job
+    still reading them then deadlocks with the TRUNCATE)."""
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        with live_db.transaction() as session:
+            waiting = session.scalar(select(func.count()).where(AlertEvent.processed_at.is_(None)))
+        if not waiting:
+            return
+        time.sleep(0.5)
 
 
 def _context_tab(browser: Any, live_server: LiveServer) -> Any:
