@@ -1,8 +1,9 @@
 """Tasks as Dash components: the due day (overdue said in words, not only colour), the Tasks page's table
-with a close-with-outcome control per open task, and an account's open tasks."""
+with a close-with-outcome control per open task, an account's open tasks, and the New task form."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -128,3 +129,51 @@ def make_account_tasks(tasks: list[dict[str, Any]], today: date) -> Any:
             id="account-tasks",
         )  # fmt: skip
     return html.Div([body, dcc.Link("All tasks", href="/tasks?view=all", className="small")])
+
+
+def make_new_task_form(
+    prefix: str,
+    *,
+    due: date,
+    users: Sequence[tuple[str, str]],
+    playbooks: Sequence[tuple[str, str]],
+    accounts: Sequence[tuple[str, str]] | None = None,
+) -> html.Div:
+    """The New task form: (account,) title, due date, assignee, optional playbook. Ids start with `prefix`;
+    `accounts` (value, label) adds an account picker (the Tasks page)."""
+
+    def field(label: str, control: Any, key: str, md: int) -> dbc.Col:
+        return dbc.Col(
+            [dbc.Label(label, html_for=f"{prefix}-{key}", className="small mb-1"), control],
+            md=md,
+            className="mb-2",
+        )
+
+    def select(key: str, first: str, choices: Sequence[tuple[str, str]]) -> dbc.Select:
+        options = [{"label": first, "value": ""}, *({"label": t, "value": v} for v, t in choices)]
+        return dbc.Select(id=f"{prefix}-{key}", options=options, value="", size="sm")
+
+    cols = []
+    if accounts is not None:
+        cols.append(field("Account", select("account", "Choose an account", accounts), "account", 4))
+    cols += [
+        field(
+            "Title", dbc.Input(id=f"{prefix}-title", maxLength=200, size="sm"), "title", 4 if accounts else 8
+        ),
+        field("Due", dbc.Input(id=f"{prefix}-due", type="date", value=due.isoformat(), size="sm"), "due", 4),
+        field("Assignee", select("assignee", "The account's owner", users), "assignee", 6),
+        field("Playbook (its steps open too)", select("playbook", "None", playbooks), "playbook", 6),
+    ]
+    return html.Div(
+        [
+            dbc.Row(cols, className="g-2"),
+            html.Div(
+                [
+                    dbc.Button("Add task", id=f"{prefix}-add", size="sm", color="primary"),
+                    html.Span(id=f"{prefix}-result", className="small ms-2", role="status"),
+                ],
+                className="d-flex align-items-center",
+            ),
+        ],
+        id=f"{prefix}-form",
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import redis
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from dashapp.alerts import live
 from dashapp.settings import Settings
 from models.db import Database
 
@@ -23,6 +25,10 @@ class Runtime:
     def key(self, *parts: str) -> str:
         """A Redis key in this install's namespace."""
         return self.settings.redis_namespace + ":".join(parts)
+
+    def tell_bells(self, user_ids: Iterable[int]) -> None:
+        """Move these users' navbar bells (call after committing the change that moved their count)."""
+        live.tell(self.redis, self.settings.redis_namespace, user_ids)
 
 
 def init_runtime(app: Flask, settings: Settings) -> Runtime:

@@ -8,17 +8,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rq import Retry
-from sqlalchemy import select
 
 from dashapp.alerts import live, notifications, outbox
 from dashapp.alerts.escalation import escalate_alerts
 from dashapp.alerts.evaluate import evaluate as evaluate_rules
+from dashapp.alerts.queries import addressees
 from dashapp.alerts.rules import EVENT_KINDS
 from dashapp.settings import Settings
 from jobs.notify import deliver_soon
 from jobs.queues import enqueue, make_job_id, redis_connection
 from jobs.runtime import job_database, job_settings, set_progress, tracked
-from models.alert import Alert
 from models.db import Database
 from models.job import JobRun
 
@@ -44,17 +43,9 @@ def run_evaluation(
     """Evaluate and commit; then tell the live listeners and queue the outbox dispatch."""
     with db.transaction() as session:
         outcome = evaluate_rules(session, now, kinds=kinds, account_ids=account_ids)
-        told = (
-            session.scalars(
-                select(Alert.recipient_ids).where(Alert.id.in_(outcome.opened + outcome.reopened))
-            ).all()
-            if outcome.opened or outcome.reopened
-            else []
-        )
+        told = addressees(session, outcome.opened + outcome.reopened + outcome.resolved)
     if settings.redis_url and told:
-        live.publish(
-            redis_connection(settings.redis_url), settings.redis_namespace, [u for ids in told for u in ids]
-        )
+        live.publish(redis_connection(settings.redis_url), settings.redis_namespace, told)
     if dispatch and outcome.changed and settings.redis_url:
         enqueue_dispatch(settings, db)
     return outcome.as_dict()
@@ -88,9 +79,13 @@ def dispatch_alert_events(now: str | None = None) -> dict[str, Any]:
 def run_escalation(
     settings: Settings, db: Database, now: datetime, *, deliver: bool = True
 ) -> dict[str, Any]:
-    """Take the escalation steps due at `now` and commit; then queue the sending of their notifications."""
+    """Take the escalation steps due at `now` and commit; then raise the bells of the people reached and
+    queue the sending of their notifications."""
     with db.transaction() as session:
         run = escalate_alerts(session, now)
+    told = [u for e in run.escalated for u in e.user_ids]
+    if settings.redis_url and told:  # the people it reached now count these alerts as unread
+        live.publish(redis_connection(settings.redis_url), settings.redis_namespace, told)
     if deliver and settings.redis_url:
         deliver_soon(settings, db, notification_ids=run.notification_ids, now=now)
     return run.as_dict()

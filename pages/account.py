@@ -3,7 +3,7 @@ timeline and contacts."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import dash
@@ -28,9 +28,11 @@ from dashapp.filters import DEFAULT_TREND_DAYS, Filters
 from dashapp.queries import account as q
 from dashapp.queries.forecasts import account_forecast
 from dashapp.share.render import account_sections
-from dashapp.tasks.queries import TaskQuery, list_tasks
+from dashapp.tasks.queries import TaskQuery, list_tasks, local_today
 from dashapp.tasks.service import TaskError, add_note
+from dashapp.ui.alert_actions import account_alerts
 from dashapp.ui.churn import account_churn_card
+from dashapp.ui.new_task import new_task_form, submit
 from dashapp.ui.override import override_panel
 from dashapp.ui.page import card, from_url, graph, loading, page_header, theme, theme_id, theme_store
 
@@ -142,9 +144,23 @@ def _contacts(view: q.AccountView) -> Any:
 
 
 def _open_tasks(account_id: int) -> Any:
-    today = date.today()
+    today = local_today(db_session(), current_user.id, datetime.now(UTC))  # overdue in the viewer's zone
     rows, _more = list_tasks(db_session(), TaskQuery(account_id=account_id, status=("open",)), today)
     return make_account_tasks([r.as_dict(today) for r in rows], today)
+
+
+def _task_box() -> Any:
+    """New task (people who may act on accounts; the service checks this account)."""
+    if not can(current_user, "act_on_tasks"):
+        return None
+    return html.Details(
+        [
+            html.Summary(
+                "New task", className="btn btn-sm btn-outline-primary mt-2", id="account-newtask-open"
+            ),
+            html.Div(new_task_form("account-newtask", pick_account=False), className="mt-2"),
+        ]
+    )
 
 
 def _note_box() -> Any:
@@ -210,6 +226,16 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
         ),
         _facts(view),
         account_churn_card(view.account.id),
+        html.Div(
+            card(
+                "Open alerts",
+                [
+                    html.Div(account_alerts(external_id), id="account-alerts-box"),
+                    html.Span(id="account-alerts-result", className="small", role="status"),
+                ],
+            ),
+            className="mb-3",
+        ),
         html.Div(card("Manual override", override_panel(view.account.id)), className="mb-3"),
         dbc.Row(
             [
@@ -242,7 +268,14 @@ def content(external_id: str, filters: Filters, theme_name: str | None) -> list[
         ),
         dbc.Row(
             [
-                dbc.Col(card("Open tasks", _open_tasks(view.account.id), id="account-tasks-card"), lg=5),
+                dbc.Col(
+                    card(
+                        "Open tasks",
+                        [html.Div(_open_tasks(view.account.id), id="account-tasks-box"), _task_box()],
+                        id="account-tasks-card",
+                    ),
+                    lg=5,
+                ),
                 dbc.Col(card("Add a note", _note_box()), lg=7),
             ],
             className="g-3 mb-3",
@@ -342,3 +375,26 @@ def add_account_note(_clicks: Any, text: str | None, external_id: str) -> tuple:
         session.rollback()
         return f"Not added: {exc}.", dash.no_update, dash.no_update
     return "Note added to the timeline.", _timeline(q.timeline(session, view.account.id)), ""
+
+
+@guarded_callback(
+    "act_on_tasks",
+    Output("account-newtask-result", "children"),
+    Output("account-tasks-box", "children"),
+    Output("account-newtask-title", "value"),
+    Input("account-newtask-add", "n_clicks"),
+    State("account-newtask-title", "value"),
+    State("account-newtask-due", "value"),
+    State("account-newtask-assignee", "value"),
+    State("account-newtask-playbook", "value"),
+    State("account-id", "children"),
+    prevent_initial_call=True,
+)
+def add_account_task(
+    _clicks: Any, title: str | None, due: str | None, assignee: Any, playbook: Any, external_id: str
+) -> tuple:
+    view = q.find_account(db_session(), external_id)
+    added, said = submit(view.account.id if view else None, title, due, assignee, playbook)
+    if not added or view is None:
+        return said, dash.no_update, dash.no_update
+    return said, _open_tasks(view.account.id), ""

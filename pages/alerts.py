@@ -1,5 +1,5 @@
 """Alerts: the alert centre, filtered like every page through its URL (mine, team, severity, rule, state),
-with bulk acknowledge and snooze."""
+with bulk acknowledge, snooze and resolve; each change moves the bells of the people it concerns."""
 
 from __future__ import annotations
 
@@ -14,16 +14,16 @@ from flask_login import current_user
 from pydantic import ValidationError
 
 from components.a11y import hidden_label
-from dashapp.alerts.lifecycle import AlertActionError, act
 from dashapp.alerts.queries import AlertQuery, AlertRow, list_alerts, rule_names
 from dashapp.auth import guarded_callback
 from dashapp.extensions import db_session
+from dashapp.ui.alert_actions import SEVERITY_COLORS, act_and_tell
 
 PAGE = "/alerts"
 dash.register_page(__name__, path=PAGE, name="Alerts", title="Alerts · healthdash", nav_order=15)
 
-SEVERITY_COLORS = {"critical": "danger", "warning": "warning", "info": "info"}
 STATE_CHOICES = ("open", "acknowledged", "snoozed", "resolved")
+ACTIONS = {"alerts-ack": "acknowledge", "alerts-snooze": "snooze", "alerts-resolve": "resolve"}
 
 
 def _list(value: Any) -> list[str]:
@@ -136,9 +136,19 @@ def _bulk_bar() -> Any:
                 ],
                 width=1,
             ),
-            dbc.Col(dbc.Input(id="alerts-snooze-reason", placeholder="Snooze reason", size="sm"), md=3),
+            dbc.Col(
+                [
+                    hidden_label("Reason (a snooze needs one)", "alerts-snooze-reason"),
+                    dbc.Input(id="alerts-snooze-reason", placeholder="Reason", size="sm"),
+                ],
+                md=3,
+            ),
             dbc.Col(
                 dbc.Button("Snooze selected", id="alerts-snooze", size="sm", color="secondary"), width="auto"
+            ),
+            dbc.Col(
+                dbc.Button("Resolve selected", id="alerts-resolve", size="sm", color="secondary"),
+                width="auto",
             ),
             dbc.Col(html.Span(id="alerts-action-result", className="small", role="status")),
         ],
@@ -176,6 +186,7 @@ def layout(**query: Any) -> html.Div:
     Output("alerts-list", "children"),
     Input("alerts-ack", "n_clicks"),
     Input("alerts-snooze", "n_clicks"),
+    Input("alerts-resolve", "n_clicks"),
     State({"type": "alert-pick", "id": ALL}, "value"),
     State({"type": "alert-pick", "id": ALL}, "id"),
     State("alerts-snooze-days", "value"),
@@ -184,12 +195,12 @@ def layout(**query: Any) -> html.Div:
     prevent_initial_call=True,
 )
 def bulk_action(
-    _ack: Any, _snooze: Any, picks: list, ids: list, days: Any, reason: str | None, query: dict
+    _ack: Any, _snooze: Any, _resolve: Any, picks: list, ids: list, days: Any, reason: str | None, query: dict
 ) -> tuple:
     chosen = [i["id"] for i, picked in zip(ids, picks, strict=False) if picked]
     if not chosen:
         return "Select alerts first.", dash.no_update
-    action = "snooze" if dash.ctx.triggered_id == "alerts-snooze" else "acknowledge"
+    action = ACTIONS.get(str(dash.ctx.triggered_id), "acknowledge")
     now = datetime.now(UTC)
     until = None
     if action == "snooze":
@@ -197,13 +208,9 @@ def bulk_action(
             until = datetime.combine(now.date() + timedelta(days=int(days)), time(9), UTC)
         except (TypeError, ValueError):
             return "Snooze for a number of days.", dash.no_update
-    session = db_session()
-    try:
-        result = act(session, current_user, action, chosen, now=now, until=until, reason=reason or "")
-        session.commit()
-    except AlertActionError as exc:
-        session.rollback()
-        return f"Nothing changed: {exc}", dash.no_update
+    done, said = act_and_tell(action, chosen, until=until, reason=reason or "")
+    if not done:
+        return said, dash.no_update
     wanted, _errors = parse_query(query or {})
-    rows, total = list_alerts(session, wanted, current_user.id)
-    return f"{len(result.changed)} alert(s) {action}d.", _table(rows, total)
+    rows, total = list_alerts(db_session(), wanted, current_user.id)
+    return said, _table(rows, total)

@@ -1,20 +1,22 @@
 """Tasks: mine, my team's, overdue, all open or recently closed, chosen in the URL (`?view=`); close an
-open task with its outcome."""
+open task with its outcome; add a task (with a playbook's steps) on any account the user may act on."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, dcc, html
 from flask_login import current_user
 
 from components.tasks import make_task_table
 from dashapp.auth import can, guarded_callback
 from dashapp.extensions import db_session
-from dashapp.tasks.queries import MAX_LIMIT, TaskQuery, list_tasks
+from dashapp.tasks.queries import MAX_LIMIT, TaskQuery, list_tasks, local_today
 from dashapp.tasks.service import TaskError, close_task
+from dashapp.ui.new_task import new_task_form, submit
 
 PAGE = "/tasks"
 dash.register_page(__name__, path=PAGE, name="Tasks", title="Tasks · healthdash", nav_order=16)
@@ -48,7 +50,7 @@ def _view(query: dict[str, Any]) -> str:
 
 
 def _content(view: str) -> Any:
-    today = date.today()
+    today = local_today(db_session(), current_user.id, datetime.now(UTC))  # overdue in the viewer's zone
     rows, _more = list_tasks(db_session(), task_query(view, current_user.id), today)
     tasks = [r.as_dict(today) for r in rows]
     return make_task_table(tasks, today, can_close=can(current_user, "act_on_tasks"), empty=VIEWS[view][1])
@@ -72,6 +74,15 @@ def _switches(current: str) -> Any:
     )
 
 
+def _new_task() -> Any:
+    return html.Details(
+        [
+            html.Summary("New task", className="btn btn-sm btn-outline-primary mb-2", id="tasks-new-open"),
+            dbc.Card(dbc.CardBody(new_task_form("tasks-new", pick_account=True)), className="mb-3"),
+        ]
+    )
+
+
 def layout(**query: Any) -> html.Div:
     view = _view(query)
     return html.Div(
@@ -82,6 +93,7 @@ def layout(**query: Any) -> html.Div:
                 "Close a task with what came of it; the outcome goes on the account's timeline.",
                 className="page-subtitle mb-2",
             ),
+            *([_new_task()] if can(current_user, "act_on_tasks") else []),
             _switches(view),
             html.P(id="tasks-result", className="small mb-2", role="status"),
             html.Div(_content(view), id="tasks-list"),
@@ -114,3 +126,26 @@ def close(clicks: list, outcomes: list, ids: list, view: str | None) -> tuple:
         session.rollback()
         return f"Not closed: {exc}.", dash.no_update
     return f"Closed “{task.title}”: {task.outcome}", _content(_view({"view": view}))
+
+
+@guarded_callback(
+    "act_on_tasks",
+    Output("tasks-new-result", "children"),
+    Output("tasks-list", "children", allow_duplicate=True),
+    Output("tasks-new-title", "value"),
+    Input("tasks-new-add", "n_clicks"),
+    State("tasks-new-account", "value"),
+    State("tasks-new-title", "value"),
+    State("tasks-new-due", "value"),
+    State("tasks-new-assignee", "value"),
+    State("tasks-new-playbook", "value"),
+    State("tasks-view", "data"),
+    prevent_initial_call=True,
+)
+def add(_clicks: Any, account: Any, title: str | None, due: str | None, assignee: Any, playbook: Any,
+        view: str | None) -> tuple:  # fmt: skip
+    account_id = int(account) if str(account or "").isdigit() else None
+    added, said = submit(account_id, title, due, assignee, playbook)
+    if not added:
+        return said, dash.no_update, dash.no_update
+    return said, _content(_view({"view": view})), ""

@@ -2,19 +2,21 @@
 
 open -> acknowledged -> resolved; open/acknowledged -> snoozed (until a date) -> open again when the date
 comes (see `evaluate.wake_snoozed`); any unresolved state -> resolved. Every change is recorded in
-`alert_changes` with who and when. Bulk: a list of ids changes all or nothing.
+`alert_changes` with who and when. Bulk: a list of ids changes all or nothing. The result names whose
+unread count moved, so the caller can tell their bells (`dashapp.alerts.live`) after committing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashapp.alerts.queries import addressees
 from dashapp.ownership import actable_accounts
 from models.account import Account
 from models.alert import Alert, AlertChange, AlertEvent
@@ -42,6 +44,8 @@ class AlertActionError(ValueError):
 class ActionResult:
     changed: list[int]
     unchanged: list[int]  # already in the target state (e.g. acknowledged twice)
+    # Whose unread count this moved (an open alert left "open"): tell their bells once committed.
+    user_ids: list[int] = field(default_factory=list)
 
 
 def act(
@@ -87,6 +91,7 @@ def act(
         raise AlertActionError("ids", f"you may not act on alert {refused[0]} (not your account)", status=403)
     changed: list[int] = []
     unchanged: list[int] = []
+    left_open: list[int] = []
     for i in ids:
         alert = found[i][0]
         target = {"acknowledge": "acknowledged", "snooze": "snoozed", "resolve": "resolved"}[action]
@@ -96,6 +101,8 @@ def act(
         if alert.state not in _FROM[action]:
             raise AlertActionError("ids", f"alert {i} is {alert.state}; it cannot be {target}", status=409)
         previous = alert.state
+        if previous == "open":
+            left_open.append(i)
         _apply(alert, action, user, now, until, reason)
         session.add(
             AlertChange(
@@ -115,7 +122,7 @@ def act(
             )
         changed.append(i)
     session.flush()
-    return ActionResult(changed, unchanged)
+    return ActionResult(changed, unchanged, addressees(session, left_open))
 
 
 def _apply(alert: Alert, action: str, user: Any, now: datetime, until: datetime | None, reason: str) -> None:

@@ -1,12 +1,17 @@
-"""The live alert count: evaluation publishes on Redis pub/sub which users got new alerts; the web app's
-event stream (one per open browser tab) listens and sends that user their new unread count."""
+"""The live alert count: whatever changes a user's unread alerts (evaluation opening or resolving them, an
+escalation step reaching them, someone acknowledging, snoozing or resolving them) publishes on Redis
+pub/sub which users it concerns, after committing; the web app's event stream (one per open browser tab)
+listens and sends that user their new unread count."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 
 import redis
+
+log = logging.getLogger(__name__)
 
 
 def channel(namespace: str) -> str:
@@ -19,6 +24,15 @@ def publish(conn: redis.Redis, namespace: str, user_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     return int(conn.publish(channel(namespace), json.dumps({"user_ids": ids})))
+
+
+def tell(conn: redis.Redis, namespace: str, user_ids: Iterable[int]) -> None:
+    """`publish` for a request whose change is already committed: Redis being away must not turn the
+    answer into an error; the bells catch up when their stream reconnects (within minutes)."""
+    try:
+        publish(conn, namespace, user_ids)
+    except redis.RedisError as exc:
+        log.warning("could not tell the live alert count: %s", exc)
 
 
 def concerns(message: object, user_id: int) -> bool:

@@ -3,6 +3,7 @@ alert history (its timeline)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -28,15 +29,33 @@ class AlertQuery(BaseModel):
     state: tuple[Literal["open", "acknowledged", "snoozed", "resolved"], ...] = ()
     severity: tuple[Literal["info", "warning", "critical"], ...] = ()
     rule: tuple[int, ...] = ()
-    mine: bool = False  # routed to me, or on an account I own
+    mine: bool = False  # routed or escalated to me, or on an account I own
     team: bool = False  # on an account of my team (my reports' and mine)
     account: str | None = Field(default=None, max_length=255, description="account external id")
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
+def _escalated_to(user_id: int) -> Any:
+    """The alert went up an escalation step to the user."""
+    return (
+        select(AlertEvent.id)
+        .where(
+            AlertEvent.alert_id == Alert.id,
+            AlertEvent.kind == "escalated",
+            literal(user_id, BigInteger) == any_(AlertEvent.recipient_ids),
+        )
+        .exists()
+    )
+
+
+def addressed_to(user_id: int) -> Any:
+    """The alert was routed to the user, or escalated to them: what their bell counts."""
+    return or_(literal(user_id, BigInteger) == any_(Alert.recipient_ids), _escalated_to(user_id))
+
+
 def _mine(user_id: int) -> Any:
-    return or_(literal(user_id, BigInteger) == any_(Alert.recipient_ids), Account.owner_id == user_id)
+    return or_(addressed_to(user_id), Account.owner_id == user_id)
 
 
 def _team(user_id: int) -> Any:
@@ -140,11 +159,20 @@ def rule_escalations(session: Session) -> dict[int, tuple[str, bool]]:
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    """Open alerts routed to the user that nobody has acknowledged yet: the bell's number."""
-    stmt = select(func.count()).where(
-        Alert.state == "open", literal(user_id, BigInteger) == any_(Alert.recipient_ids)
-    )
+    """Open alerts routed or escalated to the user that nobody has acknowledged yet: the bell's number."""
+    stmt = select(func.count()).where(Alert.state == "open", addressed_to(user_id))
     return session.scalar(stmt) or 0
+
+
+def addressees(session: Session, alert_ids: Sequence[int]) -> list[int]:
+    """Everyone whose bell counts any of these alerts: their recipients and whoever they escalated to."""
+    if not alert_ids:
+        return []
+    routed = select(func.unnest(Alert.recipient_ids)).where(Alert.id.in_(alert_ids))
+    escalated = select(func.unnest(AlertEvent.recipient_ids)).where(
+        AlertEvent.alert_id.in_(alert_ids), AlertEvent.kind == "escalated"
+    )
+    return sorted({int(u) for u in session.scalars(routed.union(escalated))})
 
 
 def changes(session: Session, alert_id: int) -> list[dict[str, Any]]:

@@ -1,21 +1,22 @@
-"""`/alert-rules`: list, read, create, replace and delete alert rules (validated by `RuleSpec`)."""
+"""`/alert-rules`: list, read, create, replace and delete alert rules (validated by `RuleSpec`, saved
+through `dashapp.alerts.rule_service`, as the Alert rules page does)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from dashapp.alerts.rule_service import RuleError, create_rule, replace_rule
 from dashapp.alerts.rules import RuleSpec, effective_escalation
 from dashapp.api.alert_schemas import AlertRuleList, AlertRuleOut
 from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, id_param, json_response, path_id
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session
-from dashapp.tasks.playbooks import playbook_exists
 from models.alert import AlertRule
-from models.user import User
 
 RULE_ID = id_param("rule_id", "The alert rule's id.")
 
@@ -49,33 +50,23 @@ def _rule(rule_id: str) -> AlertRule:
     return rule
 
 
-def _check(body: RuleSpec, rule_id: int | None = None) -> None:
-    """What the schema cannot see: a unique name, and the users and playbook it names exist."""
+def _save(body: RuleSpec, save: Callable[[], AlertRule]) -> AlertRule:
+    """Run a rule service call; its `RuleError` becomes a 4xx naming the body field."""
     session = db_session()
-    same = select(AlertRule.id).where(func.lower(AlertRule.name) == body.name.lower())
-    if rule_id is not None:
-        same = same.where(AlertRule.id != rule_id)
-    if session.scalar(same) is not None:
+    try:
+        rule = save()
+    except RuleError as exc:
+        session.rollback()
+        conflict = exc.status == 409
+        detail = f"An alert rule named {body.name!r} already exists." if conflict else f"{exc.field}: {exc}."
         raise ApiError(
-            409,
-            f"An alert rule named {body.name!r} already exists.",
-            title="Conflict",
-            errors=[{"name": "body.name", "message": "is already used by another rule"}],
-        )
-    if body.playbook_id is not None and not playbook_exists(session, body.playbook_id):
-        message = f"there is no playbook {body.playbook_id}"
-        raise ApiError(
-            422, f"playbook_id: {message}.", errors=[{"name": "body.playbook_id", "message": message}]
-        )
-    for i, route in enumerate(body.routing):
-        if route.user_id is not None and session.get(User, route.user_id) is None:
-            raise ApiError(
-                422,
-                f"routing.{i}.user_id: there is no user {route.user_id}.",
-                errors=[
-                    {"name": f"body.routing.{i}.user_id", "message": f"there is no user {route.user_id}"}
-                ],
-            )
+            exc.status,
+            detail,
+            title="Conflict" if conflict else None,
+            errors=[{"name": f"body.{exc.field}", "message": str(exc)}],
+        ) from None
+    session.commit()
+    return rule
 
 
 @operation(bp, "GET", "/alert-rules", summary="Alert rules", tag="Alerts", response=AlertRuleList)
@@ -117,11 +108,7 @@ def create_alert_rule(caller: Any, body: RuleSpec) -> Response:
     """A new rule, evaluated from the next recompute or event on. `params` depend on `kind`; `scope` is a
     filter query string (e.g. `segment=enterprise`); `escalation` lists the steps for its unacknowledged
     alerts (null: the severity's default); bad values are named in `errors`."""
-    _check(body)
-    session = db_session()
-    rule = AlertRule(**body.model_dump(mode="json"), created_by_id=caller.user.id)
-    session.add(rule)
-    session.commit()
+    rule = _save(body, lambda: create_rule(db_session(), body, caller.user.id))
     return json_response(rule_body(rule), status=201)
 
 
@@ -142,10 +129,7 @@ def replace_alert_rule(caller: Any, rule_id: str, body: RuleSpec) -> Response:
     """Replace every field of a rule. Its open alerts stay; the next evaluation resolves those the new
     condition no longer holds for."""
     rule = _rule(rule_id)
-    _check(body, rule.id)
-    for key, value in body.model_dump(mode="json").items():
-        setattr(rule, key, value)
-    db_session().commit()
+    _save(body, lambda: replace_rule(db_session(), rule, body))
     return json_response(rule_body(rule))
 
 

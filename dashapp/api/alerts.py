@@ -24,7 +24,7 @@ from dashapp.api.alert_schemas import (
 from dashapp.api.blueprint import bp
 from dashapp.api.http import ApiError, id_param, json_response, path_id
 from dashapp.api.spec import operation
-from dashapp.extensions import db_session
+from dashapp.extensions import db_session, runtime
 
 ALERT_ID = id_param("alert_id", "The alert's id.")
 
@@ -93,6 +93,7 @@ def _act(caller: Any, action: str, ids: list[int], until: datetime | None, reaso
         raise ApiError(
             exc.status, f"{exc.field}: {exc}", errors=[{"name": name, "message": str(exc)}]
         ) from None
+    runtime().tell_bells(result.user_ids)
     return json_response({"action": action, "changed": result.changed, "unchanged": result.unchanged})
 
 

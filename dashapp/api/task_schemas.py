@@ -98,6 +98,14 @@ class TaskCreate(Strict):
         strict=True,
         description="Who does it (an active CSM, manager or admin); default: the account's owner, else you.",
     )
+    playbook_id: JsonInt | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        strict=True,
+        description="A playbook whose steps open as tasks too, for the same person, each due its step's "
+        "days after their today (`GET /playbooks`).",
+    )
 
 
 class TaskClose(Strict):

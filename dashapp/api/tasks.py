@@ -30,7 +30,7 @@ from dashapp.api.task_schemas import (
 )
 from dashapp.extensions import db_session, runtime
 from dashapp.tasks.playbooks import list_playbooks
-from dashapp.tasks.queries import TaskQuery, account_notes, list_tasks, one_task
+from dashapp.tasks.queries import TaskQuery, account_notes, list_tasks, local_today, one_task
 from dashapp.tasks.service import TaskError, add_note, close_task, create_task
 from jobs.notify import deliver_soon
 from models.account import Account
@@ -75,11 +75,12 @@ def _after(query: TaskListQuery, user_id: int) -> tuple[date, int] | None:
         ) from None
 
 
-def _task_body(task_id: int) -> dict[str, Any]:
-    row = one_task(db_session(), task_id)
+def _task_body(task_id: int, user_id: int) -> dict[str, Any]:
+    session = db_session()
+    row = one_task(session, task_id)
     if row is None:
         raise ApiError(404, f"There is no task {task_id}.")
-    return TaskOut.model_validate(row.as_dict(date.today())).model_dump()
+    return TaskOut.model_validate(row.as_dict(local_today(session, user_id, _now()))).model_dump()
 
 
 @operation(
@@ -88,7 +89,8 @@ def _task_body(task_id: int) -> dict[str, Any]:
 def list_tasks_api(caller: Any, query: TaskListQuery) -> Response:
     """Tasks, soonest due first: `assignee` (`me` or a user id), `team=me`, `overdue`, `account_id`
     (external id) and `status`, a page at a time (follow `next_cursor`, or the `Link` header)."""
-    session, me, today = db_session(), caller.user.id, date.today()
+    session, me = db_session(), caller.user.id
+    today = local_today(session, me, _now())  # overdue in the caller's time zone
     account = None
     if query.account_id is not None:
         account = _account_id(query.account_id) or 0  # no such account: no tasks
@@ -129,14 +131,14 @@ def create_task_api(caller: Any, body: TaskCreate) -> Response:
     try:
         created = create_task(
             session, caller.user, account_id=account_id, title=body.title, due=body.due,
-            assignee_id=body.assignee_id, now=now,
+            assignee_id=body.assignee_id, playbook_id=body.playbook_id, now=now,
         )  # fmt: skip
         session.commit()
     except TaskError as exc:
         raise _refused(exc) from None
     rt = runtime()
     deliver_soon(rt.settings, rt.db, webhook_ids=created.webhook_ids)
-    return json_response(_task_body(created.task.id), status=201)
+    return json_response(_task_body(created.task.id, caller.user.id), status=201)
 
 
 @operation(
@@ -145,7 +147,7 @@ def create_task_api(caller: Any, body: TaskCreate) -> Response:
 )  # fmt: skip
 def get_task(caller: Any, task_id: str) -> Response:
     """A task with its account, assignee, due day, status and outcome."""
-    return json_response(_task_body(path_id(task_id, "task")))
+    return json_response(_task_body(path_id(task_id, "task"), caller.user.id))
 
 
 @operation(
@@ -166,7 +168,7 @@ def close_task_api(caller: Any, task_id: str, body: TaskClose) -> Response:
             session.rollback()
             raise ApiError(404, f"There is no task {task_id}.") from None
         raise _refused(exc) from None
-    return json_response(_task_body(pk))
+    return json_response(_task_body(pk, caller.user.id))
 
 
 @operation(bp, "GET", "/playbooks", summary="Playbooks", tag="Tasks", response=PlaybookList)

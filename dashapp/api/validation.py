@@ -7,7 +7,6 @@ THE filter model (`dashapp.filters.parse`). Unknown parameters and body fields a
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, TypeVar
 
 from flask import request
@@ -16,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashapp import filters as filter_model
 from dashapp.api.http import ApiError, invalid
+from dashapp.field_errors import field_errors
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 1024 * 1024
@@ -23,30 +23,8 @@ MAX_JSON_DEPTH = 32
 FREE_TEXT = {"segment", "plan", "region", "industry", "q"}
 
 
-_FIELD_FIRST = re.compile(r"^([A-Za-z_][\w]*(?:\.[\w]+)*): (.+)$", re.DOTALL)
-
-
 def _printable(value: str) -> str:
     return "".join(ch for ch in value if ch.isprintable()).strip()
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "body"
-
-
-def pydantic_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
-    out = []
-    for err in exc.errors(include_url=False, include_input=False):
-        name = prefix + _loc(err["loc"]) if err["loc"] else prefix.rstrip(".") or "query"
-        message = err["msg"].removeprefix("Value error, ")
-        # A check across fields names the field it is about first ("params.points: ..."): use that name.
-        named = _FIELD_FIRST.match(message) if not err["loc"] else None
-        if named:
-            name, message = prefix + named.group(1), named.group(2)
-        if err["type"] == "extra_forbidden":
-            message = "is not a field of this request"
-        out.append({"name": name, "message": message})
-    return out
 
 
 def query_names(model: type[BaseModel] | None) -> list[str]:
@@ -72,7 +50,7 @@ def parse_query(model: type[M] | None, *, with_filters: bool) -> tuple[M | None,
         try:
             parsed = model.model_validate(values)
         except ValidationError as exc:
-            errors.extend(pydantic_errors(exc))
+            errors.extend(field_errors(exc))
     filters = None
     if with_filters:
         rest = {k: args.getlist(k) for k in args if k not in own}
@@ -162,4 +140,4 @@ def parse_body(model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise invalid(422, pydantic_errors(exc, "body."), "body") from None
+        raise invalid(422, field_errors(exc, "body."), "body") from None

@@ -72,6 +72,14 @@ def playbook_exists(session: Session, playbook_id: int) -> bool:
     return session.get(Playbook, playbook_id) is not None
 
 
+def playbook_steps(session: Session, playbook_id: int) -> list[PlaybookStep] | None:
+    """A playbook's steps in order; None when there is no such playbook."""
+    if not playbook_exists(session, playbook_id):
+        return None
+    stmt = select(PlaybookStep).where(PlaybookStep.playbook_id == playbook_id).order_by(PlaybookStep.position)
+    return list(session.scalars(stmt))
+
+
 def open_playbook_tasks(session: Session, alert_ids: Sequence[int], *, now: datetime) -> list[int]:
     """Tasks for every step of the playbook of each alert's rule (rules without one: nothing); returns the
     ids of the tasks this call created, none for pairs that already have theirs."""

@@ -4,13 +4,14 @@ and their lines on the account's timeline."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from dashapp.notify.preferences import load as load_prefs
 from models.account import Account
 from models.task import AccountNote, Task
 from models.user import User
@@ -64,6 +65,14 @@ class TaskRow:
             "created_at": t.created_at,
             "updated_at": t.updated_at,
         }
+
+
+def local_today(session: Session, user_id: int | None, now: datetime) -> date:
+    """The user's calendar day at `now`, in the time zone of their notification preferences (UTC when
+    they set none, or for nobody): the `today` a task is judged overdue against."""
+    if user_id is None:
+        return now.astimezone(UTC).date()
+    return load_prefs(session, user_id).local_day(now)
 
 
 def _team(manager_id: int) -> Any:

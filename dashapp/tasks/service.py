@@ -10,7 +10,7 @@ commits, then sends the returned webhook deliveries (`jobs.notify.deliver_soon`)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from dashapp.ownership import OWNER_ROLES, actable_accounts
 from dashapp.tasks.events import announce_created
+from dashapp.tasks.playbooks import playbook_steps
+from dashapp.tasks.queries import local_today
 from models.account import Account
 from models.task import AccountNote, Task
 from models.user import User
@@ -41,6 +43,7 @@ class TaskError(ValueError):
 class Created:
     task: Task
     webhook_ids: list[int] = field(default_factory=list)
+    step_tasks: list[Task] = field(default_factory=list)  # one per step of the playbook it opened
 
 
 def _text(value: str | None, name: str, limit: int) -> str:
@@ -87,16 +90,22 @@ def create_task(
     title: str,
     due: date,
     assignee_id: int | None = None,
+    playbook_id: int | None = None,
     now: datetime,
 ) -> Created:
     """A manual task on the account, assigned to `assignee_id` (default: the account's owner, else the
-    actor), with its `task.created` webhook event."""
+    actor), with its `task.created` webhook event; with `playbook_id`, the playbook's steps open too, for
+    the same person, each due its step's days after their today."""
     title = _text(title, "title", MAX_TITLE)
     account = _account(session, account_id, actor, "account_id")
     if assignee_id is None:
         assignee_id = account.owner_id or getattr(actor, "id", None)
     else:
         _assignee(session, assignee_id)
+    steps = playbook_steps(session, playbook_id) if playbook_id is not None else []
+    if steps is None:
+        raise TaskError("playbook_id", f"there is no playbook {playbook_id}")
+    start = local_today(session, assignee_id, now)  # the steps count from the assignee's today
     task = Task(
         account_id=account.id,
         assignee_id=assignee_id,
@@ -108,9 +117,16 @@ def create_task(
         created_at=now,
         updated_at=now,
     )
-    session.add(task)
+    opened = [
+        Task(account_id=account.id, assignee_id=assignee_id, title=step.title, status="open",
+             due_date=start + timedelta(days=step.due_days), source="playbook",
+             playbook_step_id=step.id, created_by_id=getattr(actor, "id", None), created_at=now, updated_at=now)
+        for step in steps
+    ]  # fmt: skip
+    session.add_all([task, *opened])
     session.flush()
-    return Created(task, announce_created(session, [task.id], now=now))
+    ids = [task.id, *(t.id for t in opened)]
+    return Created(task, announce_created(session, ids, now=now), opened)
 
 
 def close_task(

@@ -1,5 +1,6 @@
 """Alert jobs with a real RQ worker on the real Redis: a recompute-sized change groups per recipient, a
-rerun sends nothing new, and a signed failed-payment webhook opens its alert through a queued job."""
+rerun sends nothing new, a signed failed-payment webhook opens its alert through a queued job, and an
+escalation run tells the bell of the person it reaches."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import redis
 import stripe
 from flask import Flask
 from sqlalchemy import select
 
+from dashapp.alerts import live
 from dashapp.extensions import runtime as app_runtime
 from dashapp.notify.endpoints import create_endpoint
 from dashapp.settings import Settings
 from jobs import runtime
-from jobs.alerts import run_evaluation
+from jobs.alerts import run_escalation, run_evaluation
 from models.alert import Alert, AlertEvent
 from models.db import Database
 from models.job import JobRun
@@ -150,3 +153,28 @@ def test_a_signed_failed_payment_webhook_opens_its_alert_through_a_job(
         alerts = session.scalars(select(Alert)).all()
         assert [(a.state, a.recipient_ids) for a in alerts] == [("open", [owner.id])]
         assert alerts[0].details["invoice"] == "in_fail_1"
+
+
+def test_an_escalation_run_tells_the_bell_of_the_manager_it_reaches(local: Settings, jdb: Database) -> None:
+    with jdb.transaction() as session:
+        manager = make_user(session, role="manager")
+        owner = make_user(session, role="csm", manager_id=manager.id)
+        account = make_account(session, owner_id=owner.id)
+        rule = make_rule(session, "score_below", {"threshold": 40}, severity="critical")
+        session.add(Alert(rule_id=rule.id, account_id=account.id, state="open", severity="critical",
+                          title="Score below 40", recipient_ids=[owner.id], opened_at=NOW))  # fmt: skip
+        manager_id = manager.id
+    conn = redis.Redis.from_url(local.redis_url or "")
+    pubsub = conn.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(live.channel(local.redis_namespace))
+    try:
+        result = run_escalation(local, jdb, NOW + timedelta(hours=4), deliver=False)
+        assert [s["user_ids"] for s in result["escalated"]] == [[manager_id]]
+        message = None
+        ends = time.monotonic() + 5
+        while message is None and time.monotonic() < ends:  # the first read may be the subscription
+            message = pubsub.get_message(timeout=0.2)
+        assert message is not None and live.concerns(message["data"], manager_id)
+    finally:
+        pubsub.close()
+        conn.close()

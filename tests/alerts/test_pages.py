@@ -37,7 +37,11 @@ def test_alerts_page_filters_and_bulk_acknowledge(client, logged_in, session: Se
     pick = {"type": "alert-pick", "id": own.id}
     body = callback_body(
         [("alerts-action-result", "children"), ("alerts-list", "children")],
-        [("alerts-ack", "n_clicks", 1), ("alerts-snooze", "n_clicks", None)],
+        [
+            ("alerts-ack", "n_clicks", 1),
+            ("alerts-snooze", "n_clicks", None),
+            ("alerts-resolve", "n_clicks", None),
+        ],
         [
             ("alerts-snooze-days", "value", 3),
             ("alerts-snooze-reason", "value", ""),

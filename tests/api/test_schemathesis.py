@@ -123,8 +123,9 @@ def map_case(context, case):
         }
         case.body["escalation"] = [steps[hours] for hours in sorted(steps)]
     if isinstance(case.body, dict) and {"account_id", "title", "due"} <= case.body.keys():
-        # A task is for an account and an assignee that exist (tests/tasks/test_api.py covers the refusals).
-        case.body.update(account_id="st-0", assignee_id=None)
+        # A task is for an account, an assignee and a playbook that exist (tests/tasks/test_api.py covers the
+        # refusals).
+        case.body.update(account_id="st-0", assignee_id=None, playbook_id=None)
     snooze = isinstance(case.body, dict) and case.body.get("action", "snooze") == "snooze"
     if snooze and ("until" in case.body or case.body.get("action") == "snooze"):
         # A snooze ends in the future (only the server's clock can judge that) and says why.

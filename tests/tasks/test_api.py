@@ -191,3 +191,19 @@ def test_task_endpoints_are_in_the_openapi_document(api) -> None:
     for path in ("/tasks", "/tasks/{task_id}", "/tasks/{task_id}/close", "/playbooks",
                  "/accounts/{external_id}/notes"):  # fmt: skip
         assert path in doc["paths"], path
+
+
+def test_a_task_created_through_the_api_can_open_a_playbook(api, token, session: Session) -> None:
+    csm, secret = token("csm", "write")
+    account = make_account(session, owner_id=csm.id)
+    playbook = make_playbook(session, "Rescue (api)")
+    before = _count(session, Task)
+    missing = api.request("POST", "/tasks", secret, json=_task(account.external_id, playbook_id=999_999))
+    assert missing.status_code == 422 and missing.get_json()["errors"][0]["name"] == "body.playbook_id"
+    assert _count(session, Task) == before
+    created = api.request("POST", "/tasks", secret, json=_task(account.external_id, playbook_id=playbook.id))
+    assert created.status_code == 201, created.get_json()
+    steps = session.scalars(
+        select(Task.title).where(Task.account_id == account.id, Task.source == "playbook")
+    )
+    assert sorted(steps) == ["Call the sponsor", "Email the billing contact"]

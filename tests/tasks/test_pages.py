@@ -4,11 +4,13 @@ overdue said in words, closing with an outcome, adding a note to the timeline.""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashapp.tasks.queries import TaskQuery, list_tasks, local_today
+from models.notify import NotificationPreference
 from models.task import AccountNote, Task
 from tests.support.dash_calls import callback_body, render_page
 from tests.support.factories import make_account, make_user
@@ -83,3 +85,23 @@ def test_viewers_see_tasks_but_no_close_or_note_controls(client, logged_in, sess
     assert "Call the sponsor" in page and "task-outcome" not in page
     account_page = json.dumps(render_page(client, "/accounts/acct-viewed").json)
     assert "account-note-text" not in account_page
+
+
+def test_the_overdue_view_uses_the_viewers_time_zone(session: Session) -> None:
+    """At 00:30 in Auckland a task due yesterday there is overdue for an Auckland user; for a UTC user the
+    same instant is still the due day."""
+    kiwi = make_user(session, role="csm")
+    session.add(NotificationPreference(user_id=kiwi.id, timezone="Pacific/Auckland"))
+    other = make_user(session, role="csm")
+    account = make_account(session, owner_id=kiwi.id)
+    task = Task(account_id=account.id, assignee_id=kiwi.id, title="Call back", status="open", source="manual",
+                due_date=date(2026, 12, 7))  # fmt: skip
+    session.add(task)
+    session.flush()
+    now = datetime(2026, 12, 7, 11, 30, tzinfo=UTC)
+    assert local_today(session, kiwi.id, now) == date(2026, 12, 8)
+    assert local_today(session, other.id, now) == date(2026, 12, 7)
+    for user, expected in ((kiwi, [task.id]), (other, [])):
+        today = local_today(session, user.id, now)
+        rows, _more = list_tasks(session, TaskQuery(overdue=True, account_id=account.id), today)
+        assert [r.task.id for r in rows] == expected

@@ -1,11 +1,12 @@
 """An alert opening for a rule that names a playbook opens the playbook's steps as tasks for the account
 owner, due from the alert's opened time; a re-run creates nothing new; each task is one `task.created`
-webhook event."""
+webhook event. A task made by hand may open a playbook too."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,7 @@ from dashapp.alerts import notifications, outbox
 from dashapp.alerts.evaluate import evaluate
 from dashapp.notify.endpoints import create_endpoint
 from dashapp.tasks.playbooks import list_playbooks, open_playbook_tasks
+from dashapp.tasks.service import TaskError, create_task
 from models.alert import AlertRule
 from models.db import Database
 from models.notify import WebhookDelivery
@@ -20,7 +22,7 @@ from models.task import Task
 from tests.alerts.support import NOW
 from tests.support.factories import make_account, make_user
 from tests.support.jobs import committed_database
-from tests.tasks.support import open_alert, playbook_rule
+from tests.tasks.support import make_playbook, open_alert, playbook_rule
 
 
 def _count(session: Session, model: type) -> int:
@@ -79,3 +81,29 @@ def test_rules_without_a_playbook_open_no_tasks(session: Session) -> None:
     rule.playbook_id = None
     alert = open_alert(session, rule, account)
     assert open_playbook_tasks(session, [alert.id], now=NOW) == []
+
+
+def test_a_task_made_by_hand_can_open_a_playbook_for_the_same_person(session: Session) -> None:
+    csm = make_user(session, role="csm")
+    account = make_account(session, owner_id=csm.id)
+    playbook = make_playbook(session, "Rescue (by hand)")
+    created = create_task(
+        session,
+        csm,
+        account_id=account.id,
+        title="Kick-off call",
+        due=NOW.date(),
+        playbook_id=playbook.id,
+        now=NOW,
+    )
+    assert [(t.title, t.due_date, t.assignee_id, t.source) for t in created.step_tasks] == [
+        ("Email the billing contact", NOW.date() + timedelta(days=1), csm.id, "playbook"),
+        ("Call the sponsor", NOW.date() + timedelta(days=2), csm.id, "playbook"),
+    ]
+    before = session.scalar(select(func.count()).select_from(Task))
+    with pytest.raises(TaskError) as refused:
+        create_task(
+            session, csm, account_id=account.id, title="x", due=NOW.date(), playbook_id=999_999, now=NOW
+        )
+    assert refused.value.field == "playbook_id"
+    assert session.scalar(select(func.count()).select_from(Task)) == before

@@ -1,7 +1,8 @@
 """The Tasks page and an account's notes in headless Chromium: a CSM closes an overdue task with its
 outcome and adds a note that appears on the account's timeline; both pages pass axe-core in both themes
 and at phone width with tasks on them (the registry-driven sweep in test_accessibility.py sees /tasks too,
-but with an empty list)."""
+but with an empty list). New tasks are added from the account page (with a playbook's steps) and from the
+Tasks page with its account picker."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from models.db import Database
 from models.task import AccountNote, Task
 from tests.support.factories import make_account, make_user
 from tests.support.health_rows import make_history
+from tests.tasks.support import make_playbook
 from tests.ui.conftest import DESKTOP, ui_login
 from tests.ui.test_accessibility import PHONE, _set_theme, axe_violations, describe
 from tests.ui.test_explore import settle
@@ -93,6 +95,9 @@ def test_tasks_and_account_pages_pass_axe_in_both_themes_and_at_phone_width(
             for path in ("/tasks", "/tasks?view=overdue", "/accounts/task-acme"):
                 page.goto(path)
                 settle(page)
+                page.locator("details:has(#tasks-new-open), details:has(#account-newtask-open)").evaluate(
+                    "el => { el.open = true; }"
+                )  # the New task form is checked open
                 found += [
                     line for _, _, line in describe(path, theme, viewport["width"], axe_violations(page))
                 ]
@@ -103,3 +108,36 @@ def test_tasks_and_account_pages_pass_axe_in_both_themes_and_at_phone_width(
                 assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
                 screenshot(page, f"tasks-phone-{theme}")
     assert not found, "axe-core found serious or critical violations:\n" + "\n".join(found)
+
+
+def test_a_csm_adds_tasks_from_the_account_page_and_the_tasks_page(
+    page: Any, live_db: Database, task_book: dict[str, Any], screenshot
+) -> None:
+    with live_db.transaction() as session:
+        make_playbook(session, "Win-back (test)")
+    ui_login(page, task_book["csm"])
+    page.goto("/accounts/task-acme")
+    page.locator("#account-newtask-open").click()
+    page.get_by_role("button", name="Add task").click()  # no title yet
+    page.wait_for_selector("#account-newtask-result:has-text('Not added: title')")
+    page.get_by_label("Title", exact=True).fill("Plan the renewal")
+    page.get_by_label("Playbook (its steps open too)").select_option(label="Win-back (test)")
+    page.get_by_role("button", name="Add task").click()
+    page.wait_for_selector("#account-newtask-result:has-text('and 2 playbook step(s)')")
+    page.wait_for_selector("#account-tasks:has-text('Plan the renewal')")
+    assert "Email the billing contact" in page.locator("#account-tasks").inner_text()
+    screenshot(page, "account-new-task")
+    with live_db.transaction() as session:
+        made = session.query(Task).filter(
+            Task.account_id == task_book["account_id"], Task.source == "playbook"
+        )
+        assert made.count() == 2
+
+    page.goto("/tasks")
+    page.locator("#tasks-new-open").click()
+    page.get_by_label("Account", exact=True).select_option(label="Acme Tools")
+    page.get_by_label("Title", exact=True).fill("Send the health report")
+    page.get_by_role("button", name="Add task").click()
+    page.wait_for_selector("#tasks-new-result:has-text('Added “Send the health report”')")
+    page.wait_for_selector("#tasks-table .task-row:has-text('Send the health report')")
+    screenshot(page, "tasks-new-task")
