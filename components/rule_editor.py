@@ -10,7 +10,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.a11y import dom_id
+from components.a11y import dom_id, select
 
 Options = Sequence[tuple[str, str]]  # (value, label)
 
@@ -41,7 +41,7 @@ def make_param_fields(fields: Sequence[Mapping[str, Any]]) -> list[Any]:
     for f in fields:
         cid = {"type": "rule-param", "name": f["name"]}
         if f["kind"] == "choice":
-            control: Any = dbc.Select(
+            control: Any = select(
                 id=cid, options=_options([(c, c) for c in f["choices"]]), value=f["value"], size="sm"
             )
         elif f["kind"] == "number":
@@ -68,7 +68,7 @@ def _steps(steps: Sequence[tuple[Any, Any]], max_steps: int, targets: Options) -
                     ),
                     _field(
                         f"Step {i + 1}: to",
-                        dbc.Select(id=tid, options=_options(targets), value=target, size="sm"),
+                        select(id=tid, options=_options(targets), value=target, size="sm"),
                         tid,
                         md=4,
                     ),
@@ -107,13 +107,13 @@ def make_rule_form(
                     ),
                     _field(
                         "Kind",
-                        dbc.Select(id="rule-kind", options=_options(kinds), value=values["kind"], size="sm"),
+                        select(id="rule-kind", options=_options(kinds), value=values["kind"], size="sm"),
                         "rule-kind",
                         md=3,
                     ),
                     _field(
                         "Severity",
-                        dbc.Select(
+                        select(
                             id="rule-severity",
                             options=_options(severities),
                             value=values["severity"],
@@ -145,7 +145,7 @@ def make_rule_form(
                     ),
                     _field(
                         "Playbook",
-                        dbc.Select(
+                        select(
                             id="rule-playbook",
                             size="sm",
                             value=values["playbook_id"],
@@ -181,7 +181,7 @@ def make_rule_form(
                     ),
                     _field(
                         "and this person",
-                        dbc.Select(
+                        select(
                             id="rule-route-user",
                             size="sm",
                             value=values["route_user"],

@@ -10,7 +10,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.a11y import hidden_label
+from components.a11y import hidden_label, select
 
 NONE = "\u2013"
 PHONE_HIDDEN = "d-none d-md-table-cell"  # columns left out at phone width
@@ -149,20 +149,20 @@ def make_new_task_form(
             className="mb-2",
         )
 
-    def select(key: str, first: str, choices: Sequence[tuple[str, str]]) -> dbc.Select:
+    def choice(key: str, first: str, choices: Sequence[tuple[str, str]]) -> dbc.Select:
         options = [{"label": first, "value": ""}, *({"label": t, "value": v} for v, t in choices)]
-        return dbc.Select(id=f"{prefix}-{key}", options=options, value="", size="sm")
+        return select(id=f"{prefix}-{key}", options=options, value="", size="sm")
 
     cols = []
     if accounts is not None:
-        cols.append(field("Account", select("account", "Choose an account", accounts), "account", 4))
+        cols.append(field("Account", choice("account", "Choose an account", accounts), "account", 4))
     cols += [
         field(
             "Title", dbc.Input(id=f"{prefix}-title", maxLength=200, size="sm"), "title", 4 if accounts else 8
         ),
         field("Due", dbc.Input(id=f"{prefix}-due", type="date", value=due.isoformat(), size="sm"), "due", 4),
-        field("Assignee", select("assignee", "The account's owner", users), "assignee", 6),
-        field("Playbook (its steps open too)", select("playbook", "None", playbooks), "playbook", 6),
+        field("Assignee", choice("assignee", "The account's owner", users), "assignee", 6),
+        field("Playbook (its steps open too)", choice("playbook", "None", playbooks), "playbook", 6),
     ]
     return html.Div(
         [

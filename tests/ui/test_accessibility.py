@@ -92,6 +92,13 @@ def describe(path: str, theme: str, width: int, violations: list[dict]) -> list[
     return lines
 
 
+def findings(tab: Any, path: str, theme: str, width: int) -> list[tuple[str, str, str]]:
+    """Everything this module checks on the page as it is now: axe-core, blank selects, and at phone width
+    sideways scrolling."""
+    found = describe(path, theme, width, axe_violations(tab)) + blank_selects(tab, path, theme, width)
+    return found + (overflow(tab, path, theme) if width == PHONE["width"] else [])
+
+
 def triage(
     found: list[tuple[str, str, str]], known: dict[tuple[str, str], str]
 ) -> tuple[list[str], list[str]]:
@@ -138,10 +145,7 @@ def test_every_page_passes_axe_and_fits_a_phone_in_both_themes(
             for path in paths:
                 page.goto(path)
                 settle(page)
-                lines = describe(path, theme, viewport["width"], axe_violations(page))
-                lines += blank_selects(page, path, theme, viewport["width"])
-                if viewport is PHONE:
-                    lines += overflow(page, path, theme)
+                lines = findings(page, path, theme, viewport["width"])
                 with REPORT.open("a", encoding="utf-8") as report:  # written as it goes: the run is long
                     report.writelines(line + "\n" for _, _, line in lines)
                 found += lines

@@ -14,7 +14,7 @@ from models.db import Database
 from tests.alerts.support import make_rule
 from tests.support.factories import make_user
 from tests.ui.conftest import DESKTOP, ui_login
-from tests.ui.test_accessibility import PHONE, _set_theme, axe_violations, describe
+from tests.ui.test_accessibility import PHONE, _set_theme, findings
 from tests.ui.test_explore import settle
 
 pytestmark = pytest.mark.ui
@@ -102,12 +102,7 @@ def test_the_rules_page_with_its_form_passes_axe_and_viewers_get_no_form(
             page.get_by_role("button", name="Save rule").click()  # an empty name: the error state
             page.locator("#rule-errors-list").wait_for()
             settle(page)
-            found += [
-                line
-                for _, _, line in describe(
-                    "/alerts/rules (form)", theme, viewport["width"], axe_violations(page)
-                )
-            ]
+            found += [line for _, _, line in findings(page, "/alerts/rules (form)", theme, viewport["width"])]
             if viewport is PHONE:
                 screenshot(page, f"alert-rules-form-phone-{theme}")
     assert not found, "axe-core found serious or critical violations:\n" + "\n".join(found)

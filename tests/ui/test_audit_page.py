@@ -81,7 +81,7 @@ def test_the_audit_page_is_for_admins_only(page, live_db: Database) -> None:
 def test_the_audit_page_passes_axe_in_both_themes_and_at_phone_width(page, live_db: Database) -> None:
     """The page-registry sweep in test_accessibility.py covers /admin/audit too; this checks it with rows,
     a filter error and the pager showing, without running the sweep over every page."""
-    from tests.ui.test_accessibility import DESKTOP, PHONE, _set_theme, axe_violations, describe
+    from tests.ui.test_accessibility import DESKTOP, PHONE, _set_theme, findings
 
     with live_db.transaction() as session:
         email = make_user(session, role="admin", email="ui-axe-audit@example.com").email
@@ -100,5 +100,5 @@ def test_the_audit_page_passes_axe_in_both_themes_and_at_phone_width(page, live_
             page.set_viewport_size(viewport)
             page.goto("/admin/audit?since=soon")
             page.wait_for_selector("#audit-next")
-            found += describe("/admin/audit", theme, viewport["width"], axe_violations(page))
+            found += findings(page, "/admin/audit", theme, viewport["width"])
     assert not found, "\n".join(line for _, _, line in found)

@@ -17,7 +17,7 @@ from tests.support.factories import make_account, make_user
 from tests.support.health_rows import make_history
 from tests.tasks.support import make_playbook
 from tests.ui.conftest import DESKTOP, ui_login
-from tests.ui.test_accessibility import PHONE, _set_theme, axe_violations, describe
+from tests.ui.test_accessibility import PHONE, _set_theme, findings
 from tests.ui.test_explore import settle
 
 pytestmark = pytest.mark.ui
@@ -98,9 +98,7 @@ def test_tasks_and_account_pages_pass_axe_in_both_themes_and_at_phone_width(
                 page.locator("details:has(#tasks-new-open), details:has(#account-newtask-open)").evaluate(
                     "el => { el.open = true; }"
                 )  # the New task form is checked open
-                found += [
-                    line for _, _, line in describe(path, theme, viewport["width"], axe_violations(page))
-                ]
+                found += [line for _, _, line in findings(page, path, theme, viewport["width"])]
             if viewport is PHONE:
                 page.goto("/tasks")
                 settle(page)
