@@ -18,7 +18,7 @@ from flask import Blueprint
 from pydantic import BaseModel
 
 from dashapp.api.auth import require
-from dashapp.api.http import ApiError
+from dashapp.api.http import ApiError, required_if_match
 from dashapp.api.validation import parse_body, parse_query
 
 
@@ -42,6 +42,10 @@ class Operation:
     errors: tuple[int, ...] = ()
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> description, schema
     public_cache: bool = False
+    # Writes to a versioned resource: `If-Match` with its current ETag is required (428 without, 412 stale).
+    if_match: bool = False
+    # The success response carries the resource's `ETag` (to send back in `If-Match`).
+    etag: bool = False
 
 
 OPERATIONS: list[Operation] = []
@@ -78,9 +82,11 @@ def operation(
     errors: tuple[int, ...] = (),
     path_params: dict[str, dict[str, Any]] | None = None,
     public_cache: bool = False,
+    if_match: bool = False,
+    etag: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare and register one API operation. The handler gets path parameters, and `query`, `filters`,
-    `body` and `caller` as keyword arguments when the operation declares them."""
+    `body`, `caller` and `if_match` as keyword arguments when the operation declares them."""
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
         doc = (handler.__doc__ or "").strip()
@@ -104,6 +110,8 @@ def operation(
                 errors=errors,
                 path_params=path_params or {},
                 public_cache=public_cache,
+                if_match=if_match,
+                etag=etag or if_match,
             )
         )
 
@@ -117,6 +125,8 @@ def operation(
             kwargs: dict[str, Any] = dict(path_values)
             if scope is not None:
                 kwargs["caller"] = require(scope, permission)
+            if if_match:
+                kwargs["if_match"] = required_if_match()
             if query is not None or filters:
                 parsed, parsed_filters = parse_query(query, with_filters=filters)
                 if query is not None:
