@@ -20,12 +20,14 @@ PREFIX = "/api/"
 def load_resources() -> None:
     """Import the resource modules: each declares its operations on the blueprint as it is imported."""
     from dashapp.api import (  # noqa: F401
+        account_writes,
         accounts,
         alert_rules,
         alerts,
         analytics,
         churn,
         cohorts,
+        contact_writes,
         docs,
         exports,
         forecasts,

@@ -230,6 +230,10 @@ class ChunkImporter:
         pg.execute(f"CREATE TEMP TABLE {SEEN} (key text PRIMARY KEY, row_no int NOT NULL)")
         pg.execute(f"CREATE TEMP TABLE {PARENTS} (row_no int, external_id text, parent_ref text)")
 
+    def close(self) -> None:
+        """Drop the temp tables (an import on a pooled connection that lives on)."""
+        self.pg.execute(f"DROP TABLE IF EXISTS {STAGE}, {SEEN}, {PARENTS}")
+
     def to_stage(self, row: int, rv: RowValues, cells: list[str]) -> tuple[Any, ...] | str:
         """The staging tuple for a valid row, or the reason it is refused."""
         reason = self.check(rv)
