@@ -43,6 +43,7 @@ def load_resources() -> None:
         scores,
         tasks,
         tokens,
+        users,
         views,
         webhooks,
     )
