@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint
 from pydantic import BaseModel
+from werkzeug.routing import BaseConverter
 
 from dashapp.api.auth import require
 from dashapp.api.http import ApiError, required_if_match
@@ -50,16 +51,25 @@ class Operation:
 
 OPERATIONS: list[Operation] = []
 MAX_PATH_VALUE = 255
+# Literal path segments beside text ids (`/accounts/bulk` beside `/accounts/{external_id}`).
+RESERVED_SEGMENTS = ("bulk",)
+
+
+class Segment(BaseConverter):
+    """A text id in the path: any segment but the literal siblings of ids (`/accounts/bulk`), so those
+    are their own resources (an account whose external id is `bulk` is read through the lists)."""
+
+    regex = "(?!(?:" + "|".join(RESERVED_SEGMENTS) + ")$)[^/]+"
 
 
 def _flask_rule(path: str, params: dict[str, dict[str, Any]]) -> str:
     """`/jobs/{job_id}` -> `/jobs/<int:job_id>` for integer ids, so a literal sibling (`/jobs/recompute`)
-    is its own resource; other ids match any segment."""
+    is its own resource; text ids match any segment but a reserved one (`Segment`)."""
 
     def rule(match: re.Match[str]) -> str:
         name = match.group(1)
         integer = params.get(name, {}).get("schema", {}).get("type") == "integer"
-        return f"<int:{name}>" if integer else f"<{name}>"
+        return f"<int:{name}>" if integer else f"<segment:{name}>"
 
     return re.sub(r"\{(\w+)\}", rule, path)
 

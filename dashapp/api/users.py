@@ -56,9 +56,9 @@ class UserCreate(Strict):
 class UserPatch(Strict):
     """Each field given is changed; `active: false` deactivates (sessions end, tokens stop working)."""
 
-    role: Role | None = None
+    role: Role = Field(None, description="The new role.")  # type: ignore[assignment]  # absent: unchanged
     manager_id: JsonInt | None = Field(None, ge=1, le=MAX_ID, description="null: reports to nobody.")
-    active: bool | None = None
+    active: bool = Field(None, description="false deactivates, true reactivates.")  # type: ignore[assignment]
 
 
 def _body(user: User) -> dict[str, Any]:
@@ -140,16 +140,12 @@ def patch_user(caller: Any, user_id: str, body: UserPatch) -> Response:
     try:
         if "role" in given:
             field = "role"
-            if body.role is None:
-                raise UserError("role cannot be null")
             set_role(session, user, body.role, actor=caller.user, via=via)
         if "manager_id" in given:
             field = "manager_id"
             set_manager(session, user, body.manager_id, actor=caller.user, via=via)
         if "active" in given:
             field = "active"
-            if body.active is None:
-                raise UserError("active cannot be null")
             set_active(session, user, body.active, actor=caller.user, via=via)
     except UserError as exc:
         raise _refused(exc, field) from None
