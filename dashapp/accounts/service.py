@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,6 +30,8 @@ ACCOUNT_COLUMNS = ("name", "domain", "segment", "plan", "industry", "region", "l
                    "currency", "contract_start", "renewal_date", "churned_at", "churn_reason")  # fmt: skip
 CONTACT_COLUMNS = ("email", "name", "title", "last_seen_at")
 REQUIRED = frozenset({"name"})
+# What a cleared (null) field becomes when the column always has a value (as the import's defaults).
+CLEARED: dict[str, Any] = {"mrr": Decimal("0"), "currency": "USD"}
 
 
 class RecordError(ValueError):
@@ -58,7 +61,9 @@ def begin(session: Session, actor: Actor) -> None:
     set_change_source(session.connection().connection.driver_connection, SOURCE, actor.label)
 
 
-def audit(session: Session, actor: Actor, action: str, kind: str, key: str | int, **details: Any) -> None:
+def audit(
+    session: Session, actor: Actor, action: str, kind: str, key: str | int | None, **details: Any
+) -> None:
     record(session, actor_id=actor.user_id, actor=actor.email, action=action, object_type=kind,
            object_id=key, details={"source": SOURCE, "token": actor.token, **details})  # fmt: skip
 
@@ -124,8 +129,7 @@ def _assign(session: Session, account: Account, values: dict[str, Any], given: s
         elif name == "parent":
             account.parent_id = _parent_id(session, value, account.external_id)
         elif name in ACCOUNT_COLUMNS:
-            setattr(account, name, value if value is not None or name not in ("mrr", "currency") else
-                    {"mrr": 0, "currency": "USD"}[name])  # fmt: skip
+            setattr(account, name, CLEARED.get(name) if value is None else value)
         else:
             continue
         changed[name] = value
