@@ -186,6 +186,8 @@ class Settings:
     # Scheduled reports go to healthdash users, and to addresses in these domains (none by default).
     report_recipient_domains: tuple[str, ...] = ()
     export_retention_days: int = 7
+    # Accounts and contacts deleted through the API can be restored for this many days, then are purged.
+    deleted_retention_days: int = 30
     # Where exported files are kept; default: exports/ under the data directory.
     export_dir: Path | None = None
     # JSON API rate limits (e.g. 600/minute, 10 per second), per token (or logged-in user) and per client IP.
@@ -327,6 +329,7 @@ class Settings:
                 d.lower().lstrip("@") for d in _list(env, "REPORT_RECIPIENT_DOMAINS")
             ),
             export_retention_days=_int(env, "EXPORT_RETENTION_DAYS", 7, minimum=1, maximum=3650),
+            deleted_retention_days=_int(env, "DELETED_RETENTION_DAYS", 30, minimum=1, maximum=3650),
             export_dir=Path(env["EXPORT_DIR"].strip()).expanduser().resolve()
             if env.get("EXPORT_DIR", "").strip()
             else None,

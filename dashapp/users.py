@@ -1,8 +1,12 @@
-"""Creating and changing users: the rules shared by the CLI and the admin page."""
+"""Creating and changing users: the rules shared by the CLI, the admin page and the API.
+
+There is always an active administrator: demoting or deactivating the last one is refused. `via` adds
+where a change came from (the API's source and token) to its audit entry."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -59,6 +63,7 @@ def create_user(
     role: str,
     name: str = "",
     actor: User | None = None,
+    via: dict[str, Any] | None = None,
 ) -> User:
     """Validate and add a user (flushed, not committed). Raises `UserError` on bad input or a duplicate."""
     email = normalise_email(email)
@@ -69,31 +74,81 @@ def create_user(
     user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
     session.add(user)
     session.flush()
-    _audit(session, actor, "user.create", user, {"role": role})
+    _audit(session, actor, "user.create", user, {"role": role, **(via or {})})
     return user
 
 
-def set_role(session: Session, user: User, role: str, *, actor: User | None = None) -> None:
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse a change that would leave no active administrator (nobody could manage users any more)."""
+    if user.role != "admin" or not user.is_active:
+        return
+    others = session.scalar(
+        select(func.count()).where(User.role == "admin", User.is_active.is_(True), User.id != user.id)
+    )
+    if not others:
+        raise UserError(f"{user.email} is the last active admin; make another user admin first")
+
+
+def set_role(
+    session: Session, user: User, role: str, *, actor: User | None = None, via: dict[str, Any] | None = None
+) -> None:
     check_role(role)
     previous = user.role
     if role == previous:
         return
+    _keep_an_admin(session, user)
     user.role = role
     revoke_sessions(user)
     changed(session)
-    _audit(session, actor, "user.set_role", user, {"from": previous, "to": role})
+    _audit(session, actor, "user.set_role", user, {"from": previous, "to": role, **(via or {})})
 
 
-def set_active(session: Session, user: User, active: bool, *, actor: User | None = None) -> None:
+def set_active(
+    session: Session,
+    user: User,
+    active: bool,
+    *,
+    actor: User | None = None,
+    via: dict[str, Any] | None = None,
+) -> None:
     if actor is not None and actor.id == user.id and not active:
         raise UserError("you cannot deactivate your own account")
     if user.is_active == active:
         return
+    if not active:
+        _keep_an_admin(session, user)
     user.is_active = active
     if not active:
         revoke_sessions(user)
     changed(session)
-    _audit(session, actor, "user.activate" if active else "user.deactivate", user, {})
+    _audit(session, actor, "user.activate" if active else "user.deactivate", user, dict(via or {}))
+
+
+def set_manager(
+    session: Session,
+    user: User,
+    manager_id: int | None,
+    *,
+    actor: User | None = None,
+    via: dict[str, Any] | None = None,
+) -> None:
+    """Who `user` reports to (None: nobody); not themselves, and not someone who reports to them."""
+    if manager_id == user.manager_id:
+        return
+    if manager_id is not None:
+        if manager_id == user.id:
+            raise UserError("a user cannot be their own manager")
+        seen, current = {user.id}, session.get(User, manager_id)
+        if current is None:
+            raise UserError(f"there is no user {manager_id}")
+        while current is not None:  # walk up from the new manager: meeting `user` would make a loop
+            if current.id in seen:
+                raise UserError(f"user {manager_id} reports to {user.email}; that would make a loop")
+            seen.add(current.id)
+            current = session.get(User, current.manager_id) if current.manager_id else None
+    previous, user.manager_id = user.manager_id, manager_id
+    changed(session)
+    _audit(session, actor, "user.set_manager", user, {"from": previous, "to": manager_id, **(via or {})})
 
 
 def set_password(session: Session, user: User, password: str, *, actor: User | None = None) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from croniter import croniter
 from rq import Retry
 
-from jobs import alerts, churn, exports, forecasts, notify, reports, retention, scores, segments
+from jobs import alerts, churn, exports, forecasts, notify, purge, reports, retention, scores, segments
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,14 @@ SCHEDULE: tuple[Periodic, ...] = (
         kind="events.retention",
         queue="default",
         title="Delete raw events past RAW_EVENT_RETENTION_DAYS",
+    ),
+    Periodic(
+        name="accounts-purge",
+        cron="50 3 * * *",
+        func=purge.purge_deleted_accounts,
+        kind="accounts.purge",
+        queue="default",
+        title="Purge deleted accounts and contacts past DELETED_RETENTION_DAYS",
     ),
     Periodic(
         name="reports-due",

@@ -1,4 +1,9 @@
-"""Customer accounts (with hierarchy and custom attributes) and their contacts."""
+"""Customer accounts (with hierarchy and custom attributes) and their contacts.
+
+Accounts and contacts deleted through the API are kept, with `deleted_at` set, until the retention period
+ends (then purged): every read of accounts or contacts keeps only the live ones through `live()` (or
+`live_sql()` in hand-written SQL), so a deleted account leaves lists, pages, scoring, alerts and exports.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Numeric,
@@ -20,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.db import Base, BigId, TimestampMixin
 
@@ -36,6 +43,9 @@ class Account(TimestampMixin, Base):
         Index("ix_accounts_name_lower", text("lower(name)")),
         # Sorting the account list by name pages through this index instead of sorting the whole book.
         Index("ix_accounts_name", "name"),
+        # The purge and the restore window look at deleted rows only; lists read the live ones by name.
+        Index("ix_accounts_deleted_at", "deleted_at", postgresql_where=text("deleted_at IS NOT NULL")),
+        Index("ix_accounts_live_name", "name", "id", postgresql_where=text("deleted_at IS NULL")),
     )
 
     id: Mapped[BigId]
@@ -64,6 +74,7 @@ class Account(TimestampMixin, Base):
     custom_attributes: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb")
     )
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     parent: Mapped[Account | None] = relationship(remote_side="Account.id", back_populates="children")
     children: Mapped[list[Account]] = relationship(back_populates="parent")
@@ -79,6 +90,10 @@ class Account(TimestampMixin, Base):
 
 class Contact(TimestampMixin, Base):
     __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_deleted_at", "deleted_at", postgresql_where=text("deleted_at IS NOT NULL")),
+        Index("ix_contacts_live_account", "account_id", "id", postgresql_where=text("deleted_at IS NULL")),
+    )
 
     id: Mapped[BigId]
     # A contact seen (e.g. by a Segment identify) before it is linked to an account has no account yet.
@@ -91,5 +106,16 @@ class Contact(TimestampMixin, Base):
     title: Mapped[str | None] = mapped_column(String(255))
     traits: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
     last_seen_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     account: Mapped[Account | None] = relationship(back_populates="contacts")
+
+
+def live(model: type[Account] | type[Contact] | Any = Account) -> ColumnElement[bool]:
+    """THE predicate for rows not deleted: `model` is Account, Contact or an alias of either."""
+    return model.deleted_at.is_(None)
+
+
+def live_sql(alias: str = "accounts") -> str:
+    """`live()` for hand-written SQL over accounts or contacts read as `alias`."""
+    return f"{alias}.deleted_at IS NULL"

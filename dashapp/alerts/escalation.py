@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased
 
 from dashapp.alerts.rules import effective_escalation
 from dashapp.notify import escalation as engine
-from models.account import Account
+from models.account import Account, live
 from models.alert import Alert, AlertChange, AlertEvent, AlertRule
 from models.user import User
 
@@ -97,7 +97,9 @@ def candidates(session: Session, now: datetime) -> tuple[list[engine.Candidate],
             AlertRule.id.label("rule_id"),
             AlertRule.escalation,
         )
-        .join(Account, Account.id == Alert.account_id)
+        .join(
+            Account, (Account.id == Alert.account_id) & live(Account)
+        )  # a deleted account escalates nothing
         .join(AlertRule, AlertRule.id == Alert.rule_id)
         .outerjoin(owner, owner.id == Account.owner_id)
         .where(

@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Select, any_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from dashapp.alerts.rules import describe_escalation, effective_escalation
-from models.account import Account
+from models.account import Account, live
 from models.alert import Alert, AlertChange, AlertEvent, AlertRule
 from models.user import User
 
@@ -73,7 +73,7 @@ def _filtered(query: AlertQuery, user_id: int | None) -> Select:
             AlertRule.name.label("rule_name"),
             AlertRule.kind.label("rule_kind"),
         )
-        .join(Account, Account.id == Alert.account_id)
+        .join(Account, (Account.id == Alert.account_id) & live(Account))
         .join(AlertRule, AlertRule.id == Alert.rule_id)
     )
     if query.state:

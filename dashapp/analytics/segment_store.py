@@ -18,15 +18,17 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from dashapp.analytics.segmentation import FEATURES, Segmentation, segment
+from models.account import live_sql
 from models.segments import SegmentAssignment, SegmentRun
 
 WINDOW_DAYS = 90
 KEEP_RUNS = 5  # older runs (and their assignments) are deleted after a new one is stored
 
 _FEATURES_SQL = text(
-    """
+    f"""
     WITH acc AS (
-        SELECT id, mrr FROM accounts WHERE churned_at IS NULL OR churned_at > CAST(:as_of AS date)
+        SELECT id, mrr FROM accounts
+        WHERE (churned_at IS NULL OR churned_at > CAST(:as_of AS date)) AND {live_sql()}
     ),
     usage AS (
         SELECT m.account_id,

@@ -20,12 +20,14 @@ PREFIX = "/api/"
 def load_resources() -> None:
     """Import the resource modules: each declares its operations on the blueprint as it is imported."""
     from dashapp.api import (  # noqa: F401
+        account_writes,
         accounts,
         alert_rules,
         alerts,
         analytics,
         churn,
         cohorts,
+        contact_writes,
         docs,
         exports,
         forecasts,
@@ -41,6 +43,7 @@ def load_resources() -> None:
         scores,
         tasks,
         tokens,
+        users,
         views,
         webhooks,
     )
@@ -59,9 +62,11 @@ def init_api(server: Flask, settings: Settings) -> None:
     load_resources()
     from dashapp import auth_changes
     from dashapp.api.blueprint import bp, root
+    from dashapp.api.spec import Segment
     from dashapp.auth.guard import add_public_prefix
 
     auth_changes.install(settings)  # token/user changes made here reach every process's token cache
+    server.url_map.converters["segment"] = Segment
     server.register_blueprint(bp)
     server.register_blueprint(root)
     add_public_prefix(PREFIX)

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 from flask import Response, request
 from sqlalchemy import Select, literal
 
+from dashapp.accounts.service import version
 from dashapp.api.blueprint import bp
-from dashapp.api.http import ApiError, finite, json_response
+from dashapp.api.http import ApiError, finite, json_response, with_etag
 from dashapp.api.pagination import encode_cursor, page
 from dashapp.api.schemas import AccountDetail, AccountPage, PageQuery
 from dashapp.api.spec import operation
@@ -174,7 +175,8 @@ def list_accounts(caller: Any, query: PageQuery, filters: Filters) -> Response:
 )
 def get_account(caller: Any, external_id: str) -> Response:
     """An account's fields, custom attributes, owner, current score, band, trend and why it moved. Money
-    is given as billed (`mrr`, `arr` in `currency`) and in the reporting currency at today's rate."""
+    is given as billed (`mrr`, `arr` in `currency`) and in the reporting currency at today's rate. Its
+    `ETag` is the version to send in `If-Match` to change or delete it."""
     session = db_session()
     row = account_detail(session, external_id)
     if row is None:
@@ -218,4 +220,5 @@ def get_account(caller: Any, external_id: str) -> Response:
         "updated_at": account.updated_at,
         "fx_warnings": money.warnings,
     }
-    return json_response(body)
+    # The version `If-Match` names to change the account (its fields and its score).
+    return with_etag(json_response(body), version(account.updated_at, health.updated_at if health else None))

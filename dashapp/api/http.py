@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_etags, quote_etag
 
 from dashapp.errors import problem
 from dashapp.extensions import settings
@@ -19,7 +20,7 @@ JSON_TYPE = "application/json"
 EXPOSED_HEADERS = (
     "ETag, Link, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy"
 )
-ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, If-None-Match"
+ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, If-None-Match, If-Match"
 # Endpoints that exist only to answer 404 as problem JSON (instead of the app's HTML pages).
 CATCH_ALL = ("api_v1.unknown", "api_root.unknown")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -104,6 +105,38 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     response = Response(dumps_bytes(data), status=status, mimetype=JSON_TYPE)
     if headers:
         response.headers.update(headers)
+    return response
+
+
+def required_if_match() -> str:
+    """The request's `If-Match` header; 428 when a versioned write comes without one."""
+    given = request.headers.get("If-Match", "").strip()
+    if not given:
+        raise ApiError(
+            428,
+            "Send If-Match with the ETag of this resource (from your last GET), so a change made since is "
+            "not overwritten.",
+            title="Precondition Required",
+            errors=[{"name": "If-Match", "message": "is required"}],
+        )
+    return given
+
+
+def check_if_match(given: str, current: str) -> None:
+    """412 unless `given` (an If-Match value) names `current` (strong comparison; `*` matches)."""
+    if not parse_etags(given).contains(current):
+        raise ApiError(
+            412,
+            "The resource changed since you read it (If-Match does not match its ETag); read it again and "
+            "reapply your change.",
+            title="Precondition Failed",
+            headers={"ETag": quote_etag(current)},
+            errors=[{"name": "If-Match", "message": "is not the current ETag"}],
+        )
+
+
+def with_etag(response: Response, version: str) -> Response:
+    response.set_etag(version)
     return response
 
 

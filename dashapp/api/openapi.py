@@ -27,9 +27,12 @@ ERROR_TEXT = {
     404: "No such resource (or none you may see).",
     406: "None of the formats in `Accept` is available.",
     409: "The request conflicts with the current state.",
+    410: "The resource is gone for good (its retention period ended).",
+    412: "`If-Match` is not the resource's current `ETag`: it changed since you read it.",
     413: "The body is too large.",
     415: "The body is not JSON.",
     422: "The body is well-formed JSON but its values are not valid; `errors` names each.",
+    428: "`If-Match` is required: send the `ETag` of your last read.",
     429: "Too many requests; wait `Retry-After` seconds.",
 }
 
@@ -142,6 +145,16 @@ def _operation(op: Operation) -> dict[str, Any]:
                 "schema": {"type": "string"},
             }
         )
+    if op.if_match:
+        params.append(
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": True,
+                "description": "The `ETag` of your last read of this resource; 412 when it changed since.",
+                "schema": {"type": "string", "minLength": 1, "pattern": r"\S"},
+            }
+        )
     success: dict[str, Any] = {"description": "OK"}
     if op.response is not None or op.media:
         content: dict[str, Any] = {}
@@ -153,6 +166,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         success["headers"] = (
             {**RATE_HEADERS, "ETag": {"schema": {"type": "string"}}} if conditional else RATE_HEADERS
         )
+    if op.etag and (op.response is not None or op.media):
+        success["headers"] = {**success["headers"], "ETag": {"schema": {"type": "string"}}}
     if op.status == 202:  # accepted: where to follow it up
         success["headers"] = {**success.get("headers", {}), "Location": {"schema": {"type": "string"}}}
     responses: dict[str, Any] = {str(op.status): success}
@@ -167,6 +182,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         codes |= {401, 403}
     if op.body is not None:
         codes |= {413, 415, 422}
+    if op.if_match:
+        codes |= {412, 428}
     for code in sorted(codes):
         responses[str(code)] = _problem(code)
     out: dict[str, Any] = {

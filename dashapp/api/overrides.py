@@ -21,7 +21,7 @@ from dashapp.cache import data_changed
 from dashapp.extensions import db_session
 from dashapp.scoring import engine
 from dashapp.scoring.service import OverrideError, clear_override, set_override
-from models.account import Account
+from models.account import Account, live
 from models.health import AccountHealth
 from models.scoring import HealthOverride
 
@@ -35,7 +35,7 @@ _FIELDS = {
 
 
 def _account_id(external_id: str) -> int:
-    pk = db_session().scalar(select(Account.id).where(Account.external_id == external_id))
+    pk = db_session().scalar(select(Account.id).where(Account.external_id == external_id, live(Account)))
     if pk is None:
         raise ApiError(404, f"There is no account with external id {external_id!r}.")
     return pk

@@ -16,7 +16,7 @@ from dashapp.api.spec import operation
 from dashapp.cache import data_changed
 from dashapp.extensions import db_session
 from dashapp.ownership import MAX_ASSIGN, OwnershipError, assign_owner
-from models.account import Account
+from models.account import Account, live
 
 
 class OwnerAssignment(Strict):
@@ -49,7 +49,9 @@ def put_account_owner(caller: Any, body: OwnerAssignment) -> Response:
     session = db_session()
     wanted = list(dict.fromkeys(body.external_ids))
     found = dict(
-        session.execute(select(Account.external_id, Account.id).where(Account.external_id.in_(wanted))).all()
+        session.execute(
+            select(Account.external_id, Account.id).where(Account.external_id.in_(wanted), live(Account))
+        ).all()
     )
     missing = [e for e in wanted if e not in found]
     if missing:

@@ -15,7 +15,7 @@ from dashapp.api.schemas import Job, RecomputeRequest
 from dashapp.api.spec import operation
 from dashapp.extensions import db_session, runtime
 from jobs.scores import enqueue_recompute
-from models.account import Account
+from models.account import Account, live
 from models.job import JobRun
 
 
@@ -23,7 +23,9 @@ def _account_ids(external_ids: list[str]) -> list[int]:
     wanted = list(dict.fromkeys(external_ids))
     found = dict(
         db_session()
-        .execute(select(Account.external_id, Account.id).where(Account.external_id.in_(wanted)))
+        .execute(
+            select(Account.external_id, Account.id).where(Account.external_id.in_(wanted), live(Account))
+        )
         .all()
     )
     unknown = [e for e in wanted if e not in found]

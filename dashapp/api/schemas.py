@@ -263,6 +263,8 @@ class Ping(BaseModel):
 class ProblemItem(BaseModel):
     name: str = Field(description="The parameter or field that is wrong.")
     message: str
+    index: int | None = Field(None, description="Bulk requests: the refused row's position (from 0).")
+    field: str | None = Field(None, description="Bulk requests: the field of that row.")
 
 
 class Problem(BaseModel):

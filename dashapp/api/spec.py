@@ -16,9 +16,10 @@ from typing import Any
 
 from flask import Blueprint
 from pydantic import BaseModel
+from werkzeug.routing import BaseConverter
 
 from dashapp.api.auth import require
-from dashapp.api.http import ApiError
+from dashapp.api.http import ApiError, required_if_match
 from dashapp.api.validation import parse_body, parse_query
 
 
@@ -42,20 +43,33 @@ class Operation:
     errors: tuple[int, ...] = ()
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> description, schema
     public_cache: bool = False
+    # Writes to a versioned resource: `If-Match` with its current ETag is required (428 without, 412 stale).
+    if_match: bool = False
+    # The success response carries the resource's `ETag` (to send back in `If-Match`).
+    etag: bool = False
 
 
 OPERATIONS: list[Operation] = []
 MAX_PATH_VALUE = 255
+# Literal path segments beside text ids (`/accounts/bulk` beside `/accounts/{external_id}`).
+RESERVED_SEGMENTS = ("bulk",)
+
+
+class Segment(BaseConverter):
+    """A text id in the path: any segment but the literal siblings of ids (`/accounts/bulk`), so those
+    are their own resources (an account whose external id is `bulk` is read through the lists)."""
+
+    regex = "(?!(?:" + "|".join(RESERVED_SEGMENTS) + ")$)[^/]+"
 
 
 def _flask_rule(path: str, params: dict[str, dict[str, Any]]) -> str:
     """`/jobs/{job_id}` -> `/jobs/<int:job_id>` for integer ids, so a literal sibling (`/jobs/recompute`)
-    is its own resource; other ids match any segment."""
+    is its own resource; text ids match any segment but a reserved one (`Segment`)."""
 
     def rule(match: re.Match[str]) -> str:
         name = match.group(1)
         integer = params.get(name, {}).get("schema", {}).get("type") == "integer"
-        return f"<int:{name}>" if integer else f"<{name}>"
+        return f"<int:{name}>" if integer else f"<segment:{name}>"
 
     return re.sub(r"\{(\w+)\}", rule, path)
 
@@ -78,9 +92,11 @@ def operation(
     errors: tuple[int, ...] = (),
     path_params: dict[str, dict[str, Any]] | None = None,
     public_cache: bool = False,
+    if_match: bool = False,
+    etag: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare and register one API operation. The handler gets path parameters, and `query`, `filters`,
-    `body` and `caller` as keyword arguments when the operation declares them."""
+    `body`, `caller` and `if_match` as keyword arguments when the operation declares them."""
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
         doc = (handler.__doc__ or "").strip()
@@ -104,6 +120,8 @@ def operation(
                 errors=errors,
                 path_params=path_params or {},
                 public_cache=public_cache,
+                if_match=if_match,
+                etag=etag or if_match,
             )
         )
 
@@ -117,6 +135,8 @@ def operation(
             kwargs: dict[str, Any] = dict(path_values)
             if scope is not None:
                 kwargs["caller"] = require(scope, permission)
+            if if_match:
+                kwargs["if_match"] = required_if_match()
             if query is not None or filters:
                 parsed, parsed_filters = parse_query(query, with_filters=filters)
                 if query is not None:

@@ -33,7 +33,7 @@ from dashapp.tasks.playbooks import list_playbooks
 from dashapp.tasks.queries import TaskQuery, account_notes, list_tasks, local_today, one_task
 from dashapp.tasks.service import TaskError, add_note, close_task, create_task
 from jobs.notify import deliver_soon
-from models.account import Account
+from models.account import Account, live
 
 TASK_ID = id_param("task_id", "The task's id.")
 _ACT = {"scope": "write", "permission": "act_on_tasks"}
@@ -51,7 +51,7 @@ def _refused(exc: TaskError) -> ApiError:
 
 
 def _account_id(external_id: str) -> int | None:
-    return db_session().scalar(select(Account.id).where(Account.external_id == external_id))
+    return db_session().scalar(select(Account.id).where(Account.external_id == external_id, live(Account)))
 
 
 def _fingerprint(query: TaskListQuery, user_id: int) -> str:

@@ -18,11 +18,13 @@ PERMISSIONS: dict[str, str] = {
     "act_on_tasks": "Create and close tasks and add notes on their accounts (their team's, for managers)",
     "manage_alert_rules": "Create and edit alert rules",
     "assign_owners": "Assign account owners",
+    "edit_accounts": "Create, change, delete and restore accounts and contacts",
 }
 
 _VIEWER = frozenset({"view", "export", "save_views"})
 _CSM = _VIEWER | {"share_views", "override_scores", "act_on_alerts", "act_on_tasks"}
-_MANAGER = _CSM | {"run_jobs", "edit_scorecards", "manage_alert_rules", "assign_owners"}
+_MANAGER = _CSM | {"run_jobs", "edit_scorecards", "manage_alert_rules", "assign_owners",
+                     "edit_accounts"}  # fmt: skip
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": _VIEWER,

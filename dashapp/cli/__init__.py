@@ -12,6 +12,7 @@ from dashapp.cli.context import CliError, pass_ctx
 # Each command's home, as (module, attribute): a module is imported only when its command runs (or for
 # --help), so `healthdash users create` does not pay for scikit-learn.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "accounts": ("dashapp.cli.accounts", "accounts_group"),
     "alerts": ("dashapp.cli.alerts", "alerts_group"),
     "backup": ("dashapp.cli.backup", "backup"),
     "churn": ("dashapp.cli.churn", "churn_group"),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from dashapp.cache import bump_after_commit, bump_data_version
 from dashapp.cli.context import CliContext, CliError, pass_ctx
 from dashapp.scoring.definition import ScorecardError
-from models.account import Account
+from models.account import Account, live
 from models.user import User
 
 
@@ -36,7 +36,9 @@ def _account_ids(ctx: CliContext, external_ids: tuple[str, ...]) -> list[int]:
     with ctx.db.transaction() as session:
         rows = dict(
             session.execute(
-                select(Account.external_id, Account.id).where(Account.external_id.in_(external_ids))
+                select(Account.external_id, Account.id).where(
+                    Account.external_id.in_(external_ids), live(Account)
+                )
             ).all()
         )
     unknown = [e for e in external_ids if e not in rows]

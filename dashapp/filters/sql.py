@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Numeric, Select, and_, case, cast, false, func, literal, or_, select
 
 from dashapp.filters.model import _NUMBER, AttrCondition, Filters, _show, _to_decimal
-from models.account import Account
+from models.account import Account, live
 from models.health import AccountHealth
 from models.segments import SegmentAssignment, SegmentRun
 from models.user import User
@@ -88,7 +88,7 @@ def conditions(
     that `owner=me` and `team=me` mean (default: `VIEWER`)."""
     today = today or date.today()
     me = me if me is not None else VIEWER.get()
-    where: list[ColumnElement[bool]] = []
+    where: list[ColumnElement[bool]] = [live(Account)]  # deleted accounts are in no list, page or export
     if filters.status == "active":
         where.append(Account.churned_at.is_(None))
     elif filters.status == "churned":

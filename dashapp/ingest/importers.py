@@ -23,6 +23,7 @@ import psycopg
 from dashapp.ingest.attach import attach_events_to_accounts, attach_events_to_users
 from dashapp.ingest.mapping import RowValues
 from dashapp.ingest.webhook_store import reprocess_unmatched
+from models.account import live_sql
 
 STAGE = "import_stage"
 SEEN = "import_seen"
@@ -178,10 +179,27 @@ KINDS: dict[str, Kind] = {
 }
 
 _LOOKUP = {
-    "accounts": "SELECT id FROM accounts x WHERE x.external_id = s.{ref}",
-    "contacts": "SELECT id FROM contacts x WHERE x.external_id = s.{ref}",
+    "accounts": f"SELECT id FROM accounts x WHERE x.external_id = s.{{ref}} AND {live_sql('x')}",
+    "contacts": f"SELECT id FROM contacts x WHERE x.external_id = s.{{ref}} AND {live_sql('x')}",
     "users": "SELECT id FROM users x WHERE lower(x.email) = lower(s.{ref})",
 }
+
+
+def unknown_reference(table: str, value: str) -> str:
+    """Why a row naming an account, contact or user (by email) that does not exist is refused."""
+    what = {"accounts": "account", "contacts": "contact", "users": "user"}[table]
+    hint = {"users": "no user has this email"}.get(table, f"import {table} first")
+    return f"{what} {value!r} does not exist ({hint})"
+
+
+def deleted_record(table: str, value: str) -> str:
+    """Why a row for a deleted (not yet purged) account or contact is refused."""
+    what = {"accounts": "account", "contacts": "contact"}[table]
+    return f"{what} {value!r} was deleted; restore it before changing it"
+
+
+def own_parent() -> str:
+    return "an account cannot be its own parent"
 
 
 def _row_check(kind: str) -> Callable[[RowValues], str | None]:
@@ -212,6 +230,10 @@ class ChunkImporter:
         pg.execute(f"CREATE TEMP TABLE {SEEN} (key text PRIMARY KEY, row_no int NOT NULL)")
         pg.execute(f"CREATE TEMP TABLE {PARENTS} (row_no int, external_id text, parent_ref text)")
 
+    def close(self) -> None:
+        """Drop the temp tables (an import on a pooled connection that lives on)."""
+        self.pg.execute(f"DROP TABLE IF EXISTS {STAGE}, {SEEN}, {PARENTS}")
+
     def to_stage(self, row: int, rv: RowValues, cells: list[str]) -> tuple[Any, ...] | str:
         """The staging tuple for a valid row, or the reason it is refused."""
         reason = self.check(rv)
@@ -234,6 +256,7 @@ class ChunkImporter:
             for row in rows:
                 copy.write_row(row)
         errors = self._duplicates(key_column) if self.check_duplicates else []
+        errors += self._deleted(key_column)
         errors += self._resolve_refs()
         counts = self._upsert()
         if kind.name == "accounts":
@@ -260,6 +283,17 @@ class ChunkImporter:
             for r, k, first in dups
         ]
 
+    def _deleted(self, key_column: str) -> list[ErrorRow]:
+        """Rows for accounts or contacts deleted (and not yet purged) are refused: restore those first."""
+        if self.kind.name not in ("accounts", "contacts"):
+            return []
+        key, table = self.kind.key, self.kind.table
+        gone = self.pg.execute(
+            f"""DELETE FROM {STAGE} s USING {table} t
+                WHERE t.{key} = s.{key} AND t.deleted_at IS NOT NULL RETURNING s.row_no, s.{key}"""
+        ).fetchall()
+        return [(r, key_column, k, deleted_record(table, k)) for r, k in gone]
+
     def _resolve_refs(self) -> list[ErrorRow]:
         errors: list[ErrorRow] = []
         if self.kind.insert_only:
@@ -277,9 +311,7 @@ class ChunkImporter:
                 bad = self.pg.execute(
                     f"DELETE FROM {STAGE} WHERE {col} IS NOT NULL AND {ref.target} IS NULL RETURNING row_no, {col}"
                 ).fetchall()
-                what = {"accounts": "account", "contacts": "contact", "users": "user"}[ref.table]
-                hint = {"users": "no user has this email"}.get(ref.table, f"import {ref.table} first")
-                errors += [(r, ref.field, v, f"{what} {v!r} does not exist ({hint})") for r, v in bad]
+                errors += [(r, ref.field, v, unknown_reference(ref.table, v)) for r, v in bad]
         return errors
 
     def _upsert(self) -> dict[str, int]:
@@ -355,13 +387,13 @@ class ChunkImporter:
             return []
         self.pg.execute(
             f"""UPDATE accounts a SET parent_id = p.id, updated_at = now()
-                FROM {PARENTS} l JOIN accounts p ON p.external_id = l.parent_ref
+                FROM {PARENTS} l JOIN accounts p ON p.external_id = l.parent_ref AND {live_sql("p")}
                 WHERE a.external_id = l.external_id AND a.id <> p.id AND a.parent_id IS DISTINCT FROM p.id"""
         )
         bad = self.pg.execute(
             f"""SELECT l.row_no, l.parent_ref, l.parent_ref = l.external_id FROM {PARENTS} l
                 WHERE l.parent_ref = l.external_id
-                   OR NOT EXISTS (SELECT 1 FROM accounts p WHERE p.external_id = l.parent_ref)
+                   OR NOT EXISTS (SELECT 1 FROM accounts p WHERE p.external_id = l.parent_ref AND {live_sql("p")})
                 ORDER BY l.row_no"""
         ).fetchall()
         return [
@@ -369,7 +401,7 @@ class ChunkImporter:
                 r,
                 "parent",
                 ref,
-                "an account cannot be its own parent"
+                own_parent()
                 if own
                 else f"parent account {ref!r} does not exist; the account was imported without a parent",
             )

@@ -119,6 +119,7 @@ def install(server: Flask, settings: Settings) -> None:
 
 def _observe(seconds: float, status: int) -> None:
     rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+    rule = rule.replace("<segment:", "<")  # text ids keep the label they had before their converter
     REQUEST_SECONDS.labels(rule, request.method, str(status)).observe(seconds)
     if request.path == CALLBACK_PATH and request.method == "POST":
         output = _callback_output()

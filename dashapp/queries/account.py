@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from dashapp.alerts.queries import alert_timeline
 from dashapp.money import Money
 from dashapp.tasks.queries import task_timeline
-from models.account import Account, Contact
+from models.account import Account, Contact, live
 from models.activity import AccountDailyMetric
 from models.billing import Invoice, Payment
 from models.health import AccountHealth, HealthSnapshot
@@ -39,7 +39,7 @@ class AccountView:
 def find_account(session: Session, external_id: str, today: date | None = None) -> AccountView | None:
     if not external_id or len(external_id) > 255:
         return None
-    account = session.scalar(select(Account).where(Account.external_id == external_id))
+    account = session.scalar(select(Account).where(Account.external_id == external_id, live(Account)))
     if account is None:
         return None
     health = session.get(AccountHealth, account.id)
@@ -201,7 +201,7 @@ def contacts(session: Session, account_id: int) -> list[Contact]:
     return list(
         session.scalars(
             select(Contact)
-            .where(Contact.account_id == account_id)
+            .where(Contact.account_id == account_id, live(Contact))
             .order_by(Contact.last_seen_at.desc().nulls_last(), Contact.name)
             .limit(100)
         )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from models.account import Account
+from models.account import Account, live
 from models.health import AccountHealth, HealthSnapshot
 from models.user import User
 
@@ -29,7 +29,7 @@ def account_detail(session: Session, external_id: str) -> Any | None:
         .outerjoin(AccountHealth, AccountHealth.account_id == Account.id)
         .outerjoin(_parent, _parent.id == Account.parent_id)
         .outerjoin(User, User.id == Account.owner_id)
-        .where(Account.external_id == external_id)
+        .where(Account.external_id == external_id, live(Account))
     )
     return session.execute(stmt).first()
 
@@ -60,7 +60,7 @@ def current_health(session: Session, external_id: str) -> tuple[bool, Any | None
             HealthSnapshot,
             (HealthSnapshot.account_id == Account.id) & (HealthSnapshot.day == AccountHealth.day),
         )
-        .where(Account.external_id == external_id)
+        .where(Account.external_id == external_id, live(Account))
     )
     row = session.execute(stmt).first()
     if row is None:
@@ -69,7 +69,7 @@ def current_health(session: Session, external_id: str) -> tuple[bool, Any | None
 
 
 def account_id(session: Session, external_id: str) -> int | None:
-    return session.scalar(select(Account.id).where(Account.external_id == external_id))
+    return session.scalar(select(Account.id).where(Account.external_id == external_id, live(Account)))
 
 
 def health_history(session: Session, account_pk: int, first: date, last: date) -> list[Any]:

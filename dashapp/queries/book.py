@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from dashapp.money import Money
-from models.account import Account
+from models.account import Account, live
 from models.activity import AccountDailyMetric
 
 
@@ -37,7 +37,9 @@ def book_summary(session: Session, today: date | None = None) -> BookSummary:
             func.count().filter(active),
             func.count().filter(~active),
             func.coalesce(func.sum(case((active, arr), else_=0)), 0),
-        ).select_from(Account)
+        )
+        .select_from(Account)
+        .where(live(Account))
     ).one()
     last_day = session.scalar(select(func.max(AccountDailyMetric.day)))
     return BookSummary(
@@ -47,7 +49,9 @@ def book_summary(session: Session, today: date | None = None) -> BookSummary:
         arr=Decimal(row[3]),
         currency=money.currency,
         last_activity_day=last_day,
-        fx_warnings=tuple(money.check_day(select(Account.currency).where(active).distinct(), day)),
+        fx_warnings=tuple(
+            money.check_day(select(Account.currency).where(active, live(Account)).distinct(), day)
+        ),
     )
 
 

@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from models.account import live_sql
 from models.segments import SegmentRun
 from models.user import User
 
 # Indexed columns of `accounts` whose values the filter bar offers (a fixed list: never user input).
 OPTION_COLUMNS = ("segment", "plan", "region", "industry", "owner_id")
 MAX_OPTIONS = 500
+LIVE = live_sql()
 
 
 def _distinct(session: Session, column: str) -> list[Any]:
@@ -26,9 +28,10 @@ def _distinct(session: Session, column: str) -> list[Any]:
     sql = text(
         f"""
         WITH RECURSIVE v AS (
-            (SELECT {column} AS value FROM accounts WHERE {column} IS NOT NULL ORDER BY {column} LIMIT 1)
+            (SELECT {column} AS value FROM accounts WHERE {column} IS NOT NULL AND {LIVE}
+             ORDER BY {column} LIMIT 1)
             UNION ALL
-            SELECT (SELECT {column} FROM accounts WHERE {column} > v.value ORDER BY {column} LIMIT 1)
+            SELECT (SELECT {column} FROM accounts WHERE {column} > v.value AND {LIVE} ORDER BY {column} LIMIT 1)
             FROM v WHERE v.value IS NOT NULL
         )
         SELECT value FROM v WHERE value IS NOT NULL LIMIT :limit

@@ -27,6 +27,7 @@ from dashapp.scoring.sqlutil import day_start
 from dashapp.scoring.stages import OFF, Stopwatch
 from dashapp.scoring.start_dates import fill_from_first_activity
 from dashapp.scoring.store import active_scorecards
+from models.account import live_sql
 from models.db import Database
 from models.retry import retry_transient
 
@@ -243,12 +244,14 @@ def _targets(
     if scope.account_ids is not None:
         return np.array(sorted(set(scope.account_ids)), dtype=np.int64)
     if scope.segment is not None:
-        rows = conn.execute("SELECT id FROM accounts WHERE segment = %s", (scope.segment,)).fetchall()
+        rows = conn.execute(
+            f"SELECT id FROM accounts WHERE segment = %s AND {live_sql()}", (scope.segment,)
+        ).fetchall()
         return np.array(sorted(r[0] for r in rows), dtype=np.int64)
     if scope.incremental:
         changed = changes.changed_accounts(conn, day, lookback(cards))
         active = conn.execute(
-            "SELECT count(*) FROM accounts WHERE churned_at IS NULL OR churned_at >= %s",
+            f"SELECT count(*) FROM accounts WHERE (churned_at IS NULL OR churned_at >= %s) AND {live_sql()}",
             (day_start(day + timedelta(days=1)),),
         ).fetchone()[0]
         # When most accounts changed (e.g. the first run of a day), scoring everyone is cheaper and the same.

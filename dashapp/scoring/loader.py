@@ -20,6 +20,7 @@ from dashapp.scoring import families, metrics
 from dashapp.scoring.inputs import Inputs, Request
 from dashapp.scoring.sqlutil import day_start, query_frame
 from dashapp.scoring.stages import OFF, Stopwatch
+from models.account import live_sql
 
 POPULATION_COLUMNS = (
     "account_id",
@@ -66,6 +67,7 @@ def load_population(
                a.arr::float8 AS arr, a.mrr::float8 AS mrr, a.renewal_date, a.contract_start {extra}
         FROM accounts a
         WHERE (a.churned_at IS NULL OR a.churned_at >= %(end)s)
+          AND {live_sql("a")}
           AND coalesce(a.contract_start, a.created_at::date) <= %(day)s
           {scope}
         ORDER BY a.id

@@ -26,7 +26,7 @@ from dashapp.scoring.backtest_run import backtest_card, default_dates
 from dashapp.scoring.definition import ScorecardDefinition, ScorecardError, parse_definition
 from dashapp.scoring.engine import Progress, Scope, driver
 from dashapp.scoring.store import active_scorecards, definitions, ensure_default_scorecard
-from models.account import Account
+from models.account import Account, live_sql
 from models.audit import record
 from models.db import Database
 from models.health import AccountHealth, HealthSnapshot
@@ -311,10 +311,11 @@ def _distribution(scores: np.ndarray, bands: np.ndarray, band_names: list[str]) 
 def sample_accounts(session: Session, size: int) -> tuple[np.ndarray | None, int]:
     """Up to `size` account ids spread over the book (the same ones each time, so successive previews
     compare like with like), or None when the book is no larger; and the book's size."""
-    total = int(session.scalar(text("SELECT count(*) FROM accounts")) or 0)
+    total = int(session.scalar(text(f"SELECT count(*) FROM accounts WHERE {live_sql()}")) or 0)
     if total <= size:
         return None, total
-    ids = session.scalars(text("SELECT id FROM accounts ORDER BY hashint8(id) LIMIT :n"), {"n": size}).all()
+    spread = text(f"SELECT id FROM accounts WHERE {live_sql()} ORDER BY hashint8(id) LIMIT :n")
+    ids = session.scalars(spread, {"n": size}).all()
     return np.array(sorted(ids), dtype=np.int64), total
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dashapp.notify.preferences import load as load_prefs
-from models.account import Account
+from models.account import Account, live
 from models.task import AccountNote, Task
 from models.user import User
 
@@ -90,7 +90,7 @@ def _filtered(query: TaskQuery, today: date) -> Select:
             assignee.name.label("assignee_name"),
             assignee.email.label("assignee_email"),
         )
-        .join(Account, Account.id == Task.account_id)
+        .join(Account, (Account.id == Task.account_id) & live(Account))
         .outerjoin(assignee, assignee.id == Task.assignee_id)
     )
     if query.assignee is not None:

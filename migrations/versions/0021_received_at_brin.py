@@ -1,7 +1,7 @@
 """BRIN indexes on when events and webhooks arrived (the Data in page's freshness table reads recent days)
 
 Revision ID: 0021_received_at_brin
-Revises: 0019_tasks_playbooks
+Revises: 0020_account_soft_delete
 """
 
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0021_received_at_brin"
-down_revision: str | None = "0019_tasks_playbooks"
+down_revision: str | None = "0020_account_soft_delete"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

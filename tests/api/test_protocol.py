@@ -3,6 +3,8 @@ body validation (malformed JSON, content types, size, unknown fields), and the O
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 
@@ -149,7 +151,7 @@ def test_openapi_document_is_public_and_describes_every_route(client, app: Flask
     assert doc["openapi"] == "3.1.0"
     documented = {(m.upper(), "/api/v1" + p) for p, ops in doc["paths"].items() for m in ops}
     routes = {
-        (method, rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}"))
+        (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api_v1.")
         and rule.endpoint not in ("api_v1.unknown", "api_v1.openapi_json")

@@ -196,3 +196,13 @@ def test_breakdown_and_history_queries(
     history = snapshot_history(session, account, days=30)
     assert [h["day"] for h in history] == [(book.today - timedelta(days=d)).isoformat() for d in (2, 1, 0)]
     assert current_breakdown(session, 10**12) is None
+
+
+def test_a_deleted_account_is_not_scored(scoring_db: Database, raw: psycopg.Connection, book: Book) -> None:
+    gone = sorted(_active(raw, book))[0]
+    raw.execute("UPDATE accounts SET deleted_at = now() WHERE id = %s", (gone,))
+    engine.recompute(scoring_db, as_of=book.today)
+    scored = {
+        r[0] for r in raw.execute("SELECT account_id FROM health_snapshots WHERE day = %s", (book.today,))
+    }
+    assert scored == _active(raw, book) - {gone}

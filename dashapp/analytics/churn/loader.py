@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from dashapp.analytics.churn.features import assemble
+from models.account import live_sql
 
 LABELS = ("churned", "inactive")
 ACCOUNT_COLUMNS = (
@@ -42,7 +43,7 @@ def accounts(conn: Connection) -> pd.DataFrame:
     return _frame(
         conn,
         "SELECT id, segment, plan, industry, region, contract_start, mrr, renewal_date, custom_attributes, "
-        "churned_at FROM accounts ORDER BY id",
+        f"churned_at FROM accounts WHERE {live_sql()} ORDER BY id",
         ACCOUNT_COLUMNS,
     )
 

@@ -24,7 +24,7 @@ from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from dashapp.money import Money
-from models.account import Account
+from models.account import Account, live
 from models.activity import AccountDailyMetric
 from models.health import AccountHealth, HealthSnapshot
 
@@ -98,19 +98,22 @@ def plan(
     """Every series to forecast: the book, each segment with scored accounts, red and top-ARR accounts."""
     keys = [SeriesKey("book", "all", m) for m in GROUP_METRICS]
     segments = session.scalars(
-        select(Account.segment).where(Account.segment.is_not(None)).distinct().order_by(Account.segment)
+        select(Account.segment)
+        .where(Account.segment.is_not(None), live(Account))
+        .distinct()
+        .order_by(Account.segment)
     ).all()
     keys += [SeriesKey("segment", s, m) for s in segments for m in GROUP_METRICS]
-    live = Account.churned_at.is_(None)
+    current = and_(Account.churned_at.is_(None), live(Account))
     red = (
         select(AccountHealth.account_id)
         .join(Account, Account.id == AccountHealth.account_id)
-        .where(AccountHealth.band == "red", live)
+        .where(AccountHealth.band == "red", current)
     )
     top = (
         select(Account.id)
         .join(AccountHealth, AccountHealth.account_id == Account.id)
-        .where(live)
+        .where(current)
         .order_by(Account.arr.desc(), Account.id)
         .limit(top_accounts)
     )
@@ -124,7 +127,8 @@ def plan(
 
 
 def _segment_filter(key: SeriesKey) -> list:
-    return [Account.segment == key.value] if key.scope == "segment" else []
+    """The accounts a book or segment series sums over (deleted accounts never count)."""
+    return [live(Account), *([Account.segment == key.value] if key.scope == "segment" else [])]
 
 
 def _daily(frame: pd.DataFrame, fill: str) -> pd.Series:
