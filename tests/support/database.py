@@ -29,12 +29,25 @@ def drop_database(database_url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def truncate_all(engine) -> None:
-    """Empty every table (for tests whose data had to be committed, e.g. for a live server)."""
+def truncate_all(engine, attempts: int = 5) -> None:
+    """Empty every table (for tests whose data had to be committed, e.g. for a live server).
+
+    A worker or server of the test may still be finishing a job on those rows: the TRUNCATE then loses a
+    deadlock (PostgreSQL aborts it, never the other side's work) and is simply tried again."""
+    import time
+
     from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
 
     from models.db import Base
 
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError as exc:
+            if not isinstance(exc.orig, psycopg.errors.DeadlockDetected) or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
