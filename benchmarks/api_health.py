@@ -21,21 +21,18 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import redis
 
 from benchmarks import figure, ratio
 from benchmarks._api_data import load_book
 from benchmarks._api_load import generator, load
-from dashapp import migrate, services
+from benchmarks._scratch import Scratch, scratch
+from dashapp import migrate
 from dashapp.services import libpq_url
-from dashapp.settings import Settings
-from tests.support.database import create_test_database, drop_database
-from tests.support.live_server import LiveServer, child_env
+from tests.support.live_server import LiveServer
 
 AIM_P95_MS = 20.0
 AIM_RATIO = 0.70
@@ -127,12 +124,10 @@ def _raw_query(url: str) -> float:
     return time.perf_counter() - started
 
 
-def _measure(url: str, base: Settings, args: argparse.Namespace, namespace: str) -> dict[str, Any]:
+def _measure(box: Scratch, args: argparse.Namespace) -> dict[str, Any]:
+    url = box.database_url
     token = _make_token(url)
-    env = child_env(
-        DATABASE_URL=url,
-        REDIS_URL=base.redis_url,
-        HEALTHDASH_REDIS_NAMESPACE=namespace,
+    env = box.env(
         HEALTHDASH_ENV="production",
         SECRET_KEY=secrets.token_hex(32),
         LOG_LEVEL="WARNING",
@@ -168,22 +163,12 @@ def run(argv: list[str] | None = None) -> dict[str, object]:
     args.accounts = args.accounts or (10_000 if args.quick else 100_000)
     args.seconds = args.seconds or (3.0 if args.quick else 10.0)
 
-    base = services.resolve(Settings.from_env())
-    url = create_test_database(base.database_url or "", prefix="hd_bench_api")
-    namespace = f"hdbench-{uuid.uuid4().hex[:8]}:"
-    try:
-        migrate.upgrade(url)
+    with scratch(prefix="hd_bench_api") as box:
+        migrate.upgrade(box.database_url)
         started = time.perf_counter()
-        load_book(url, args.accounts, args.days)
+        load_book(box.database_url, args.accounts, args.days)
         copy_seconds = time.perf_counter() - started
-        m = _measure(url, base, args, namespace)
-    finally:
-        drop_database(url)
-        client = redis.Redis.from_url(base.redis_url or "")
-        keys = list(client.scan_iter(match=f"{namespace}*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        m = _measure(box, args)
 
     ping, health, ndjson, csv = m["ping"], m["health"], m["ndjson"], m["csv"]
     share = health["per_second"] / ping["per_second"] if ping["per_second"] else 0.0

@@ -15,20 +15,16 @@ import re
 import tempfile
 import urllib.parse
 import urllib.request
-import uuid
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-import redis
-
 from benchmarks import figure, ratio
 from benchmarks._http import LoadResult, load
-from dashapp import migrate, services
-from dashapp.settings import Settings
+from benchmarks._scratch import scratch
+from dashapp import migrate
 from models.db import Database
-from tests.support.database import create_test_database, drop_database
 from tests.support.factories import PASSWORD, make_user
-from tests.support.live_server import LiveServer, child_env
+from tests.support.live_server import LiveServer
 
 PATHS = {"healthz": "/healthz", "login page": "/login", "dash layout": "/_dash-layout"}
 
@@ -70,35 +66,18 @@ def run(argv: list[str] | None = None) -> dict[str, object]:
     args = parser.parse_args(argv or [])
     requests = args.requests or (300 if args.quick else 2000)
 
-    base = services.resolve(Settings.from_env())
-    database_url = create_test_database(base.database_url or "", prefix="hd_bench")
-    namespace = f"hdbench-{uuid.uuid4().hex[:8]}:"
-    try:
-        migrate.upgrade(database_url)
-        db = Database(database_url)
+    with scratch() as box:
+        base = box.base
+        migrate.upgrade(box.database_url)
+        db = Database(box.database_url)
         with db.transaction() as session:
             email = make_user(session, role="viewer").email
         db.engine.dispose()
-        env = child_env(
-            DATABASE_URL=database_url,
-            REDIS_URL=base.redis_url,
-            HEALTHDASH_REDIS_NAMESPACE=namespace,
-            HEALTHDASH_ENV="development",
-            SECRET_KEY="benchmark-secret-key-not-for-production",
-            LOG_LEVEL="WARNING",
-        )
-        log = Path(tempfile.gettempdir()) / f"healthdash-bench-{namespace.rstrip(':')}.log"
-        with LiveServer(env, log_path=log, workers=base.web_workers) as server:
+        log = Path(tempfile.gettempdir()) / f"healthdash-bench-{box.namespace.rstrip(':')}.log"
+        with LiveServer(box.env(), log_path=log, workers=base.web_workers) as server:
             cookie = _session_cookie(server.url, email)
             results = _measure(server.url, cookie, requests, args.concurrency)
         log.unlink(missing_ok=True)
-    finally:
-        drop_database(database_url)
-        client = redis.Redis.from_url(base.redis_url or "")
-        keys = list(client.scan_iter(match=f"{namespace}*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
 
     baseline = results["healthz"].per_second
     figures: dict[str, object] = {

@@ -26,17 +26,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
-import redis
-
 from benchmarks import figure, ratio
-from dashapp import services
-from dashapp.settings import Settings
-from tests.support.database import create_test_database, drop_database
-from tests.support.live_server import LiveServer, child_env
+from benchmarks._scratch import scratch
+from tests.support.live_server import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 PAGES = (
@@ -158,33 +153,16 @@ def run(argv: list[str] | None = None) -> dict[str, object]:
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing (apt-get install -y chromium)")
 
-    base = services.resolve(Settings.from_env())
-    database_url = create_test_database(base.database_url or "", prefix="hd_bench")
-    namespace = f"hdbench-{uuid.uuid4().hex[:8]}:"
-    env = child_env(
-        DATABASE_URL=database_url,
-        REDIS_URL=base.redis_url,
-        HEALTHDASH_REDIS_NAMESPACE=namespace,
-        HEALTHDASH_ENV="development",
-        SECRET_KEY="benchmark-secret-key-not-for-production",
-        LOG_LEVEL="WARNING",
-    )
-    try:
+    with scratch() as box:
+        env = box.env()
         _cli(env, "db", "upgrade")
         _cli(env, "demo", "seed", "--accounts", str(accounts), "--months", "12")
         _cli(env, "scores", "recompute", "--backfill", "35")
         _cli(env, "users", "create", DEMO_EMAIL, "--role", "admin", "--password-stdin", stdin=DEMO_PASSWORD)
-        log = Path(tempfile.gettempdir()) / f"healthdash-bench-{namespace.rstrip(':')}.log"
-        with LiveServer(env, log_path=log, workers=base.web_workers) as server:
+        log = Path(tempfile.gettempdir()) / f"healthdash-bench-{box.namespace.rstrip(':')}.log"
+        with LiveServer(env, log_path=log, workers=box.base.web_workers) as server:
             measured = _measure(server.url, visits)
         log.unlink(missing_ok=True)
-    finally:
-        drop_database(database_url)
-        client = redis.Redis.from_url(base.redis_url or "")
-        keys = list(client.scan_iter(match=f"{namespace}*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
     return _figures(measured, accounts, visits)
 
 
