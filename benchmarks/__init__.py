@@ -15,6 +15,7 @@ in the same run (the machine is shared, so absolute numbers drift; ratios travel
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 
@@ -26,3 +27,10 @@ def figure(value: float | int | str, unit: str = "", note: str = "") -> dict[str
 def ratio(value: float, baseline: float, note: str = "") -> dict[str, Any]:
     """`value / baseline` as a figure (unit "x"); 0 when the baseline is 0."""
     return figure(round(value / baseline, 3) if baseline else 0.0, "x", note)
+
+
+def percentile(values: list[float], p: int) -> float:
+    """The `p`th percentile (inclusive method); the value itself for one sample, 0 for none."""
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]

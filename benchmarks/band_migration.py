@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from benchmarks import figure, ratio
+from benchmarks import figure, percentile, ratio
 from benchmarks._explore_data import generate
 from dashapp import migrate, services
 from dashapp.filters import Filters, parse
@@ -53,10 +53,6 @@ def plain(session: Session, filters: Filters) -> list[Any]:
         .group_by(HealthSnapshot.day, HealthSnapshot.band)
     )
     return session.execute(stmt).all()
-
-
-def _pct(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
@@ -98,10 +94,12 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
                         pair[1].append(after[-1])
         database.engine.dispose()
         for name, values in (("plain aggregate (before)", before), ("band_trend (now)", after)):
-            figures[f"{name} p50"] = figure(round(_pct(values, 50), 1), "ms")
-            figures[f"{name} p95"] = figure(round(_pct(values, 95), 1), "ms")
-        figures["p50 now / before"] = ratio(_pct(after, 50), _pct(before, 50))
-        figures["p95 now / before"] = ratio(_pct(after, 95), _pct(before, 95), "aim: well under 1x")
+            figures[f"{name} p50"] = figure(round(percentile(values, 50), 1), "ms")
+            figures[f"{name} p95"] = figure(round(percentile(values, 95), 1), "ms")
+        figures["p50 now / before"] = ratio(percentile(after, 50), percentile(before, 50))
+        figures["p95 now / before"] = ratio(
+            percentile(after, 95), percentile(before, 95), "aim: well under 1x"
+        )
         figures["samples each"] = figure(len(after))
         for label, (old, new) in by_query.items():
             figures[f"median, {label}"] = figure(

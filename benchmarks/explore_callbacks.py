@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 
+from benchmarks import percentile
 from benchmarks._explore_data import generate
 from dashapp import PROJECT_ROOT, migrate
 from dashapp.settings import Settings
@@ -57,12 +58,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _pct(values: list[float], p: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
 def _controls(page: str, filters: dict[str, Any]) -> tuple[list[dict], list[dict]]:
@@ -305,23 +300,23 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
                 ms, status, _ = _post(http, base, body)
                 assert status == 200, status
                 results["trend"].append(ms)
-        base_p50 = _pct(results["trivial"], 50)
+        base_p50 = percentile(results["trivial"], 50)
         figures["trivial callback p50"] = (round(base_p50, 1), "ms")
-        figures["trivial callback p95"] = (round(_pct(results["trivial"], 95), 1), "ms")
+        figures["trivial callback p95"] = (round(percentile(results["trivial"], 95), 1), "ms")
         for name in ("accounts", "overview"):
-            p50, p95 = _pct(results[name], 50), _pct(results[name], 95)
+            p50, p95 = percentile(results[name], 50), percentile(results[name], 95)
             figures[f"{name} filter change p50"] = (round(p50, 1), "ms")
             figures[f"{name} filter change p95"] = (round(p95, 1), "ms")
-            figures[f"{name} p95 / trivial p95"] = (round(p95 / _pct(results["trivial"], 95), 1), "x")
+            figures[f"{name} p95 / trivial p95"] = (round(p95 / percentile(results["trivial"], 95), 1), "x")
             figures[f"{name} largest response"] = (round(max(sizes[name]) / 1024, 1), "KiB")
-        figures["band migration callback p50"] = (round(_pct(results["trend"], 50), 1), "ms")
-        figures["band migration callback p95"] = (round(_pct(results["trend"], 95), 1), "ms")
+        figures["band migration callback p50"] = (round(percentile(results["trend"], 50), 1), "ms")
+        figures["band migration callback p95"] = (round(percentile(results["trend"], 95), 1), "ms")
         figures["callback samples each"] = len(results["accounts"])
         for label, values in by_filter.items():
             figures[f"accounts+overview median, {label}"] = (round(statistics.median(values)), "ms")
         browser = _browser_ready(base, max(2, args.repeat // 2 + 1))
         for name, values in browser.items():
-            figures[f"{name} page ready p50"] = (round(_pct(values, 50)), "ms")
+            figures[f"{name} page ready p50"] = (round(percentile(values, 50)), "ms")
             figures[f"{name} page ready max"] = (round(max(values)), "ms")
         figures["load average at end"] = round(os.getloadavg()[0], 1)
         return figures

@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks import figure, ratio
+from benchmarks import figure, percentile, ratio
 from benchmarks._scratch import scratch
 from tests.support.live_server import LiveServer
 
@@ -71,12 +71,6 @@ def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
         capture_output=True,
         timeout=1800,
     )
-
-
-def _percentile(values: list[float], p: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
 def _settle(tab: Any) -> None:
@@ -174,7 +168,7 @@ def _figures(measured: dict[str, Any], accounts: int, visits: int) -> dict[str, 
     }
     slowest_page, slowest_p95 = "", 0.0
     for path, (ready, callbacks) in measured["pages"].items():
-        p50, p95 = _percentile(ready, 50), _percentile(ready, 95)
+        p50, p95 = percentile(ready, 50), percentile(ready, 95)
         verdict = "meets" if p95 < READY_AIM_MS else "misses"
         figures[f"{path} ready p50"] = figure(round(p50, 1), "ms")
         figures[f"{path} ready p95"] = figure(round(p95, 1), "ms", f"{verdict} the {READY_AIM_MS:.0f} ms aim")
@@ -184,10 +178,8 @@ def _figures(measured: dict[str, Any], accounts: int, visits: int) -> dict[str, 
     figures["slowest page ready p95"] = figure(round(slowest_p95, 1), "ms", slowest_page)
     figures["slowest page vs login page"] = ratio(slowest_p95, baseline, "ready p95 / baseline median")
     filters = measured["filters"]
-    p95 = _percentile(filters, 95)
-    figures["filter change p50"] = figure(
-        round(_percentile(filters, 50), 1), "ms", "Accounts, At risk on/off"
-    )
+    p95 = percentile(filters, 95)
+    figures["filter change p50"] = figure(round(percentile(filters, 50), 1), "ms", "Accounts, At risk on/off")
     verdict = "meets" if p95 < FILTER_AIM_MS else "misses"
     figures["filter change p95"] = figure(round(p95, 1), "ms", f"{verdict} the {FILTER_AIM_MS:.0f} ms aim")
     figures["filter change vs login page"] = ratio(p95, baseline, "p95 / baseline median")

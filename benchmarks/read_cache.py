@@ -25,7 +25,7 @@ import redis
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from benchmarks import figure, ratio
+from benchmarks import figure, percentile, ratio
 from benchmarks._explore_data import generate
 from dashapp import migrate, services
 from dashapp.cache import bump_data_version, init_read_cache
@@ -73,10 +73,6 @@ def _ms(fn: Call, session: Session, filters: Filters) -> float:
     started = time.perf_counter()
     fn(session, filters)
     return (time.perf_counter() - started) * 1000
-
-
-def _pct(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
 
 def _measure(database: Database, settings: Settings, repeat: int) -> dict[str, dict[str, list[float]]]:
@@ -150,14 +146,14 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         database.engine.dispose()
         every = {path: [t for q in times.values() for t in q[path]] for path in ("direct", "miss", "hit")}
         for path, label in (("direct", "no cache"), ("miss", "miss path"), ("hit", "hit path")):
-            figures[f"{label} p50"] = figure(round(_pct(every[path], 50), 2), "ms")
-            figures[f"{label} p95"] = figure(round(_pct(every[path], 95), 2), "ms")
+            figures[f"{label} p50"] = figure(round(percentile(every[path], 50), 2), "ms")
+            figures[f"{label} p95"] = figure(round(percentile(every[path], 95), 2), "ms")
         figures["p50 hit / miss"] = ratio(
-            _pct(every["hit"], 50), _pct(every["miss"], 50), "aim: far under 1x"
+            percentile(every["hit"], 50), percentile(every["miss"], 50), "aim: far under 1x"
         )
-        figures["p95 hit / miss"] = ratio(_pct(every["hit"], 95), _pct(every["miss"], 95))
+        figures["p95 hit / miss"] = ratio(percentile(every["hit"], 95), percentile(every["miss"], 95))
         figures["p50 miss / no cache"] = ratio(
-            _pct(every["miss"], 50), _pct(every["direct"], 50), "the cost of encoding and storing"
+            percentile(every["miss"], 50), percentile(every["direct"], 50), "the cost of encoding and storing"
         )
         figures["samples each"] = figure(len(every["hit"]))
         for name, paths in times.items():

@@ -43,3 +43,10 @@ def test_table_lines_up_the_columns() -> None:
     assert lines[3].split()[-2:] == ["51,234", "rows/s"]
     assert lines[4].split()[-2:] == ["1.50", "x"]
     assert len({line.index(line.split()[-1]) for line in lines[3:5]}) == 1, "units start in the same column"
+
+
+def test_percentile_of_many_one_and_no_samples() -> None:
+    from benchmarks import percentile
+
+    assert percentile([float(v) for v in range(1, 102)], 50) == 51.0
+    assert percentile([7.0], 95) == 7.0 and percentile([], 95) == 0.0
