@@ -9,6 +9,7 @@ a select that shows an empty box.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,16 @@ def test_triage_fails_on_new_violations_and_on_known_ones_that_are_gone() -> Non
     assert triage(found, known) == (["/b list"], ["/c region (fixed since)"])
 
 
+def themes_and_widths(tab: Any) -> Iterator[tuple[str, dict[str, int]]]:
+    """Put the page in each theme at desktop then phone width, yielding (theme, viewport) each time."""
+    for theme in ("light", "dark"):
+        tab.set_viewport_size(DESKTOP)  # the user menu (theme switch) is folded away at phone width
+        _set_theme(tab, theme)
+        for viewport in (DESKTOP, PHONE):
+            tab.set_viewport_size(viewport)
+            yield theme, viewport
+
+
 def _set_theme(tab: Any, theme: str) -> None:
     current = tab.evaluate("document.documentElement.getAttribute('data-bs-theme')")
     if current != theme:
@@ -137,18 +148,14 @@ def test_every_page_passes_axe_and_fits_a_phone_in_both_themes(
     paths += WITH_FILTERS
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("", encoding="utf-8")
-    for theme in ("light", "dark"):
-        page.set_viewport_size(DESKTOP)  # the user menu (theme switch) is folded away at phone width
-        _set_theme(page, theme)
-        for viewport in (DESKTOP, PHONE):
-            page.set_viewport_size(viewport)
-            for path in paths:
-                page.goto(path)
-                settle(page)
-                lines = findings(page, path, theme, viewport["width"])
-                with REPORT.open("a", encoding="utf-8") as report:  # written as it goes: the run is long
-                    report.writelines(line + "\n" for _, _, line in lines)
-                found += lines
+    for theme, viewport in themes_and_widths(page):
+        for path in paths:
+            page.goto(path)
+            settle(page)
+            lines = findings(page, path, theme, viewport["width"])
+            with REPORT.open("a", encoding="utf-8") as report:  # written as it goes: the run is long
+                report.writelines(line + "\n" for _, _, line in lines)
+            found += lines
     unexpected, fixed = triage(found, KNOWN)
     assert not unexpected, "axe-core found serious or critical violations:\n" + "\n".join(unexpected)
     assert not fixed, "No longer found; remove these from KNOWN:\n" + "\n".join(fixed)

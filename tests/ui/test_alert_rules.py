@@ -13,8 +13,8 @@ from models.alert import AlertRule
 from models.db import Database
 from tests.alerts.support import make_rule
 from tests.support.factories import make_user
-from tests.ui.conftest import DESKTOP, ui_login
-from tests.ui.test_accessibility import PHONE, _set_theme, findings
+from tests.ui.conftest import ui_login
+from tests.ui.test_accessibility import PHONE, findings, themes_and_widths
 from tests.ui.test_explore import settle
 
 pytestmark = pytest.mark.ui
@@ -91,20 +91,16 @@ def test_the_rules_page_with_its_form_passes_axe_and_viewers_get_no_form(
 ) -> None:
     ui_login(page, people["manager"])
     found: list[str] = []
-    for theme in ("light", "dark"):
-        page.set_viewport_size(DESKTOP)
-        _set_theme(page, theme)
-        for viewport in (DESKTOP, PHONE):
-            page.set_viewport_size(viewport)
-            page.goto("/alerts/rules")
-            page.get_by_role("button", name="New rule").click()
-            page.locator("#rule-form-collapse.show").wait_for()
-            page.get_by_role("button", name="Save rule").click()  # an empty name: the error state
-            page.locator("#rule-errors-list").wait_for()
-            settle(page)
-            found += [line for _, _, line in findings(page, "/alerts/rules (form)", theme, viewport["width"])]
-            if viewport is PHONE:
-                screenshot(page, f"alert-rules-form-phone-{theme}")
+    for theme, viewport in themes_and_widths(page):
+        page.goto("/alerts/rules")
+        page.get_by_role("button", name="New rule").click()
+        page.locator("#rule-form-collapse.show").wait_for()
+        page.get_by_role("button", name="Save rule").click()  # an empty name: the error state
+        page.locator("#rule-errors-list").wait_for()
+        settle(page)
+        found += [line for _, _, line in findings(page, "/alerts/rules (form)", theme, viewport["width"])]
+        if viewport is PHONE:
+            screenshot(page, f"alert-rules-form-phone-{theme}")
     assert not found, "axe-core found serious or critical violations:\n" + "\n".join(found)
     page.context.clear_cookies()
     ui_login(page, people["viewer"])

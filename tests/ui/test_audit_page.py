@@ -81,7 +81,7 @@ def test_the_audit_page_is_for_admins_only(page, live_db: Database) -> None:
 def test_the_audit_page_passes_axe_in_both_themes_and_at_phone_width(page, live_db: Database) -> None:
     """The page-registry sweep in test_accessibility.py covers /admin/audit too; this checks it with rows,
     a filter error and the pager showing, without running the sweep over every page."""
-    from tests.ui.test_accessibility import DESKTOP, PHONE, _set_theme, findings
+    from tests.ui.test_accessibility import findings, themes_and_widths
 
     with live_db.transaction() as session:
         email = make_user(session, role="admin", email="ui-axe-audit@example.com").email
@@ -93,12 +93,8 @@ def test_the_audit_page_passes_axe_in_both_themes_and_at_phone_width(page, live_
         )
     ui_login(page, email)
     found = []
-    for theme in ("light", "dark"):
-        page.set_viewport_size(DESKTOP)
-        _set_theme(page, theme)
-        for viewport in (DESKTOP, PHONE):
-            page.set_viewport_size(viewport)
-            page.goto("/admin/audit?since=soon")
-            page.wait_for_selector("#audit-next")
-            found += findings(page, "/admin/audit", theme, viewport["width"])
+    for theme, viewport in themes_and_widths(page):
+        page.goto("/admin/audit?since=soon")
+        page.wait_for_selector("#audit-next")
+        found += findings(page, "/admin/audit", theme, viewport["width"])
     assert not found, "\n".join(line for _, _, line in found)

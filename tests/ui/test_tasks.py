@@ -16,8 +16,8 @@ from models.task import AccountNote, Task
 from tests.support.factories import make_account, make_user
 from tests.support.health_rows import make_history
 from tests.tasks.support import make_playbook
-from tests.ui.conftest import DESKTOP, ui_login
-from tests.ui.test_accessibility import PHONE, _set_theme, findings
+from tests.ui.conftest import ui_login
+from tests.ui.test_accessibility import PHONE, findings, themes_and_widths
 from tests.ui.test_explore import settle
 
 pytestmark = pytest.mark.ui
@@ -87,24 +87,20 @@ def test_tasks_and_account_pages_pass_axe_in_both_themes_and_at_phone_width(
 ) -> None:
     ui_login(page, task_book["csm"])
     found: list[str] = []
-    for theme in ("light", "dark"):
-        page.set_viewport_size(DESKTOP)
-        _set_theme(page, theme)
-        for viewport in (DESKTOP, PHONE):
-            page.set_viewport_size(viewport)
-            for path in ("/tasks", "/tasks?view=overdue", "/accounts/task-acme"):
-                page.goto(path)
-                settle(page)
-                page.locator("details:has(#tasks-new-open), details:has(#account-newtask-open)").evaluate(
-                    "el => { el.open = true; }"
-                )  # the New task form is checked open
-                found += [line for _, _, line in findings(page, path, theme, viewport["width"])]
-            if viewport is PHONE:
-                page.goto("/tasks")
-                settle(page)
-                # The table scrolls inside its box; the page itself does not grow sideways.
-                assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-                screenshot(page, f"tasks-phone-{theme}")
+    for theme, viewport in themes_and_widths(page):
+        for path in ("/tasks", "/tasks?view=overdue", "/accounts/task-acme"):
+            page.goto(path)
+            settle(page)
+            page.locator("details:has(#tasks-new-open), details:has(#account-newtask-open)").evaluate(
+                "el => { el.open = true; }"
+            )  # the New task form is checked open
+            found += [line for _, _, line in findings(page, path, theme, viewport["width"])]
+        if viewport is PHONE:
+            page.goto("/tasks")
+            settle(page)
+            # The table scrolls inside its box; the page itself does not grow sideways.
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            screenshot(page, f"tasks-phone-{theme}")
     assert not found, "axe-core found serious or critical violations:\n" + "\n".join(found)
 
 
