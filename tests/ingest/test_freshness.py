@@ -77,3 +77,10 @@ def test_a_book_with_no_data_lists_no_source(session: Session) -> None:
     session.execute(text("DELETE FROM webhook_events"))
     session.execute(text("DELETE FROM data_imports"))
     assert source_freshness(session, today=TODAY) == []
+
+
+def test_a_source_quiet_for_the_whole_window_shows_when_it_last_sent(session: Session) -> None:
+    session.execute(text("DELETE FROM usage_events"))
+    _event(session, 1, _at(TODAY - timedelta(days=30)))
+    (events,) = [s for s in source_freshness(session, today=TODAY) if s.source.startswith("Product events")]
+    assert events.last_at == _at(TODAY - timedelta(days=30)) and events.total == 0
