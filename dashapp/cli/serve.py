@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 
 import click
 
-from dashapp.cli.context import CliContext, pass_ctx
+from dashapp.cli.context import CliContext, now_option, pass_ctx
 from dashapp.settings import WEB_THREADS
 
 
@@ -129,8 +130,9 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
     show_default=True,
     help="Seconds between checks.",
 )
+@now_option
 @pass_ctx
-def scheduler(ctx: CliContext, once: bool, interval: float) -> None:
+def scheduler(ctx: CliContext, once: bool, interval: float, now: datetime | None) -> None:
     """Enqueue the periodic jobs declared in jobs/schedule.py (nightly and hourly recomputes, ...).
 
     Run one or several: each period of each job is enqueued exactly once.
@@ -146,12 +148,14 @@ def scheduler(ctx: CliContext, once: bool, interval: float) -> None:
     ctx.require_migrated()
     configure_logging(settings)
     if once:
-        runs = tick(settings, ctx.db)
+        runs = tick(settings, ctx.db, now=now)
         click.echo(f"Enqueued {len(runs)} job(s)" + "".join(f"\n  {r.title} (run {r.id})" for r in runs))
         return
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if now is not None:
+        raise click.UsageError("--now goes with --once: a running scheduler follows the clock")
     click.echo("Scheduler running (UTC): " + "; ".join(f"{p.name} at '{p.cron}'" for p in SCHEDULE))
     run_forever(settings, ctx.db, interval=interval, stop=stop)
     click.echo("Scheduler stopped.")
