@@ -132,10 +132,11 @@ def worker(ctx: CliContext, queues: tuple[str, ...], burst: bool, name: str | No
 )
 @now_option
 @pass_ctx
-def scheduler(ctx: CliContext, once: bool, interval: float, now: datetime | None) -> None:
+def scheduler(ctx: CliContext, once: bool, interval: float, now: datetime) -> None:
     """Enqueue the periodic jobs declared in jobs/schedule.py (nightly and hourly recomputes, ...).
 
-    Run one or several: each period of each job is enqueued exactly once.
+    Run one or several: each period of each job is enqueued exactly once. `--now` sets the moment of a
+    `--once` tick; a running scheduler follows the clock.
     """
     import signal
     import threading
@@ -154,8 +155,6 @@ def scheduler(ctx: CliContext, once: bool, interval: float, now: datetime | None
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    if now is not None:
-        raise click.UsageError("--now goes with --once: a running scheduler follows the clock")
     click.echo("Scheduler running (UTC): " + "; ".join(f"{p.name} at '{p.cron}'" for p in SCHEDULE))
     run_forever(settings, ctx.db, interval=interval, stop=stop)
     click.echo("Scheduler stopped.")
